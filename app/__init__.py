@@ -1,0 +1,1 @@
+"""Hearth's runtime: configuration, the pipeline, the command line and the demo."""

@@ -1,0 +1,132 @@
+"""The ``hearth`` command line: ask, eval, demo.
+
+Exit status: 0 done, 1 the command ran but failed (not understood, devices
+unreachable), 2 unusable input (configuration, home file, case file, text).
+Every error is one line on stderr; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+from app.config import ConfigError, Settings, default_config_path, load_settings
+from app.evaluate import CaseError, evaluate, load_cases
+from app.pipeline import Assistant, InputError, load_home
+from devices.mqtt import MqttError, MqttLink
+from devices.registry import RegistryError
+from devices.state_listener import follow_states
+from intents.templates import TemplateLanguageError
+
+_LOGGER = logging.getLogger("hearth")
+
+USAGE_ERRORS = (ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError)
+
+
+def _common(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options accepted before and after the command (``hearth eval --home F``)."""
+    parser.add_argument("--config", default=default, help="configuration file (default: $HEARTH_CONFIG, then ./config.yaml)")
+    parser.add_argument("--home", default=default, help="home file in Home Assistant's test-fixture format")
+    parser.add_argument("-v", "--verbose", action="count", default=0 if default is None else default,
+                        help="more logging (-vv for debug)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearth", description="Hearth: a private voice assistant for the home.")
+    _common(parser, None)
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common, argparse.SUPPRESS)  # SUPPRESS: don't overwrite what came before the command
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", parents=[common], help="understand a typed command, act over MQTT, print the reply")
+    ask.add_argument("text", help='what you would say, e.g. "turn on the kitchen lights"')
+    ask.add_argument("--site", help="site (device) that heard it; its area is what 'in here' means")
+    ask.add_argument("--dry-run", action="store_true", help="decide and reply but send nothing")
+
+    ev = sub.add_parser("eval", parents=[common], help="run case files through the pipeline; JSON lines out (no MQTT)")
+    ev.add_argument("cases", nargs="+", help="case files (shared/eval format or Home Assistant intent tests)")
+    ev.add_argument("--json", dest="json_out", default="-", help="where to write JSON lines (default: stdout)")
+
+    sub.add_parser("demo", parents=[common], help="run sample commands against a simulated home (embedded broker if none configured)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path: Optional[Path] = Path(args.config) if args.config else default_config_path()
+    return load_settings(path)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    home = load_home(settings, args.home)
+    with ExitStack() as stack:
+        link = None
+        if settings.mqtt.host and not args.dry_run:
+            link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}")
+            link.connect()
+            stack.callback(link.close)
+        elif not args.dry_run:
+            _LOGGER.warning("No MQTT broker configured (mqtt.host): nothing will be sent")
+        assistant = Assistant(settings, home, link)
+        if link is not None:
+            follow_states(link, home, assistant.states)
+        outcome = assistant.handle(args.text, site=args.site, dry_run=args.dry_run)
+        print(outcome.reply)
+        for message in outcome.messages:
+            _LOGGER.info("sent %s %s", message.topic, message.payload)
+        failed = outcome.decision.error is not None or (bool(outcome.messages) and not outcome.published and not args.dry_run)
+        return 1 if failed else 0
+
+
+def _open_out(path: str, stack: ExitStack) -> TextIO:
+    if path == "-":
+        return sys.stdout
+    try:
+        return stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as err:
+        raise CaseError(f"{path}: cannot write results: {err.strerror}") from None
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    home = load_home(settings, args.home)
+    cases = [case for path in args.cases for case in load_cases(path)]
+    assistant = Assistant(settings, home)
+    with ExitStack() as stack:
+        summary = evaluate(assistant, cases, _open_out(args.json_out, stack))
+    report = sys.stderr if args.json_out == "-" else sys.stdout
+    print(f"{summary.cases} cases, {summary.scored} with expectations", file=report)
+    if summary.scored:
+        print(summary.table(), file=report)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app.demo import run_demo  # the embedded broker is only imported for the demo
+
+    return run_demo(settings)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``hearth`` console script."""
+    args = _parser().parse_args(argv)
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo}
+    try:
+        settings = _settings(args)
+        return commands[args.command](args, settings)
+    except USAGE_ERRORS as err:
+        print(f"hearth: {err}", file=sys.stderr)
+        return 2
+    except MqttError as err:
+        print(f"hearth: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Hearth's configuration: frozen, validated settings loaded from YAML.
+
+Every section is a frozen pydantic model that forbids unknown keys, so a typo
+in ``config.yaml`` is reported instead of silently ignored. Loading errors are
+raised as :class:`ConfigError` with one line naming the file, the key and what
+was expected; the CLI turns that into exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devices.entity_config import DeviceConfig
+
+#: Environment variables that override secrets and connection settings.
+ENV_MQTT_PASSWORD = "HEARTH_MQTT_PASSWORD"
+ENV_MQTT_USERNAME = "HEARTH_MQTT_USERNAME"
+ENV_CONFIG = "HEARTH_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message is one line."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TlsSettings(_Section):
+    """MQTT over TLS."""
+
+    enabled: bool = False
+    """Connect with TLS."""
+    ca_certs: Optional[str] = None
+    """CA bundle that signed the broker's certificate (system store when null)."""
+    certfile: Optional[str] = None
+    """Client certificate, for brokers that require one."""
+    keyfile: Optional[str] = None
+    """Private key of the client certificate."""
+    insecure: bool = False
+    """Skip host name verification (self-signed test brokers only)."""
+
+
+class MqttSettings(_Section):
+    """Connection to the home's MQTT broker."""
+
+    host: Optional[str] = None
+    """Broker host name; null means no broker (``ask`` sends nothing)."""
+    port: int = Field(1883, ge=1, le=65535)
+    """Broker port."""
+    username: Optional[str] = None
+    """User name; the environment variable HEARTH_MQTT_USERNAME overrides it."""
+    password: Optional[str] = None
+    """Password; prefer the environment variable HEARTH_MQTT_PASSWORD."""
+    client_id: Optional[str] = None
+    """MQTT client id; defaults to ``hearth-<site>``."""
+    keepalive: int = Field(60, ge=5, le=3600)
+    """Seconds between keep-alive pings."""
+    qos: Literal[0, 1, 2] = 1
+    """Quality of service for commands and events."""
+    topic_prefix: str = Field("hearth", min_length=1)
+    """Hearth's own topics live under ``<topic_prefix>/<site>/...``."""
+    publish_timeout: float = Field(5.0, gt=0, le=60)
+    """Seconds to wait for the broker to acknowledge a command."""
+    tls: TlsSettings = TlsSettings()
+    """TLS settings."""
+
+
+class AreaConfig(_Section):
+    """An area (room) of the home."""
+
+    id: str
+    """Stable identifier."""
+    name: str
+    """Spoken name."""
+    aliases: list[str] = []
+    """Other names for it."""
+    floor: Optional[str] = None
+    """Id of the floor it is on."""
+
+
+class FloorConfig(_Section):
+    """A floor of the home."""
+
+    id: str
+    """Stable identifier."""
+    name: str
+    """Spoken name."""
+    aliases: list[str] = []
+    """Other names for it."""
+
+
+class IntentSettings(_Section):
+    """Intent recognition."""
+
+    language: Literal["en"] = "en"
+    """Language of the sentence templates and responses."""
+    max_text_length: int = Field(500, ge=1, le=100_000)
+    """Longer utterances are refused before recognition."""
+
+
+class Settings(_Section):
+    """The whole configuration file."""
+
+    site: str = Field("hearth", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    """Id of this device; used in MQTT topics."""
+    area: Optional[str] = None
+    """Area this device is in, so "in here" means that room."""
+    sites: dict[str, str] = {}
+    """Other sites (satellites) and the area each is in."""
+    home_file: Optional[str] = None
+    """Optional file in Home Assistant's test-fixture format (floors, areas, entities)."""
+    topic_base: Optional[str] = None
+    """Give entities without MQTT topics ``<topic_base>/<object_id>/set`` and ``/state``."""
+    mqtt: MqttSettings = MqttSettings()
+    """Broker connection."""
+    intents: IntentSettings = IntentSettings()
+    """Intent recognition."""
+    floors: list[FloorConfig] = []
+    """Floors of the home."""
+    areas: list[AreaConfig] = []
+    """Areas of the home."""
+    devices: list[DeviceConfig] = []
+    """Devices (entities) Hearth may control."""
+
+    def with_env(self, environ: dict[str, str] | None = None) -> "Settings":
+        """Return settings with secrets taken from the environment where set."""
+        env = os.environ if environ is None else environ
+        updates: dict[str, Any] = {}
+        if env.get(ENV_MQTT_PASSWORD):
+            updates["password"] = env[ENV_MQTT_PASSWORD]
+        if env.get(ENV_MQTT_USERNAME):
+            updates["username"] = env[ENV_MQTT_USERNAME]
+        if not updates:
+            return self
+        return self.model_copy(update={"mqtt": self.mqtt.model_copy(update=updates)})
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One error of pydantic's as ``key.path: what was expected``."""
+    loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{loc}: unknown key"
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return f"{loc}: {error['msg'].lower()} (got {shown[:60]})"
+
+
+def parse_settings(data: Any, source: str) -> Settings:
+    """Validate already-parsed YAML; ``source`` names it in error messages."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of settings at the top level")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as err:
+        errors = err.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(f"{source}: {_describe(errors[0])}{more}") from None
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Load and validate a configuration file; None gives the built-in defaults."""
+    if path is None:
+        return Settings().with_env()
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{file}: cannot read configuration: {err}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{file}:{where} not valid YAML: {getattr(err, 'problem', err)}") from None
+    return parse_settings(data, str(file)).with_env()
+
+
+def default_config_path(cwd: Path | None = None) -> Path | None:
+    """The configuration to use when none is given: $HEARTH_CONFIG, then ./config.yaml."""
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    local = (cwd or Path.cwd()) / "config.yaml"
+    return local if local.is_file() else None

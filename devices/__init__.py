@@ -1,0 +1,1 @@
+"""The home: device registry, target resolution, state, and MQTT adapters."""

@@ -1,0 +1,84 @@
+"""How a device is described in ``config.yaml``, in Home Assistant's MQTT terms.
+
+Field names follow Home Assistant's MQTT integration so a user can copy them
+from an existing ``mqtt:`` block or a discovery payload. Defaults that depend
+on the domain (``LOCK`` for locks, ``OPEN`` for covers...) are applied when a
+command is built, in :mod:`devices.commands`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DOMAINS = (
+    "light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
+    "script", "vacuum", "media_player", "sensor", "binary_sensor", "person",
+    "weather", "todo", "input_boolean", "button", "assist_satellite",
+)
+"""Entity domains Hearth knows; only some of them take commands."""
+
+
+class MqttEntityConfig(BaseModel):
+    """MQTT topics and payloads of one entity (Home Assistant's key names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["default", "json"] = Field("default", alias="schema")
+    """``json`` for JSON-schema lights (one JSON payload per command)."""
+    command_topic: Optional[str] = None
+    """Where on/off, open/close, lock/unlock, start... commands go."""
+    state_topic: Optional[str] = None
+    """Where the device reports its state."""
+    payload_on: Optional[str] = None
+    """Payload for on (default ``ON``)."""
+    payload_off: Optional[str] = None
+    """Payload for off (default ``OFF``)."""
+    payload_open: Optional[str] = None
+    """Cover/valve open payload (default ``OPEN``)."""
+    payload_close: Optional[str] = None
+    """Cover/valve close payload (default ``CLOSE``)."""
+    payload_lock: Optional[str] = None
+    """Lock payload (default ``LOCK``)."""
+    payload_unlock: Optional[str] = None
+    """Unlock payload (default ``UNLOCK``)."""
+    brightness_command_topic: Optional[str] = None
+    """Default-schema lights: where brightness goes."""
+    brightness_scale: int = Field(255, ge=1, le=65535)
+    """Brightness value that means 100%."""
+    rgb_command_topic: Optional[str] = None
+    """Default-schema lights: where ``r,g,b`` colour goes."""
+    set_position_topic: Optional[str] = None
+    """Covers: where a position goes."""
+    position_open: int = 100
+    """Position value meaning fully open."""
+    position_closed: int = 0
+    """Position value meaning fully closed."""
+    temperature_command_topic: Optional[str] = None
+    """Climate: where the target temperature goes."""
+    mode_command_topic: Optional[str] = None
+    """Climate: where the HVAC mode goes (turn on/off sends ``heat``/``off``)."""
+    volume_command_topic: Optional[str] = None
+    """Media players: where the volume (percent) goes."""
+
+
+class DeviceConfig(BaseModel):
+    """One entity of the home as written in ``config.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z_]+\.\w+$")
+    """Entity id, ``<domain>.<object_id>`` as in Home Assistant."""
+    name: str = Field(min_length=1)
+    """Spoken name."""
+    aliases: list[str] = []
+    """Other names for it."""
+    area: Optional[str] = None
+    """Id (or name) of its area."""
+    device_class: Optional[str] = None
+    """Home Assistant device class (``curtain``, ``garage_door``, ``door``...)."""
+    state: Optional[str] = None
+    """Initial state until the device reports one."""
+    mqtt: Optional[MqttEntityConfig] = None
+    """MQTT topics; without them the entity can be asked about but not controlled."""

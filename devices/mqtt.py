@@ -1,0 +1,119 @@
+"""The connection to the home's MQTT broker (paho-mqtt), with TLS and passwords.
+
+Publishing waits for the broker's acknowledgement (QoS 1 by default), so a
+command is either known delivered to the broker or reported as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+from typing import Callable, Optional
+
+import paho.mqtt.client as paho
+
+from app.config import MqttSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+MessageHandler = Callable[[str, bytes], None]
+
+
+class MqttError(Exception):
+    """The broker cannot be reached or did not accept a message; one line."""
+
+
+class MqttLink:
+    """A connected MQTT client; use as a context manager or call close()."""
+
+    def __init__(self, settings: MqttSettings, client_id: str) -> None:
+        if not settings.host:
+            raise MqttError("no MQTT broker configured (mqtt.host is empty)")
+        self.settings = settings
+        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
+        self._connected = threading.Event()
+        self._refused: Optional[str] = None
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        if settings.username:
+            self._client.username_pw_set(settings.username, settings.password)
+        if settings.tls.enabled:
+            self._client.tls_set(
+                ca_certs=settings.tls.ca_certs, certfile=settings.tls.certfile,
+                keyfile=settings.tls.keyfile, cert_reqs=ssl.CERT_REQUIRED,
+            )
+            self._client.tls_insecure_set(settings.tls.insecure)
+
+    def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
+        if reason.is_failure:
+            self._refused = str(reason)
+        else:
+            self._connected.set()
+
+    def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
+        self._connected.clear()
+        if reason.is_failure:
+            _LOGGER.warning("Disconnected from MQTT broker: %s", reason)
+
+    @property
+    def where(self) -> str:
+        """host:port for messages."""
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def set_will(self, topic: str, payload: str) -> None:
+        """Last will, published by the broker if Hearth vanishes (call before connect)."""
+        self._client.will_set(topic, payload, qos=1, retain=True)
+
+    def connect(self, timeout: float = 10.0) -> None:
+        """Connect and start the network thread; raises MqttError with the reason."""
+        try:
+            self._client.connect(self.settings.host or "", self.settings.port, self.settings.keepalive)
+        except (OSError, socket.error, ssl.SSLError) as err:
+            raise MqttError(f"cannot connect to MQTT broker {self.where}: {err}") from None
+        self._client.loop_start()
+        if not self._connected.wait(timeout) or self._refused:
+            self._client.loop_stop()
+            reason = self._refused or "no answer"
+            raise MqttError(f"MQTT broker {self.where} refused the connection: {reason}")
+
+    def publish(self, topic: str, payload: str | bytes, retain: bool = False, wait: bool = True) -> None:
+        """Publish and wait for the broker's acknowledgement.
+
+        From inside a message handler pass ``wait=False``: handlers run on the
+        network thread, which is the thread that would receive the ack.
+        """
+        info = self._client.publish(topic, payload, qos=self.settings.qos, retain=retain)
+        if not wait:
+            return
+        try:
+            info.wait_for_publish(self.settings.publish_timeout)
+        except (RuntimeError, ValueError) as err:
+            raise MqttError(f"could not publish to {topic}: {err}") from None
+        if not info.is_published():
+            raise MqttError(f"broker {self.where} did not acknowledge {topic} in {self.settings.publish_timeout:g} s")
+
+    def subscribe(self, topic: str, handler: MessageHandler) -> None:
+        """Call ``handler(topic, payload)`` for each message; its errors are logged, never fatal."""
+
+        def dispatch(client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
+            try:
+                handler(message.topic, message.payload)
+            except Exception:  # a bad payload must not stop the network thread
+                _LOGGER.exception("Error handling message on %s", message.topic)
+
+        self._client.message_callback_add(topic, dispatch)
+        self._client.subscribe(topic, qos=self.settings.qos)
+
+    def close(self) -> None:
+        """Disconnect cleanly."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def __enter__(self) -> "MqttLink":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

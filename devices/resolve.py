@@ -1,0 +1,180 @@
+"""From Home Assistant slots to the exact set of target entities and action data.
+
+Follows Home Assistant's matching: filter by name (or alias), floor, area,
+domain and device class; for questions, split by the asked-for state. When no
+area was said, entities in the area of the device that heard the command are
+preferred ("turn on the lights" in the garage means the garage's lights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+from devices.registry import Entity, Home, normalize_name
+from devices.state import StateStore
+from intents.schema import ACTION_INTENTS, QUERY_INTENTS, Decision, Recognition
+
+#: Intents whose targets must be of one domain whatever was said.
+_INTENT_DOMAINS: dict[str, tuple[str, ...]] = {
+    "HassLightSet": ("light",),
+    "HassClimateSetTemperature": ("climate",),
+    "HassClimateGetTemperature": ("climate",),
+    "HassSetPosition": ("cover", "valve"),
+    "HassMediaPause": ("media_player",),
+    "HassMediaUnpause": ("media_player",),
+    "HassMediaNext": ("media_player",),
+    "HassMediaPrevious": ("media_player",),
+    "HassSetVolume": ("media_player",),
+    "HassVacuumStart": ("vacuum",),
+    "HassVacuumReturnToBase": ("vacuum",),
+}
+
+#: Domains that can be switched, opened, locked or started by voice.
+_CONTROLLABLE = frozenset({
+    "light", "switch", "fan", "cover", "lock", "climate", "valve", "scene", "script",
+    "vacuum", "media_player", "input_boolean", "button",
+})
+
+#: Numeric slots that become action data, with their valid range.
+_NUMERIC_DATA: dict[str, tuple[float, float]] = {
+    "brightness": (0, 100),
+    "position": (0, 100),
+    "volume_level": (0, 100),
+    "temperature": (-50, 120),
+    "hours": (0, 1000),
+    "minutes": (0, 100_000),
+    "seconds": (0, 10_000_000),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The constraints a recognition puts on its targets."""
+
+    name: Optional[str] = None
+    area: Optional[str] = None
+    floor: Optional[str] = None
+    domains: tuple[str, ...] = ()
+    device_class: tuple[str, ...] = ()
+    state: Optional[str] = None
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple, set)) else (str(value),)
+
+
+def filters_for(recognition: Recognition) -> Filters:
+    """Turn slots into filters, with domains implied by the intent."""
+    slots = recognition.slots
+    domains = _as_tuple(slots.get("domain")) or _INTENT_DOMAINS.get(recognition.intent or "", ())
+    name = slots.get("name")
+    return Filters(
+        # Home Assistant's templates say name "all" for "all the fans": no name filter.
+        name=None if isinstance(name, str) and normalize_name(name) == "all" else name,
+        area=slots.get("area"),
+        floor=slots.get("floor"),
+        domains=domains,
+        device_class=_as_tuple(slots.get("device_class")),
+        state=slots.get("state") if isinstance(slots.get("state"), str) else None,
+    )
+
+
+def _matches(entity: Entity, home: Home, f: Filters, area_id: Optional[str], floor_id: Optional[str]) -> bool:
+    if f.name is not None and normalize_name(f.name) not in {normalize_name(n) for n in entity.names}:
+        return False
+    if f.floor is not None and home.floor_of(entity) != floor_id:
+        return False
+    if f.area is not None and entity.area_id != area_id:
+        return False
+    if f.domains and entity.domain not in f.domains:
+        return False
+    if f.device_class and entity.device_class not in f.device_class:
+        return False
+    return True
+
+
+def _describe(f: Filters) -> str:
+    what = f"named {f.name}" if f.name else ""
+    kind = f.device_class[0].replace("_", " ") if f.device_class else (f.domains[0].replace("_", " ") if f.domains else "device")
+    where = f" in the {f.area}" if f.area else (f" on the {f.floor}" if f.floor else "")
+    return f"No {kind} {what}{where}".replace("  ", " ").strip()
+
+
+def _candidates(
+    recognition: Recognition, home: Home, f: Filters, area_id: Optional[str], floor_id: Optional[str]
+) -> list[Entity]:
+    found = [e for e in home.entities if _matches(e, home, f, area_id, floor_id)]
+    if recognition.intent in ACTION_INTENTS:
+        found = [e for e in found if e.domain in _CONTROLLABLE]
+    return found
+
+
+def find_targets(
+    recognition: Recognition, home: Home, context_area: Optional[str] = None
+) -> tuple[list[Entity], Optional[str]]:
+    """Entities the recognition refers to, or an error message when none."""
+    f = filters_for(recognition)
+    area_id = floor_id = None
+    if f.area is not None:
+        area = home.find_area(f.area)
+        if area is None:
+            return [], f"I don't know an area called {f.area}"
+        area_id = area.id
+    if f.floor is not None:
+        floor = home.find_floor(f.floor)
+        if floor is None:
+            return [], f"I don't know a floor called {f.floor}"
+        floor_id = floor.id
+    found = _candidates(recognition, home, f, area_id, floor_id)
+    here = home.find_area(context_area) if context_area else None
+    if not found and here is not None and area_id == here.id and f.name is not None:
+        # The area came from where the speaker is, not from what they said:
+        # a named device elsewhere is still the one they mean.
+        f = replace(f, area=None)
+        found = _candidates(recognition, home, f, None, floor_id)
+    if not found:
+        return [], _describe(f)
+    # "in here": with no area or floor said, prefer what is in the speaker's room.
+    if f.area is None and f.floor is None and here is not None:
+        local = [e for e in found if e.area_id == here.id]
+        if local:
+            found = local
+    return found, None
+
+
+def normalize_data(slots: dict[str, Any]) -> dict[str, Any]:
+    """Action parameters from slots: percentages and temperatures as numbers, colours by name."""
+    data: dict[str, Any] = {}
+    for key, (low, high) in _NUMERIC_DATA.items():
+        if key not in slots:
+            continue
+        value = float(slots[key])
+        value = min(max(value, low), high)
+        data[key] = int(value) if value.is_integer() else round(value, 1)
+    if isinstance(slots.get("color"), str):
+        data["color"] = slots["color"].strip().lower()
+    return data
+
+
+def resolve(
+    recognition: Recognition,
+    home: Home,
+    states: StateStore,
+    context_area: Optional[str] = None,
+) -> Decision:
+    """Apply a recognition to the home."""
+    if recognition.intent is None:
+        return Decision(recognition, error="Sorry, I didn't understand that")
+    data = normalize_data(recognition.slots)
+    needs_targets = recognition.intent in ACTION_INTENTS or recognition.intent in QUERY_INTENTS
+    if not needs_targets:
+        return Decision(recognition, data=data)
+    targets, error = find_targets(recognition, home, context_area)
+    if error:
+        return Decision(recognition, data=data, error=error)
+    wanted_state = filters_for(recognition).state
+    matched = [e.id for e in targets if wanted_state is None or states.get(e.id).state == wanted_state]
+    return Decision(recognition, targets=tuple(e.id for e in targets), data=data, matched=tuple(matched))

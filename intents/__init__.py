@@ -1,0 +1,1 @@
+"""Understanding: the intent schema, recognisers and spoken responses."""

@@ -1,0 +1,92 @@
+"""Spoken replies from Home Assistant's response templates.
+
+The templates are Jinja2 written for Home Assistant's state objects; they are
+rendered in a sandbox with the same variables Home Assistant gives them
+(``slots``, ``state``, ``query``, ``state_attr``) built from Hearth's
+registry and live state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from devices.registry import Home
+from devices.state import StateStore
+from intents.schema import Decision
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResponseState:
+    """The subset of Home Assistant's State object that response templates read."""
+
+    entity_id: str
+    name: str
+    state: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def domain(self) -> str:
+        return self.entity_id.split(".", 1)[0]
+
+    @property
+    def state_with_unit(self) -> str:
+        unit = self.attributes.get("unit_of_measurement")
+        return f"{self.state} {unit}" if unit else self.state
+
+
+class Responder:
+    """Renders the reply for a decision."""
+
+    def __init__(self, templates: dict[str, dict[str, str]], now: Callable[[], datetime] = datetime.now) -> None:
+        self._templates = templates
+        self._env = SandboxedEnvironment()
+        self._now = now
+
+    def _states(self, ids: tuple[str, ...], home: Home, states: StateStore) -> list[ResponseState]:
+        result = []
+        for entity_id in ids:
+            entity = home.entity(entity_id)
+            current = states.get(entity_id)
+            if entity is not None:
+                attrs = {**entity.attributes, **current.attributes}
+                result.append(ResponseState(entity_id, entity.name, current.state, attrs))
+        return result
+
+    def render(self, decision: Decision, home: Home, states: StateStore) -> str:
+        """The reply to speak; Hearth's own wording for errors."""
+        if decision.error:
+            return decision.error
+        recognition = decision.recognition
+        template = self._templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
+        if not template:
+            return "Done"
+        matched = self._states(decision.matched, home, states)
+        unmatched = self._states(tuple(t for t in decision.targets if t not in decision.matched), home, states)
+        first: Optional[ResponseState] = (matched or unmatched or [None])[0]
+        now = self._now()
+        slots: dict[str, Any] = {k: recognition.slot_texts.get(k, v) for k, v in recognition.slots.items()}
+        slots.update(date=now.date(), time=now.time(), timers=[], canceled=0)
+        every = matched + unmatched
+
+        def state_attr(entity_id: str, name: str) -> Any:
+            return next((s.attributes.get(name) for s in every if s.entity_id == entity_id), None)
+
+        try:
+            text = self._env.from_string(template).render(
+                slots=slots,
+                state=first,
+                query={"matched": matched, "unmatched": unmatched, "total_results": len(every)},
+                state_attr=state_attr,
+            )
+        except (TemplateError, TypeError, ValueError, AttributeError) as err:
+            _LOGGER.warning("Response template %s/%s failed: %s", recognition.intent, recognition.response_key, err)
+            return "Done"
+        return " ".join(text.split()) or "Done"

@@ -1,0 +1,80 @@
+"""Typed messages that flow through the understanding stages.
+
+A recogniser (templates now, an LLM later) turns text into a
+:class:`Recognition` in Home Assistant's intent vocabulary; the resolver in
+:mod:`devices.resolve` turns that into a :class:`Decision` with the exact
+target entities and normalised action data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+
+class Source(str, Enum):
+    """Which stage decided."""
+
+    TEMPLATE = "template"
+    LLM = "llm"
+    NONE = "none"
+
+
+#: Intents that change a device when they succeed.
+ACTION_INTENTS = frozenset({
+    "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition",
+    "HassClimateSetTemperature", "HassMediaPause", "HassMediaUnpause", "HassMediaNext",
+    "HassMediaPrevious", "HassSetVolume", "HassVacuumStart", "HassVacuumReturnToBase",
+})
+
+#: Intents that ask about devices and are answered from state.
+QUERY_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature"})
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What a recogniser understood, before it is applied to the home."""
+
+    intent: Optional[str]
+    """Home Assistant intent name, or None when nothing was recognised."""
+    slots: dict[str, Any] = field(default_factory=dict)
+    """Home Assistant slot names to values (name, area, floor, domain, brightness...)."""
+    slot_texts: dict[str, str] = field(default_factory=dict)
+    """The words that filled each slot, for responses ("the kitchen")."""
+    response_key: Optional[str] = None
+    """Which of the intent's response templates applies."""
+    source: Source = Source.NONE
+    """Stage that produced it."""
+    confidence: float = 0.0
+    """0..1; templates are 1.0 when they match."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A recognition applied to the home: what exactly would be done."""
+
+    recognition: Recognition
+    """What was understood."""
+    targets: tuple[str, ...] = ()
+    """Entity ids acted on or asked about, in registry order."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Normalised action parameters (brightness %, color name, temperature...)."""
+    matched: tuple[str, ...] = ()
+    """For questions with a state filter: the targets in that state."""
+    error: Optional[str] = None
+    """Why the recognition cannot be carried out, in words for the user."""
+
+    @property
+    def intent(self) -> Optional[str]:
+        """Intent name, None when nothing was recognised.
+
+        An understood command on something the home lacks keeps its intent
+        (with no targets and an ``error``), as Home Assistant reports it.
+        """
+        return self.recognition.intent
+
+    @property
+    def acts(self) -> bool:
+        """True when this would change a device."""
+        return self.error is None and self.recognition.intent in ACTION_INTENTS and bool(self.targets)

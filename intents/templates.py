@@ -1,0 +1,89 @@
+"""Stage one of understanding: Home Assistant's sentence templates via hassil.
+
+Slot lists are built from the registry the way Home Assistant builds them:
+every entity name and alias with its domain and device class as context,
+every area and floor name. Matching uses ``recognize_best`` preferring a
+literal entity name, as Home Assistant's default conversation agent does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
+from hassil.intents import SlotList
+from home_assistant_intents import get_intents
+
+from devices.registry import Home
+from intents.schema import Recognition, Source
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class TemplateLanguageError(Exception):
+    """The sentence templates for a language are not available."""
+
+
+def load_language(language: str) -> dict[str, Any]:
+    """Home Assistant's merged sentences, lists and responses for a language."""
+    data = get_intents(language)
+    if data is None:
+        raise TemplateLanguageError(f"no Home Assistant sentence templates for language '{language}'")
+    return data
+
+
+def build_slot_lists(home: Home) -> dict[str, SlotList]:
+    """Slot lists for names, areas and floors of this home."""
+    names: list[tuple[str, str, dict[str, Any]]] = []
+    for entity in home.entities:
+        context = {"domain": entity.domain, **entity.attributes}
+        if entity.device_class:
+            context["device_class"] = entity.device_class
+        names.extend((spoken, spoken, context) for spoken in entity.names)
+    areas = [n for a in home.areas for n in (a.name, *a.aliases)]
+    floors = [n for f in home.floors for n in (f.name, *f.aliases)]
+    return {
+        "name": TextSlotList.from_tuples(names, allow_template=False),
+        "area": TextSlotList.from_strings(areas, allow_template=False),
+        "floor": TextSlotList.from_strings(floors, allow_template=False),
+    }
+
+
+def to_recognition(result: Optional[RecognizeResult]) -> Recognition:
+    """hassil's result in Hearth's typed form."""
+    if result is None:
+        return Recognition(intent=None)
+    slots = {name: entity.value for name, entity in result.entities.items()}
+    texts = {name: (entity.text_clean or str(entity.value)) for name, entity in result.entities.items()}
+    return Recognition(
+        intent=result.intent.name,
+        slots=slots,
+        slot_texts=texts,
+        response_key=result.response,
+        source=Source.TEMPLATE,
+        confidence=1.0,
+    )
+
+
+class TemplateRecognizer:
+    """Recognises Home Assistant intents from text with the official templates."""
+
+    def __init__(self, home: Home, language: str = "en", language_data: Optional[dict[str, Any]] = None) -> None:
+        data = language_data if language_data is not None else load_language(language)
+        self.language = language
+        self.intents = Intents.from_dict(data)
+        self.responses: dict[str, dict[str, str]] = data.get("responses", {}).get("intents", {})
+        self.slot_lists = build_slot_lists(home)
+
+    def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> Recognition:
+        """The best template match for ``text``; ``context`` is e.g. ``{"area": "Kitchen"}``."""
+        result = recognize_best(
+            text,
+            self.intents,
+            slot_lists=self.slot_lists,
+            intent_context=context or {},
+            language=self.language,
+            best_slot_name="name",
+        )
+        return to_recognition(result)
