@@ -77,8 +77,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(outcome.reply)
         for message in outcome.messages:
             _LOGGER.info("sent %s %s", message.topic, message.payload)
-        failed = outcome.decision.error is not None or (bool(outcome.messages) and not outcome.published and not args.dry_run)
-        return 1 if failed else 0
+        return 1 if outcome.failed else 0
 
 
 def _open_out(path: str, stack: ExitStack) -> TextIO:

@@ -98,7 +98,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
                 before = dict(sim.applied)
                 outcome = assistant.handle(text, site=site)
                 _wait_for_devices(sim, assistant, outcome, before)
-                failures += bool(outcome.messages) and not outcome.published
+                failures += bool(outcome.messages) and outcome.failed
                 _report(outcome, assistant.states, echo)
                 echo("")
     echo("Demo finished." if not failures else f"Demo finished with {failures} undelivered command(s).")

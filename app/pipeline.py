@@ -45,8 +45,15 @@ class Outcome:
     """Commands built for the targets (published unless ``dry_run``)."""
     published: bool = False
     """True when the commands reached the broker."""
+    error: Optional[str] = None
+    """Why nothing (or not everything) was done; None when all went well."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Per-stage times in milliseconds."""
+
+    @property
+    def failed(self) -> bool:
+        """True when the utterance was not understood or its action not carried out."""
+        return self.error is not None
 
 
 def load_home(settings: Settings, home_file: Optional[str] = None) -> Home:
@@ -145,7 +152,7 @@ class Assistant:
         timings = {"nlu": (nlu_done - start) * 1000, "act": (act_done - nlu_done) * 1000,
                    "reply": (time.perf_counter() - act_done) * 1000}
         timings["total"] = (time.perf_counter() - start) * 1000
-        outcome = Outcome(text, decision, reply, tuple(messages), published, timings)
+        outcome = Outcome(text, decision, reply, tuple(messages), published, error or decision.error, timings)
         self._announce(outcome, site or self.settings.site, dry_run)
         _LOGGER.info(
             "utterance site=%s intent=%s targets=%d published=%s nlu=%.1fms act=%.1fms reply=%.1fms total=%.1fms",

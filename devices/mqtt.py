@@ -34,6 +34,7 @@ class MqttLink:
         self.settings = settings
         self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
         self._connected = threading.Event()
+        self._answered = threading.Event()
         self._refused: Optional[str] = None
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -51,6 +52,7 @@ class MqttLink:
             self._refused = str(reason)
         else:
             self._connected.set()
+        self._answered.set()
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
         self._connected.clear()
@@ -73,7 +75,7 @@ class MqttLink:
         except (OSError, socket.error, ssl.SSLError) as err:
             raise MqttError(f"cannot connect to MQTT broker {self.where}: {err}") from None
         self._client.loop_start()
-        if not self._connected.wait(timeout) or self._refused:
+        if not self._answered.wait(timeout) or self._refused:
             self._client.loop_stop()
             reason = self._refused or "no answer"
             raise MqttError(f"MQTT broker {self.where} refused the connection: {reason}")

@@ -151,8 +151,11 @@ def normalize_data(slots: dict[str, Any]) -> dict[str, Any]:
     for key, (low, high) in _NUMERIC_DATA.items():
         if key not in slots:
             continue
-        value = float(slots[key])
-        value = min(max(value, low), high)
+        try:
+            value = float(min(max(float(slots[key]), low), high))
+        except (TypeError, ValueError):  # e.g. a spoken word the template kept as text
+            data[key] = slots[key]
+            continue
         data[key] = int(value) if value.is_integer() else round(value, 1)
     if isinstance(slots.get("color"), str):
         data["color"] = slots["color"].strip().lower()

@@ -1,0 +1,105 @@
+"""Shared fixtures: a real Mosquitto broker on a free port, paths, a subscriber."""
+
+from __future__ import annotations
+
+import getpass
+import queue
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import paho.mqtt.client as paho
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+HA_TESTS = SHARED / "ha-intents-tests" / "en"
+FIXTURES = HA_TESTS / "_fixtures.yaml"
+DEV_COMMANDS = SHARED / "eval" / "dev_commands.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _mosquitto_binary() -> str:
+    found = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+    if not found:
+        pytest.fail("mosquitto is not installed: run `bash .ci/run` or `apt-get install mosquitto`")
+    return found
+
+
+class Mosquitto:
+    """A running broker; ``port`` is where it listens on 127.0.0.1."""
+
+    def __init__(self, workdir: Path, extra_config: str = "allow_anonymous true\n") -> None:
+        self.port = free_port()
+        self.conf = workdir / f"mosquitto-{self.port}.conf"
+        # Started as root, mosquitto would switch to user "mosquitto", who cannot
+        # read pytest's private temp dirs; as anyone else the option is ignored.
+        user = f"user {getpass.getuser()}\n"
+        self.conf.write_text(f"{user}listener {self.port} 127.0.0.1\n{extra_config}", encoding="utf-8")
+        self.log = workdir / f"mosquitto-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Mosquitto":
+        self.proc = subprocess.Popen([_mosquitto_binary(), "-c", str(self.conf)],
+                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mosquitto exited: {self.log.read_text()}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start listening")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
+    yield broker
+    broker.stop()
+
+
+class Subscriber:
+    """Collects messages from a broker into a queue."""
+
+    def __init__(self, port: int, topic: str = "#", username: str | None = None, password: str | None = None) -> None:
+        self.messages: "queue.Queue[tuple[str, str]]" = queue.Queue()
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"test-sub-{time.monotonic_ns()}")
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload.decode()))
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *args: subscribed.set()
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self.client.subscribe(topic, qos=1)
+        assert subscribed.wait(5), "subscription not acknowledged"
+
+    def collect(self, count: int, timeout: float = 5.0) -> list[tuple[str, str]]:
+        got = []
+        deadline = time.monotonic() + timeout
+        while len(got) < count and time.monotonic() < deadline:
+            try:
+                got.append(self.messages.get(timeout=max(0.01, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return got
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -1,0 +1,28 @@
+"""`hearth demo` from the repository, as a newcomer runs it: embedded broker, simulated home."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_demo_runs_end_to_end() -> None:
+    result = subprocess.run([sys.executable, "-m", "app", "demo"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "simulated home on MQTT broker 127.0.0.1:" in out
+    # text -> intent -> MQTT message -> device state after (as reported over MQTT) -> reply
+    assert '> "turn on the kitchen lights"' in out
+    assert "intent : HassTurnOn (area=Kitchen, domain=light)" in out
+    assert 'mqtt   : demo/light/kitchen_ceiling/set {"state": "ON"}' in out
+    assert "device : light.kitchen_ceiling is now on" in out
+    assert "device : light.living_room_lamp is now on (brightness 40%)" in out
+    assert "device : lock.front_door is now locked" in out
+    assert "device : light.garage is now off" in out
+    # the question after "lock the front door" is answered from the device's reported state
+    assert out.index("reply  : Yes") > out.index("device : lock.front_door is now locked")
+    assert "reply  : Sorry, I didn't understand that" in out
+    assert out.rstrip().endswith("Demo finished.")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,95 @@
+"""Target resolution from Home Assistant slots, and action data normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from devices.registry import Home, load_fixture_file
+from devices.resolve import normalize_data, resolve
+from devices.state import EntityState, StateStore
+from intents.schema import Recognition, Source
+from tests.conftest import FIXTURES
+
+KITCHEN_LIGHTS = {"light.kitchen_countertop", "light.kitchen_ceiling", "light.kitchen_cabinets"}
+FIRST_FLOOR_LIGHTS = KITCHEN_LIGHTS | {"light.living_room_lamp", "light.play_corner", "light.garage"}
+
+
+@pytest.fixture(scope="module")
+def home() -> Home:
+    return load_fixture_file(FIXTURES)
+
+
+def _states(home: Home) -> StateStore:
+    return StateStore({k: EntityState(v) for k, v in home.initial_states.items()})
+
+
+def _targets(home: Home, intent: str, context_area: str | None = None, **slots: object) -> set[str]:
+    decision = resolve(Recognition(intent, dict(slots), source=Source.TEMPLATE, confidence=1), home, _states(home), context_area)
+    assert decision.error is None, decision.error
+    return set(decision.targets)
+
+
+def test_by_name_and_alias(home: Home) -> None:
+    assert _targets(home, "HassTurnOn", name="Bedroom Lamp") == {"light.bedroom_lamp"}
+    assert _targets(home, "HassTurnOn", name="bedroom lamp") == {"light.bedroom_lamp"}
+
+
+def test_by_area_and_domain(home: Home) -> None:
+    assert _targets(home, "HassTurnOn", area="Kitchen", domain="light") == KITCHEN_LIGHTS
+
+
+def test_by_floor(home: Home) -> None:
+    assert _targets(home, "HassTurnOff", floor="First Floor", domain="light") == FIRST_FLOOR_LIGHTS
+
+
+def test_name_all_means_every_matching_entity(home: Home) -> None:
+    assert _targets(home, "HassTurnOn", name="all", area="Kitchen", domain="light") == KITCHEN_LIGHTS
+
+
+def test_device_class(home: Home) -> None:
+    assert _targets(home, "HassTurnOn", area="Living Room", domain="cover", device_class="curtain") == {
+        "cover.curtain_left", "cover.curtain_right"}
+
+
+def test_in_here_prefers_the_speakers_area(home: Home) -> None:
+    assert _targets(home, "HassTurnOn", context_area="Garage", domain="light") == {"light.garage"}
+    assert _targets(home, "HassTurnOn", domain="light") >= FIRST_FLOOR_LIGHTS | {"light.bedroom_lamp"}
+
+
+def test_named_device_elsewhere_wins_over_context_area(home: Home) -> None:
+    # hassil fills area from the speaker's room; the named lamp is in the bedroom.
+    assert _targets(home, "HassTurnOn", context_area="Kitchen", name="Bedroom Lamp", area="Kitchen") == {"light.bedroom_lamp"}
+
+
+def test_sensors_are_not_switched(home: Home) -> None:
+    decision = resolve(Recognition("HassTurnOn", {"name": "Outside Temperature"}), home, _states(home))
+    assert decision.error and not decision.acts
+
+
+def test_question_splits_by_state(home: Home) -> None:
+    states = _states(home)
+    decision = resolve(Recognition("HassGetState", {"area": "Kitchen", "domain": "light", "state": "on"}), home, states)
+    assert set(decision.targets) == KITCHEN_LIGHTS and set(decision.matched) == KITCHEN_LIGHTS
+    states.set("light.kitchen_ceiling", EntityState("off"))
+    decision = resolve(Recognition("HassGetState", {"area": "Kitchen", "domain": "light", "state": "on"}), home, states)
+    assert set(decision.matched) == KITCHEN_LIGHTS - {"light.kitchen_ceiling"}
+    assert not decision.acts
+
+
+def test_unknown_area_and_missing_device_explain_themselves(home: Home) -> None:
+    decision = resolve(Recognition("HassTurnOn", {"area": "Attic", "domain": "light"}), home, _states(home))
+    assert decision.error == "I don't know an area called Attic" and not decision.acts
+    decision = resolve(Recognition("HassTurnOn", {"area": "Kitchen", "domain": "fan"}), home, _states(home))
+    assert decision.error == "No fan in the Kitchen" and decision.intent == "HassTurnOn" and not decision.acts
+
+
+def test_nothing_recognised() -> None:
+    decision = resolve(Recognition(None), Home(), StateStore())
+    assert decision.intent is None and decision.error and not decision.acts
+
+
+def test_data_normalisation() -> None:
+    assert normalize_data({"brightness": 50.0, "color": "Red"}) == {"brightness": 50, "color": "red"}
+    assert normalize_data({"temperature": 21.5}) == {"temperature": 21.5}
+    assert normalize_data({"position": 140}) == {"position": 100}
+    assert normalize_data({"minutes": 15.0}) == {"minutes": 15}
