@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.files import read_yaml
 from devices.entity_config import DeviceConfig
 
 #: Environment variables that override secrets and connection settings.
@@ -169,20 +169,8 @@ def load_settings(path: str | Path | None) -> Settings:
     """Load and validate a configuration file; None gives the built-in defaults."""
     if path is None:
         return Settings().with_env()
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: configuration file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{file}: cannot read configuration: {err}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{file}:{where} not valid YAML: {getattr(err, 'problem', err)}") from None
-    return parse_settings(data, str(file)).with_env()
+    data = read_yaml(path, "configuration file", ConfigError)
+    return parse_settings(data, str(path)).with_env()
 
 
 def default_config_path(cwd: Path | None = None) -> Path | None:

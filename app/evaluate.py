@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, TextIO
 
-import yaml
-
+from app.files import read_yaml
 from app.pipeline import Assistant, InputError
 
 
@@ -67,14 +66,7 @@ def _ha_tests(tests: Any, where: str) -> list[Case]:
 def load_cases(path: str | Path) -> list[Case]:
     """Cases from one file in either format."""
     file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{file}: case file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise CaseError(f"{file}: cannot read: {err}") from None
-    except yaml.YAMLError as err:
-        raise CaseError(f"{file}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    data = read_yaml(file, "case file", CaseError)
     if isinstance(data, dict) and isinstance(data.get("cases"), list):
         return [_case(item, f"{file}: cases[{i}]", file.parent) for i, item in enumerate(data["cases"])]
     if isinstance(data, dict) and isinstance(data.get("tests"), list):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import yaml
 from hassil import is_template, parse_sentence, sample_expression
+from app.files import read_yaml
 from devices.entity_config import DeviceConfig, MqttEntityConfig
 
 
@@ -214,16 +214,7 @@ def parse_fixture(data: Any, where: str) -> Home:
 
 def load_fixture_file(path: str | Path) -> Home:
     """Read a home file in Home Assistant's test-fixture format."""
-    file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"{file}: home file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RegistryError(f"{file}: cannot read home file: {err}") from None
-    except yaml.YAMLError as err:
-        raise RegistryError(f"{file}: not valid YAML: {getattr(err, 'problem', err)}") from None
-    return parse_fixture(data, str(file))
+    return parse_fixture(read_yaml(path, "home file", RegistryError), str(path))
 
 
 def _device_entity(device: DeviceConfig, home: Home) -> Entity:

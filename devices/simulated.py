@@ -12,7 +12,7 @@ import logging
 from typing import Optional
 
 from devices.commands import COLORS
-from devices.mqtt import MqttLink
+from devices.mqtt import MessageHandler, MqttLink
 from devices.registry import Entity, Home
 from devices.state import EntityState, StateStore
 
@@ -97,7 +97,7 @@ class SimulatedHome:
                 if topic:
                     self.link.subscribe(topic, self._handler(entity, kind))
 
-    def _handler(self, entity: Entity, kind: str) -> Callable[[str, bytes], None]:
+    def _handler(self, entity: Entity, kind: str) -> MessageHandler:
         def handle(topic: str, payload: bytes) -> None:
             try:
                 new = apply_command(entity, kind, payload.decode("utf-8"), self.states.get(entity.id))
