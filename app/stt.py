@@ -1,0 +1,117 @@
+"""Speech-to-text with faster-whisper's CTranslate2 model, sized for short commands.
+
+Whisper pads every clip to a 30 s window, and the encoder's cost grows with
+the window. Commands are a few seconds long, so Hearth encodes a shorter
+window (10 s by default) and bounds the decode length by the clip's duration,
+which stops the repetition loops a short window otherwise invites. The
+beam's hypotheses are all returned so the intent stage can pick the first
+one it understands.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from app.audio_in import SAMPLE_RATE
+from app.config import SttSettings
+from models.whisper import load_whisper, whisper_dir
+
+#: Decode budget: tokens per second of audio, plus a fixed allowance.
+_TOKENS_PER_SECOND = 6
+_TOKENS_EXTRA = 10
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What speech-to-text heard."""
+
+    hypotheses: tuple[str, ...]
+    """Candidate texts, most likely first (empty when nothing was heard)."""
+    window_seconds: float
+    """Encoder window used."""
+    ms: float
+    """Time taken."""
+
+    @property
+    def text(self) -> str:
+        """The most likely text."""
+        return self.hypotheses[0] if self.hypotheses else ""
+
+
+def trim_repeats(text: str) -> str:
+    """Drop the echo a short window can cause ("Turn off the light. Turn off the")."""
+    parts = [p.strip() for p in re.split(r"(?<=[.,!?])\s+", text.strip()) if p.strip()]
+    if not parts:
+        return ""
+    first = parts[0].rstrip(".,!?").lower()
+    kept = [parts[0]]
+    for part in parts[1:]:
+        bare = part.rstrip(".,!?").lower()
+        if not (first.startswith(bare) or bare.startswith(first)):
+            kept.append(part)
+    return " ".join(kept).strip()
+
+
+class SpeechToText:
+    """``load()`` once, then ``transcribe()`` each utterance."""
+
+    def __init__(self, settings: SttSettings = SttSettings()) -> None:
+        self.settings = settings
+        self.model = None
+        self.load_seconds = 0.0
+
+    def load(self) -> "SpeechToText":
+        """Load the model (raises models.ModelError with a clear message)."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        start = time.perf_counter()
+        self.model = load_whisper(whisper_dir(self.settings.model), self.settings.compute_type, self.settings.threads)
+        self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                    task="transcribe", language="en")
+        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self.load_seconds = time.perf_counter() - start
+        return self
+
+    def _features(self, samples: np.ndarray, window: float) -> "object":
+        import ctranslate2
+
+        size = int(window * SAMPLE_RATE)
+        padded = np.zeros(size, dtype=np.float32)
+        padded[:min(size, len(samples))] = samples[:size]
+        mel = self.model.feature_extractor(padded, chunk_length=int(window))[:, : int(window * 100)]
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
+
+    def transcribe(self, samples: np.ndarray, window: Optional[float] = None) -> Transcript:
+        """Candidate transcripts of float32 16 kHz audio."""
+        if self.model is None:
+            raise RuntimeError("SpeechToText.load() was not called")
+        start = time.perf_counter()
+        seconds = len(samples) / SAMPLE_RATE
+        window = window or self.settings.window_seconds
+        if seconds > window:
+            window = 30.0  # long utterance: Whisper's own window
+        budget = len(self._prompt) + _TOKENS_EXTRA + int(seconds * _TOKENS_PER_SECOND)
+        beam = self.settings.beam_size
+        result = self.model.model.generate(
+            self._features(samples, window), [self._prompt], beam_size=beam, num_hypotheses=beam,
+            max_length=min(budget, 448), suppress_blank=True,
+        )[0]
+        texts: list[str] = []
+        for ids in result.sequences_ids:
+            text = trim_repeats(self._tokenizer.decode([t for t in ids if t < self._tokenizer.eot]))
+            if text and text not in texts:
+                texts.append(text)
+        return Transcript(tuple(texts), window, (time.perf_counter() - start) * 1000)
+
+    def transcribe_default(self, samples: np.ndarray) -> Transcript:
+        """faster-whisper's own path (30 s window, greedy): the baseline `hearth bench` compares with."""
+        start = time.perf_counter()
+        segments, _ = self.model.transcribe(samples, language="en", beam_size=1, without_timestamps=True,
+                                            condition_on_previous_text=False, vad_filter=False)
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        return Transcript((text,) if text else (), 30.0, (time.perf_counter() - start) * 1000)

@@ -1,0 +1,75 @@
+"""End-of-speech detection: where an utterance starts and ends (pymicro-vad)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from app.audio_in import FRAME_BYTES
+
+
+class EndPoint(Enum):
+    """What a frame means for the utterance being collected."""
+
+    WAITING = "waiting"      # no speech yet
+    SPEAKING = "speaking"    # inside the utterance
+    ENDED = "ended"          # enough silence after speech: the utterance is complete
+    TIMEOUT = "timeout"      # nobody spoke after the wake word
+    TOO_LONG = "too_long"    # cut off at the maximum length
+
+
+@dataclass(frozen=True)
+class EndPointSettings:
+    """Timing of the end-pointer, in seconds."""
+
+    threshold: float = 0.5
+    silence_seconds: float = 0.6
+    max_seconds: float = 10.0
+    timeout_seconds: float = 5.0
+
+
+class EndPointer:
+    """Collects one utterance from 10 ms frames; call ``reset`` before the next."""
+
+    def __init__(self, settings: EndPointSettings = EndPointSettings()) -> None:
+        from pymicro_vad import MicroVad
+
+        self.settings = settings
+        self._vad = MicroVad()
+        self.reset()
+
+    def reset(self) -> None:
+        self._vad.reset()
+        self.audio = bytearray()
+        """Audio from the first speech frame on (with a little lead-in)."""
+        self._lead_in: list[bytes] = []
+        self._frames = 0
+        self._speech_frames = 0
+        self._silence_frames = 0
+
+    def process(self, frame: bytes) -> EndPoint:
+        """Feed one 10 ms frame."""
+        if len(frame) != FRAME_BYTES:
+            raise ValueError(f"expected {FRAME_BYTES}-byte frames, got {len(frame)}")
+        self._frames += 1
+        speech = self._vad.process_10ms(frame) > self.settings.threshold
+        if self._speech_frames == 0:
+            # Keep 200 ms before the first speech frame: the VAD reacts late to soft onsets.
+            self._lead_in = (self._lead_in + [frame])[-20:]
+            if not speech:
+                return EndPoint.TIMEOUT if self._frames >= self.settings.timeout_seconds * 100 else EndPoint.WAITING
+            self.audio.extend(b"".join(self._lead_in))
+        else:
+            self.audio.extend(frame)
+        self._speech_frames += speech
+        self._silence_frames = 0 if speech else self._silence_frames + 1
+        if len(self.audio) >= self.settings.max_seconds * 100 * FRAME_BYTES:
+            return EndPoint.TOO_LONG
+        if self._silence_frames >= self.settings.silence_seconds * 100:
+            if self._speech_frames >= 10:
+                return EndPoint.ENDED
+            # Under 100 ms of speech then silence: a click or a cough, not a command.
+            self.audio.clear()
+            self._speech_frames = 0
+            return EndPoint.WAITING
+        return EndPoint.SPEAKING
