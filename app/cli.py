@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo.
+"""The ``hearth`` command line: ask, eval, demo, run.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -18,6 +18,8 @@ from app.audio_in import AudioError
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
+from app.run import add_arguments as add_run_arguments
+from app.run import run as run_loop
 from app.stt import SpeechToText
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import RegistryError
@@ -55,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", dest="json_out", default="-", help="where to write JSON lines (default: stdout)")
 
     sub.add_parser("demo", parents=[common], help="run sample commands against a simulated home (embedded broker if none configured)")
+
+    run = sub.add_parser("run", parents=[common], help="listen and act: wake word, speech-to-text, intent, action, reply")
+    add_run_arguments(run)
     return parser
 
 
@@ -112,12 +117,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings)
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    return run_loop(args, settings)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``hearth`` console script."""
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo}
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

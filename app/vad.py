@@ -39,13 +39,18 @@ class EndPointer:
         self.reset()
 
     def reset(self) -> None:
-        self._vad.reset()
+        """Start a new utterance. The VAD model itself keeps its state: after a
+        reset it needs ~0.8 s of audio before it answers at all."""
         self.audio = bytearray()
         """Audio from the first speech frame on (with a little lead-in)."""
         self._lead_in: list[bytes] = []
         self._frames = 0
         self._speech_frames = 0
         self._silence_frames = 0
+
+    def observe(self, frame: bytes) -> None:
+        """Feed a frame outside an utterance, so the VAD is warm when one starts."""
+        self._vad.process_10ms(frame)
 
     def process(self, frame: bytes) -> EndPoint:
         """Feed one 10 ms frame."""
@@ -54,8 +59,9 @@ class EndPointer:
         self._frames += 1
         speech = self._vad.process_10ms(frame) > self.settings.threshold
         if self._speech_frames == 0:
-            # Keep 200 ms before the first speech frame: the VAD reacts late to soft onsets.
-            self._lead_in = (self._lead_in + [frame])[-20:]
+            # Keep up to 1 s before the first speech frame: the VAD reports
+            # speech about half a second after soft onsets such as "turn".
+            self._lead_in = (self._lead_in + [frame])[-100:]
             if not speech:
                 return EndPoint.TIMEOUT if self._frames >= self.settings.timeout_seconds * 100 else EndPoint.WAITING
             self.audio.extend(b"".join(self._lead_in))

@@ -1,0 +1,92 @@
+"""``hearth run``: the live service loop, from a microphone, a WAV file or stdin."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import ExitStack
+from typing import Iterator, Optional
+
+from app.audio_in import AudioError, frames, microphone_frames, read_wav, stream_frames
+from app.audio_out import AudioSink, NullSink, SpeakerSink, WavSink
+from app.config import Settings
+from app.pipeline import Assistant, Outcome, load_home
+from app.stt import SpeechToText
+from app.tts import TextToSpeech
+from app.vad import EndPointer, EndPointSettings
+from app.voice import VoiceLoop, VoiceSettings
+from app.wake import WakeWordDetector
+from devices.mqtt import MqttLink
+from devices.state_listener import follow_states
+from models import ModelError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hearth run``."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--wav", help="read audio from a 16 kHz mono 16-bit WAV file instead of the microphone")
+    source.add_argument("--stdin", action="store_true", help="read raw 16 kHz mono 16-bit PCM from stdin")
+    parser.add_argument("--no-wake", action="store_true", help="no wake word: every utterance is a command")
+    parser.add_argument("--output-wav", help="write replies and tones to this WAV file instead of the speaker")
+    parser.add_argument("--site", help="site whose area 'in here' means")
+    parser.add_argument("--dry-run", action="store_true", help="decide and reply but send nothing over MQTT")
+
+
+def _source(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
+    if args.wav:
+        return frames(read_wav(args.wav))
+    if args.stdin:
+        return stream_frames(sys.stdin.buffer)
+    return microphone_frames(settings.audio.input_device)
+
+
+def _sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
+    if args.output_wav:
+        return WavSink(args.output_wav)
+    try:
+        return SpeakerSink(settings.audio.output_device)
+    except AudioError as err:
+        _LOGGER.warning("%s: replies are printed only", err)
+        return NullSink()
+
+
+def _voice(settings: Settings) -> Optional[TextToSpeech]:
+    try:
+        return TextToSpeech(settings.tts).load()
+    except ModelError as err:
+        _LOGGER.error("%s: replies are printed only", err)
+        return None
+
+
+def _report(outcome: Outcome) -> None:
+    print(f'"{outcome.text}" -> {outcome.decision.intent or "nothing"}: {outcome.reply}', flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run until the audio source ends (file, stdin) or Ctrl-C."""
+    home = load_home(settings, args.home)
+    source = _source(args, settings)  # a missing device or bad WAV fails here, before models load
+    stt = SpeechToText(settings.stt).load()
+    use_wake = settings.wake.enabled and not args.no_wake
+    wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
+    vad = settings.vad
+    endpointer = EndPointer(EndPointSettings(vad.threshold, vad.silence_seconds, vad.max_seconds, vad.timeout_seconds))
+    with ExitStack() as stack:
+        link = None
+        if settings.mqtt.host and not args.dry_run:
+            link = stack.enter_context(MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}"))
+        assistant = Assistant(settings, home, link, stt)
+        sink = _sink(args, settings)
+        stack.callback(sink.close)
+        loop = VoiceLoop(assistant, endpointer, wake, _voice(settings), sink,
+                         VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run), _report)
+        if link is not None:
+            follow_states(link, home, assistant.states)
+            site = args.site or settings.site
+            link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: loop.push_to_talk())
+        _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")
+        loop.run(source)
+    return 0

@@ -1,0 +1,140 @@
+"""The live voice loop: wake word → listen → speech-to-text → intent → action → reply.
+
+:class:`VoiceLoop` consumes 10 ms frames from any source (microphone, WAV
+file, stdin), so it runs the same with a sound card or in a test. One
+utterance that fails is logged and answered; the loop itself keeps going.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable, Iterable, Optional
+
+from app.audio_in import SAMPLE_RATE, to_float
+from app.audio_out import AudioSink, NullSink
+from app.feedback import done_tone, listening_tone
+from app.pipeline import Assistant, Outcome
+from app.tts import TextToSpeech
+from app.vad import EndPoint, EndPointer
+from app.wake import WakeWordDetector
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class State(Enum):
+    """What the loop is doing."""
+
+    IDLE = "idle"            # waiting for the wake word (or push-to-talk)
+    LISTENING = "listening"  # collecting an utterance
+    THINKING = "thinking"    # speech-to-text, intent, action
+    SPEAKING = "speaking"    # playing the reply
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How the loop behaves."""
+
+    site: Optional[str] = None
+    """Site whose area "in here" means (None: this device)."""
+    always_listening: bool = False
+    """No wake word: every utterance is a command (push-to-talk setups, tests)."""
+    feedback_sounds: bool = True
+    """Tones when listening starts and ends."""
+    dry_run: bool = False
+    """Decide and reply, but send nothing over MQTT."""
+
+
+class VoiceLoop:
+    """Drives one microphone's worth of frames through the assistant."""
+
+    def __init__(self, assistant: Assistant, endpointer: EndPointer, wake: Optional[WakeWordDetector] = None,
+                 tts: Optional[TextToSpeech] = None, sink: Optional[AudioSink] = None,
+                 settings: VoiceSettings = VoiceSettings(),
+                 on_outcome: Optional[Callable[[Outcome], None]] = None) -> None:
+        if wake is None and not settings.always_listening:
+            raise ValueError("without a wake word detector the loop must be always_listening")
+        self.assistant = assistant
+        self.endpointer = endpointer
+        self.wake = wake
+        self.tts = tts
+        self.sink = sink or NullSink()
+        self.settings = settings
+        self.on_outcome = on_outcome
+        self.state = State.LISTENING if settings.always_listening else State.IDLE
+        # Tones at the voice's rate, so the speaker stream is not reopened between them.
+        rate = tts.sample_rate if tts is not None else SAMPLE_RATE
+        self._tones = (listening_tone(rate), done_tone(rate))
+        self._talk = threading.Event()
+        self.failures = 0
+        """Utterances that raised an error (answered with an apology)."""
+
+    def push_to_talk(self) -> None:
+        """Start listening now, as if the wake word had been said (thread-safe)."""
+        self._talk.set()
+
+    def _start_listening(self) -> None:
+        self.endpointer.reset()
+        self.state = State.LISTENING
+        if self.settings.feedback_sounds:
+            self.sink.play(self._tones[0])
+
+    def _finish(self) -> None:
+        if self.wake is not None:
+            self.wake.reset()  # what was heard while busy (our own voice included) is forgotten
+        self.endpointer.reset()
+        self.state = State.LISTENING if self.settings.always_listening else State.IDLE
+
+    def speak(self, text: str) -> None:
+        """Say ``text``, playing each sentence as soon as it is synthesised."""
+        if self.tts is None:
+            return
+        self.state = State.SPEAKING
+        for chunk in self.tts.synthesize(text):
+            self.sink.play(chunk)
+
+    def _handle_utterance(self, audio: bytes) -> Optional[Outcome]:
+        self.state = State.THINKING
+        if self.settings.feedback_sounds:
+            self.sink.play(self._tones[1])
+        try:
+            outcome = self.assistant.handle_speech(to_float(audio), self.settings.site, self.settings.dry_run)
+        except Exception:  # one bad utterance must not end the service
+            self.failures += 1
+            _LOGGER.exception("Utterance failed")
+            self.speak("Sorry, something went wrong")
+            return None
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        self.speak(outcome.reply)
+        return outcome
+
+    def process(self, frame: bytes) -> Optional[Outcome]:
+        """Feed one 10 ms frame; returns the outcome when an utterance completes."""
+        if self.state is State.IDLE:
+            self.endpointer.observe(frame)
+            if self._talk.is_set() or (self.wake is not None and self.wake.process(frame)):
+                self._talk.clear()
+                _LOGGER.info("Wake word heard" if self.wake else "Push-to-talk")
+                self._start_listening()
+            return None
+        point = self.endpointer.process(frame)
+        if point is EndPoint.TIMEOUT:
+            _LOGGER.info("No speech after the wake word")
+            self._finish()
+        elif point in (EndPoint.ENDED, EndPoint.TOO_LONG):
+            outcome = self._handle_utterance(bytes(self.endpointer.audio))
+            self._finish()
+            return outcome
+        return None
+
+    def run(self, frames: Iterable[bytes]) -> list[Outcome]:
+        """Process frames until the source ends; returns every outcome."""
+        outcomes = []
+        for frame in frames:
+            outcome = self.process(frame)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
