@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo, run.
+"""The ``hearth`` command line: ask, eval, demo, run, bench.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from app.audio_in import AudioError
+from app.bench import add_arguments as add_bench_arguments
+from app.bench import bench as run_bench
+from app.bench import table as bench_table
+from app.bench import write_outputs as write_bench_outputs
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
@@ -57,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", dest="json_out", default="-", help="where to write JSON lines (default: stdout)")
 
     sub.add_parser("demo", parents=[common], help="run sample commands against a simulated home (embedded broker if none configured)")
+
+    bench = sub.add_parser("bench", parents=[common], help="measure latency, accuracy, memory and idle CPU of the speech chain")
+    add_bench_arguments(bench)
 
     run = sub.add_parser("run", parents=[common], help="listen and act: wake word, speech-to-text, intent, action, reply")
     add_run_arguments(run)
@@ -117,6 +124,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings)
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    report = run_bench(args, settings)
+    print(bench_table(report))
+    write_bench_outputs(report, args.json_out, args.png)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_loop(args, settings)
 
@@ -126,7 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run}
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

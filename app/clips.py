@@ -34,8 +34,8 @@ def add_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
 
 
 def piper_clip(tts: TextToSpeech, text: str) -> np.ndarray:
-    """``text`` spoken by a Piper voice, at 16 kHz."""
-    chunk = tts.synthesize_all(text)
+    """``text`` spoken by a Piper voice at 16 kHz, the same samples every time."""
+    chunk = tts.synthesize_all(text, steady=True)
     return resample(to_float(chunk.pcm), chunk.sample_rate, SAMPLE_RATE)
 
 

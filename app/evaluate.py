@@ -92,9 +92,9 @@ def _decide(assistant: Assistant, case: Case, record: dict[str, Any]) -> Optiona
     except AudioError as err:
         record["error"] = str(err)
         return None
-    transcript = assistant.stt.transcribe(samples)
-    record["timings_ms"]["stt"] = round(transcript.ms, 2)
-    text, decision = assistant.understand_speech(transcript.hypotheses, case.context)
+    hypotheses = assistant.stt.hypotheses(samples)
+    text, decision = assistant.understand_speech(hypotheses, case.context)
+    record["timings_ms"]["stt"] = round(hypotheses.ms, 2)
     record["transcript"] = text
     return decision
 

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional
 
 import numpy as np
 
@@ -146,10 +146,13 @@ class Assistant:
         area = self.area_of_site(site)
         return {"area": area} if area else {}
 
-    def understand_speech(self, hypotheses: Sequence[str], context: dict[str, Any]) -> tuple[str, Decision]:
-        """The first speech-to-text hypothesis the intent stage can act on, else the most likely one."""
+    def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any]) -> tuple[str, Decision]:
+        """The first speech-to-text hypothesis the intent stage can act on, else a repaired
+        one, else the most likely one. ``hypotheses`` is consumed only as far as needed."""
         fallback: Optional[tuple[str, Decision]] = None
+        heard_so_far: list[str] = []
         for heard in hypotheses:
+            heard_so_far.append(heard)
             try:
                 text = self.check_text(heard)
             except InputError:
@@ -158,7 +161,7 @@ class Assistant:
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
-        for heard in hypotheses[:2]:
+        for heard in heard_so_far[:2]:
             repaired = self.repairer.repair(heard, lambda t: self._acceptable(self.understand(t, context)))
             if repaired is not None:
                 return repaired.text, self.understand(repaired.text, context)
@@ -180,9 +183,9 @@ class Assistant:
         if self.stt is None:
             raise RuntimeError("Assistant was built without a speech-to-text stage")
         start = time.perf_counter()
-        transcript = self.stt.transcribe(samples)
-        text, decision = self.understand_speech(transcript.hypotheses, self._context(site))
-        return self._carry_out(text, decision, site, dry_run, start, {"stt": transcript.ms})
+        hypotheses = self.stt.hypotheses(samples)
+        text, decision = self.understand_speech(hypotheses, self._context(site))
+        return self._carry_out(text, decision, site, dry_run, start, {"stt": hypotheses.ms})
 
     def _carry_out(self, text: str, decision: Decision, site: Optional[str], dry_run: bool,
                    start: float, timings: dict[str, float]) -> Outcome:

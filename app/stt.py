@@ -4,8 +4,9 @@ Whisper pads every clip to a 30 s window, and the encoder's cost grows with
 the window. Commands are a few seconds long, so Hearth encodes a shorter
 window (10 s by default) and bounds the decode length by the clip's duration,
 which stops the repetition loops a short window otherwise invites. The
-beam's hypotheses are all returned so the intent stage can pick the first
-one it understands.
+greedy transcript comes first; the beam's alternatives are decoded only
+when the intent stage does not understand it, and it picks the first
+alternative it understands.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator
 
 import numpy as np
 
@@ -26,9 +27,46 @@ _TOKENS_PER_SECOND = 6
 _TOKENS_EXTRA = 10
 
 
+class Hypotheses:
+    """Candidate transcripts of one utterance, decoded on demand.
+
+    The audio is encoded once; iterating yields the greedy transcript first
+    and decodes the beam's alternatives only if the caller asks for more
+    (most commands parse at the first try, and decoding is most of the cost).
+    """
+
+    def __init__(self, stt: "SpeechToText", samples: np.ndarray, window: float) -> None:
+        start = time.perf_counter()
+        self._stt = stt
+        self.seconds = len(samples) / SAMPLE_RATE
+        self.window = window
+        self._encoded = stt.model.model.encode(stt._features(samples, window))
+        self.ms = (time.perf_counter() - start) * 1000
+        """Time spent encoding and decoding so far."""
+
+    def _decode(self, beam: int) -> list[str]:
+        start = time.perf_counter()
+        stt = self._stt
+        budget = len(stt._prompt) + _TOKENS_EXTRA + int(self.seconds * _TOKENS_PER_SECOND)
+        result = stt.model.model.generate(self._encoded, [stt._prompt], beam_size=beam, num_hypotheses=beam,
+                                          max_length=min(budget, 448), suppress_blank=True)[0]
+        eot = stt._tokenizer.eot
+        texts = [trim_repeats(stt._tokenizer.decode([t for t in ids if t < eot])) for ids in result.sequences_ids]
+        self.ms += (time.perf_counter() - start) * 1000
+        return [t for t in texts if t]
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for beam in (1, self._stt.settings.beam_size) if self._stt.settings.beam_size > 1 else (1,):
+            for text in self._decode(beam):
+                if text not in seen:
+                    seen.add(text)
+                    yield text
+
+
 @dataclass(frozen=True)
 class Transcript:
-    """What speech-to-text heard."""
+    """What speech-to-text heard, fully decoded."""
 
     hypotheses: tuple[str, ...]
     """Candidate texts, most likely first (empty when nothing was heard)."""
@@ -74,6 +112,7 @@ class SpeechToText:
         self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
                                     task="transcribe", language="en")
         self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self.hypotheses(np.zeros(SAMPLE_RATE, dtype=np.float32)).ms  # warm-up: first call allocates
         self.load_seconds = time.perf_counter() - start
         return self
 
@@ -86,32 +125,24 @@ class SpeechToText:
         mel = self.model.feature_extractor(padded, chunk_length=int(window))[:, : int(window * 100)]
         return ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
 
-    def transcribe(self, samples: np.ndarray, window: Optional[float] = None) -> Transcript:
-        """Candidate transcripts of float32 16 kHz audio."""
+    def hypotheses(self, samples: np.ndarray) -> Hypotheses:
+        """Lazily decoded candidates for float32 16 kHz audio."""
         if self.model is None:
             raise RuntimeError("SpeechToText.load() was not called")
-        start = time.perf_counter()
-        seconds = len(samples) / SAMPLE_RATE
-        window = window or self.settings.window_seconds
-        if seconds > window:
+        window = self.settings.window_seconds
+        if len(samples) / SAMPLE_RATE > window:
             window = 30.0  # long utterance: Whisper's own window
-        budget = len(self._prompt) + _TOKENS_EXTRA + int(seconds * _TOKENS_PER_SECOND)
-        beam = self.settings.beam_size
-        result = self.model.model.generate(
-            self._features(samples, window), [self._prompt], beam_size=beam, num_hypotheses=beam,
-            max_length=min(budget, 448), suppress_blank=True,
-        )[0]
-        texts: list[str] = []
-        for ids in result.sequences_ids:
-            text = trim_repeats(self._tokenizer.decode([t for t in ids if t < self._tokenizer.eot]))
-            if text and text not in texts:
-                texts.append(text)
-        return Transcript(tuple(texts), window, (time.perf_counter() - start) * 1000)
+        return Hypotheses(self, samples, window)
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        """Every candidate, decoded now."""
+        hypotheses = self.hypotheses(samples)
+        texts = tuple(hypotheses)
+        return Transcript(texts, hypotheses.window, hypotheses.ms)
 
     def transcribe_default(self, samples: np.ndarray) -> Transcript:
-        """faster-whisper's own path (30 s window, greedy): the baseline `hearth bench` compares with."""
+        """faster-whisper's own path with its defaults (30 s window, beam 5): the baseline of `hearth bench`."""
         start = time.perf_counter()
-        segments, _ = self.model.transcribe(samples, language="en", beam_size=1, without_timestamps=True,
-                                            condition_on_previous_text=False, vad_filter=False)
+        segments, _ = self.model.transcribe(samples, language="en")
         text = " ".join(segment.text.strip() for segment in segments).strip()
         return Transcript((text,) if text else (), 30.0, (time.perf_counter() - start) * 1000)

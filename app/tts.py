@@ -48,19 +48,22 @@ class TextToSpeech:
     def sample_rate(self) -> int:
         return int(self.voice.config.sample_rate)
 
-    def synthesize(self, text: str) -> Iterator[AudioChunk]:
-        """Audio for ``text``, one chunk per sentence."""
+    def synthesize(self, text: str, steady: bool = False) -> Iterator[AudioChunk]:
+        """Audio for ``text``, one chunk per sentence; ``steady`` removes Piper's random
+        variation, so the same text gives the same samples (reproducible test audio)."""
         from piper import SynthesisConfig
 
         if self.voice is None:
             raise RuntimeError("TextToSpeech.load() was not called")
         config = SynthesisConfig(length_scale=1.0 / self.settings.speed, volume=self.settings.volume)
+        if steady:
+            config.noise_scale = config.noise_w_scale = 0.0
         for chunk in self.voice.synthesize(text, syn_config=config):
             yield AudioChunk(chunk.audio_int16_bytes, chunk.sample_rate)
 
-    def synthesize_all(self, text: str) -> AudioChunk:
+    def synthesize_all(self, text: str, steady: bool = False) -> AudioChunk:
         """The whole utterance as one chunk."""
-        chunks = list(self.synthesize(text))
+        chunks = list(self.synthesize(text, steady))
         pcm = b"".join(c.pcm for c in chunks)
         return AudioChunk(pcm, chunks[0].sample_rate if chunks else self.sample_rate)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
@@ -25,8 +26,14 @@ COMMAND_WORDS = (
     "light", "lights", "lamp", "fan", "fans", "tv", "door", "doors", "locked", "unlocked", "temperature",
     "temp", "thermostat", "curtain", "curtains", "blinds", "shade", "shades", "window", "windows",
     "brightness", "percent", "degrees", "timer", "minutes", "seconds", "hours", "volume", "vacuum",
-    "garage", "valve", "floor", "room",
+    "garage", "valve", "floor", "room", "here", "to", "for",
 )
+
+#: Short words that sound alike in running speech, where spelling distance cannot tell.
+SOUND_ALIKES: dict[str, tuple[str, ...]] = {
+    "and": ("in",), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",), "two": ("to",),
+    "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",),
+}
 
 #: Most edits (Levenshtein) allowed per letter of the longer word.
 MAX_EDIT_RATIO = 0.4
@@ -100,9 +107,9 @@ class WordRepairer:
         """Close home words for ``word`` with their relative cost, closest first."""
         if word in self._joined:
             return [(self._joined[word], 0.1)]
-        found = []
+        found = [(alike, 0.2) for alike in SOUND_ALIKES.get(word, ())]
         for known in self.vocabulary:
-            if known == word or abs(len(known) - len(word)) > 2:
+            if known == word or known in SOUND_ALIKES.get(word, ()) or abs(len(known) - len(word)) > 2:
                 continue
             ratio = distance_ratio(word, known)
             two_letters = max(len(word), len(known)) == 2 and edit_distance(word, known) == 1 and word.isalpha()
@@ -128,6 +135,12 @@ class WordRepairer:
         repairs.sort(key=lambda r: r.cost)
         return repairs[:MAX_VARIANTS]
 
-    def repair(self, text: str, parses: Callable[[str], bool]) -> Optional[Repair]:
-        """The cheapest variant ``parses`` accepts, or None."""
-        return next((r for r in self.variants(text) if parses(r.text)), None)
+    def repair(self, text: str, parses: Callable[[str], bool], budget_ms: float = 100.0) -> Optional[Repair]:
+        """The cheapest variant ``parses`` accepts within the time budget, or None."""
+        deadline = time.perf_counter() + budget_ms / 1000
+        for variant in self.variants(text):
+            if parses(variant.text):
+                return variant
+            if time.perf_counter() > deadline:
+                break
+        return None

@@ -103,3 +103,30 @@ class Subscriber:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@pytest.fixture(scope="session")
+def tts():
+    """The bundled Piper voice, loaded once."""
+    from app.tts import TextToSpeech
+
+    return TextToSpeech().load()
+
+
+@pytest.fixture(scope="session")
+def stt():
+    """The bundled tiny.en speech-to-text model, loaded once."""
+    from app.stt import SpeechToText
+
+    return SpeechToText().load()
+
+
+def spoken(tts, *parts: str | float) -> bytes:
+    """16 kHz PCM of phrases (str, spoken by Piper) and pauses (float, seconds of silence)."""
+    import numpy as np
+
+    from app.audio_in import to_pcm
+    from app.clips import piper_clip
+
+    pieces = [piper_clip(tts, p) if isinstance(p, str) else np.zeros(int(p * 16000), np.float32) for p in parts]
+    return to_pcm(np.concatenate(pieces))

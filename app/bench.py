@@ -1,0 +1,213 @@
+"""``hearth bench``: latency, accuracy, memory and idle CPU of the speech chain.
+
+Spoken commands are synthesised on the spot (Piper, or espeak-ng with noise)
+from text cases whose text the templates turn into an action. Each clip runs
+through Hearth's chain (10 s window, re-ranking, repair) and, side by side,
+through faster-whisper's default 30 s path plus plain hassil. A clip counts
+as right when it produces the same action as its text: intent, target set
+and data. Figures are for this machine; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from app.audio_in import frames, to_float, to_pcm
+from app.clips import command_clip
+from app.config import Settings
+from app.evaluate import load_cases
+from app.pipeline import Assistant, load_home
+from app.stt import SpeechToText
+from app.tts import TextToSpeech
+from app.vad import EndPointer
+from app.wake import WakeWordDetector
+from intents.schema import Decision
+
+#: A 20-word answer in two sentences: Piper synthesises sentence by sentence.
+LONG_ANSWER = ("The living room lamp is on at forty percent. "
+               "The kitchen lights are off, and the front door is locked for the night.")
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """One spoken command through both chains."""
+
+    text: str
+    transcript: str
+    right: bool
+    stt_ms: float
+    nlu_ms: float
+    total_ms: float
+    baseline_transcript: str
+    baseline_right: bool
+    baseline_ms: float
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hearth bench``."""
+    parser.add_argument("--cases", nargs="*", default=[], help="text case files (eval format or HA tests); default: the demo's")
+    parser.add_argument("--limit", type=int, default=40, help="at most this many commands, spread over the cases")
+    parser.add_argument("--voice", choices=("piper", "espeak"), default="piper", help="who speaks the commands")
+    parser.add_argument("--snr", type=float, help="add white noise at this signal-to-noise ratio (dB)")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
+    parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
+    parser.add_argument("--png", help="write a chart of the latencies as PNG (needs matplotlib)")
+
+
+def action_key(decision: Decision) -> tuple:
+    """What a decision does, for comparing spoken with typed."""
+    return decision.intent, tuple(sorted(decision.targets)), tuple(sorted((k, str(v)) for k, v in decision.data.items()))
+
+
+def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tuple[str, dict, tuple]]:
+    """(text, context, action) of cases whose text produces an action, evenly spread."""
+    if paths:
+        cases = [(c.text, c.context) for path in paths for c in load_cases(path) if c.text]
+    else:
+        from app.demo import SAMPLES
+
+        cases = [(text, {"area": assistant.area_of_site(site)} if site else {}) for site, text in SAMPLES]
+    commands = []
+    for text, context in cases:
+        decision = assistant.understand(text, context)
+        if decision.acts:
+            commands.append((text, context, action_key(decision)))
+    step = max(1, len(commands) // max(1, limit))
+    return commands[::step][:limit]
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    """p50 and p95 in milliseconds."""
+    if not values:
+        return {"p50": 0.0, "p95": 0.0}
+    return {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
+
+
+def run_clip(assistant: Assistant, stt: SpeechToText, pcm: bytes, context: dict, text: str, expected: tuple) -> ClipResult:
+    """Hearth's chain and the default chain on one clip."""
+    samples = to_float(pcm)
+    start = time.perf_counter()
+    hypotheses = stt.hypotheses(samples)
+    heard, decision = assistant.understand_speech(hypotheses, context)
+    total = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    baseline = stt.transcribe_default(samples)
+    base_decision = assistant.understand(baseline.text, context) if baseline.text else None
+    base_ms = (time.perf_counter() - start) * 1000
+    return ClipResult(text, heard, decision.acts and action_key(decision) == expected, hypotheses.ms,
+                      total - hypotheses.ms, total, baseline.text,
+                      base_decision is not None and base_decision.acts and action_key(base_decision) == expected, base_ms)
+
+
+def idle_cpu(settings: Settings, seconds: float) -> float:
+    """Percent of one core used while listening for the wake word, at real-time pace."""
+    wake = WakeWordDetector(settings.wake.model, settings.wake.threshold)
+    endpointer = EndPointer()
+    noise = to_pcm(np.random.default_rng(0).normal(0, 0.005, int(seconds * 16000)).astype(np.float32))
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    for i, frame in enumerate(frames(noise)):
+        # What VoiceLoop does while idle: keep the VAD warm, look for the wake word.
+        endpointer.observe(frame)
+        wake.process(frame)
+        lag = start_wall + (i + 1) * 0.01 - time.perf_counter()
+        if lag > 0:
+            time.sleep(lag)
+    return 100 * (time.process_time() - start_cpu) / (time.perf_counter() - start_wall)
+
+
+def speech_out(tts: TextToSpeech, replies: list[str]) -> dict[str, Any]:
+    """Decision to first audio sample for replies, real-time factor, and a long answer's streaming."""
+    first, rtf = [], []
+    for reply in replies:
+        start = time.perf_counter()
+        chunks = tts.synthesize(reply)
+        chunk = next(chunks)
+        first.append((time.perf_counter() - start) * 1000)
+        audio = chunk.seconds + sum(c.seconds for c in chunks)
+        rtf.append((time.perf_counter() - start) / audio)
+    start = time.perf_counter()
+    chunks = tts.synthesize(LONG_ANSWER)
+    next(chunks)
+    long_first = (time.perf_counter() - start) * 1000
+    list(chunks)
+    long_total = (time.perf_counter() - start) * 1000
+    return {"first_audio_ms": stats(first), "real_time_factor": round(float(np.median(rtf)), 3),
+            "long_answer_first_audio_ms": round(long_first, 1), "long_answer_total_ms": round(long_total, 1)}
+
+
+def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Measure everything; returns the report."""
+    if args.home or settings.home_file:
+        home = load_home(settings, args.home)
+    else:
+        from app.demo import demo_home
+
+        home = demo_home()
+    stt = SpeechToText(settings.stt).load()
+    tts = TextToSpeech(settings.tts).load()
+    start = time.perf_counter()
+    WakeWordDetector(settings.wake.model, settings.wake.threshold)
+    wake_load = time.perf_counter() - start
+    assistant = Assistant(settings, home, stt=stt)
+    commands = command_texts(assistant, args.cases, args.limit)
+    results = []
+    for i, (text, context, expected) in enumerate(commands):
+        pcm = command_clip(text, tts, "en-us" if args.voice == "espeak" else None, args.snr, seed=i)
+        results.append(run_clip(assistant, stt, pcm, context, text, expected))
+    replies = [assistant.handle(text, dry_run=True).reply for text, _, _ in commands[:10]]
+    report: dict[str, Any] = {
+        "clips": len(results), "voice": args.voice, "snr_db": args.snr,
+        "accuracy": round(sum(r.right for r in results) / max(1, len(results)), 3),
+        "baseline_accuracy": round(sum(r.baseline_right for r in results) / max(1, len(results)), 3),
+        "stt_ms": stats([r.stt_ms for r in results]), "nlu_ms": stats([r.nlu_ms for r in results]),
+        "end_of_speech_to_decision_ms": stats([r.total_ms for r in results]),
+        "baseline_30s_window_ms": stats([r.baseline_ms for r in results]),
+        "model_load_s": {"stt": round(stt.load_seconds, 2), "tts": round(tts.load_seconds, 2), "wake": round(wake_load, 2)},
+        "tts": speech_out(tts, replies or ["Turned on the lights"]),
+        "idle_cpu_percent": round(idle_cpu(settings, args.idle_seconds), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "results": [asdict(r) for r in results],
+    }
+    ours, base = report["end_of_speech_to_decision_ms"]["p50"], report["baseline_30s_window_ms"]["p50"]
+    report["speedup_p50"] = round(base / ours, 2) if ours else None
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as a short table."""
+    def row(name: str, value: Any) -> str:
+        return f"{name:<38}{value}"
+
+    lines = [row("spoken commands", f"{report['clips']} ({report['voice']}, noise {report['snr_db'] or 'none'} dB)"),
+             row("right action (Hearth)", f"{100 * report['accuracy']:.1f}%"),
+             row("right action (default 30 s + hassil)", f"{100 * report['baseline_accuracy']:.1f}%")]
+    for key in ("stt_ms", "nlu_ms", "end_of_speech_to_decision_ms", "baseline_30s_window_ms"):
+        lines.append(row(key + " p50 / p95", f"{report[key]['p50']} / {report[key]['p95']}"))
+    lines.append(row("speed-up at p50", f"{report['speedup_p50']}x"))
+    tts = report["tts"]
+    lines.append(row("decision to first audio p50 / p95 ms", f"{tts['first_audio_ms']['p50']} / {tts['first_audio_ms']['p95']}"))
+    lines.append(row("synthesis real-time factor", tts["real_time_factor"]))
+    lines.append(row("20-word answer: first audio / all ms", f"{tts['long_answer_first_audio_ms']} / {tts['long_answer_total_ms']}"))
+    loads = report["model_load_s"]
+    lines.append(row("model load s (stt, tts, wake)", f"{loads['stt']}, {loads['tts']}, {loads['wake']}"))
+    lines.append(row("idle CPU, wake word listening", f"{report['idle_cpu_percent']}% of one core"))
+    lines.append(row("peak RSS", f"{report['peak_rss_mb']} MB"))
+    return "\n".join(lines)
+
+
+def write_outputs(report: dict[str, Any], json_out: Optional[str], png: Optional[str]) -> None:
+    """JSON and chart files, where asked for."""
+    if json_out:
+        with open(json_out, "w", encoding="utf-8") as out:
+            json.dump(report, out, indent=2)
+    if png:
+        from app.chart import latency_chart
+
+        latency_chart(report, png)
