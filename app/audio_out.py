@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import wave
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import BinaryIO, Optional, Protocol
 
 from app.audio_in import AudioError, to_float, to_pcm
 from app.tts import AudioChunk, resample
@@ -43,14 +43,14 @@ class NullSink:
 class WavSink:
     """Appends everything to one WAV file (for machines without a speaker)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | Path | BinaryIO) -> None:
+        self.path = path if not isinstance(path, (str, Path)) else Path(path)
         self._wav: Optional[wave.Wave_write] = None
 
     def play(self, chunk: AudioChunk) -> None:
         if self._wav is None:
             try:
-                self._wav = wave.open(str(self.path), "wb")
+                self._wav = wave.open(self.path if not isinstance(self.path, Path) else str(self.path), "wb")
             except OSError as err:
                 raise AudioError(f"{self.path}: cannot write audio: {err.strerror}") from None
             self._wav.setnchannels(1)
@@ -76,6 +76,10 @@ class SpeakerSink:
             raise AudioError(f"no audio system: {err} (install libportaudio2)") from None
         self._sd = sounddevice
         self._device = int(device) if device is not None and device.isdigit() else device
+        try:
+            sounddevice.check_output_settings(device=self._device, channels=1, dtype="int16")
+        except (sounddevice.PortAudioError, ValueError) as err:
+            raise AudioError(f"cannot open speaker {device or '(default)'}: {err}") from None
         self._stream = None
         self._rate = 0
 
@@ -90,6 +94,13 @@ class SpeakerSink:
                 raise AudioError(f"cannot open speaker {self._device or '(default)'}: {err}") from None
             self._rate = chunk.sample_rate
         self._stream.write(chunk.pcm)
+
+    def stop(self) -> None:
+        """Drop what is still buffered (barge-in)."""
+        if self._stream is not None:
+            self._stream.abort()
+            self._stream.close()
+            self._stream = None
 
     def close(self) -> None:
         if self._stream is not None:

@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo, run, bench.
+"""The ``hearth`` command line: ask, eval, demo, run, bench, say.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -23,7 +23,9 @@ from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
 from app.run import add_arguments as add_run_arguments
+from app.run import add_say_arguments
 from app.run import run as run_loop
+from app.run import say as say_text
 from app.stt import SpeechToText
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import RegistryError
@@ -64,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="measure latency, accuracy, memory and idle CPU of the speech chain")
     add_bench_arguments(bench)
+
+    say = sub.add_parser("say", parents=[common], help="speak a text with the configured voice")
+    add_say_arguments(say)
 
     run = sub.add_parser("run", parents=[common], help="listen and act: wake word, speech-to-text, intent, action, reply")
     add_run_arguments(run)
@@ -131,6 +136,10 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    return say_text(args, settings)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_loop(args, settings)
 
@@ -140,7 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench}
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from contextlib import ExitStack
@@ -13,6 +14,7 @@ from app.audio_out import AudioSink, NullSink, SpeakerSink, WavSink
 from app.config import Settings
 from app.pipeline import Assistant, Outcome, load_home
 from app.stt import SpeechToText
+from app.speaker import Speaker, fixed_replies
 from app.tts import TextToSpeech
 from app.vad import EndPointer, EndPointSettings
 from app.voice import VoiceLoop, VoiceSettings
@@ -53,12 +55,15 @@ def _sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
         return NullSink()
 
 
-def _voice(settings: Settings) -> Optional[TextToSpeech]:
+def _speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optional[Speaker]:
     try:
-        return TextToSpeech(settings.tts).load()
+        tts = TextToSpeech(settings.tts).load()
     except ModelError as err:
         _LOGGER.error("%s: replies are printed only", err)
         return None
+    speaker = Speaker(tts, sink)
+    speaker.warm(fixed_replies(assistant.responder.templates))
+    return speaker
 
 
 def _report(outcome: Outcome) -> None:
@@ -81,12 +86,40 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         assistant = Assistant(settings, home, link, stt)
         sink = _sink(args, settings)
         stack.callback(sink.close)
-        loop = VoiceLoop(assistant, endpointer, wake, _voice(settings), sink,
-                         VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run), _report)
+        loop = VoiceLoop(assistant, endpointer, wake, _speaker(settings, sink, assistant), sink,
+                         VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run,
+                                       wait_for_replies=bool(args.wav)), _report)
         if link is not None:
             follow_states(link, home, assistant.states)
             site = args.site or settings.site
             link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: loop.push_to_talk())
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")
         loop.run(source)
+    return 0
+
+
+def add_say_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hearth say``."""
+    parser.add_argument("text", help="what to say")
+    parser.add_argument("--output-wav", help="write a WAV file instead of playing it ('-' for stdout)")
+
+
+def say(args: argparse.Namespace, settings: Settings) -> int:
+    """Speak a text with the configured voice: speaker, WAV file, or WAV on stdout."""
+    tts = TextToSpeech(settings.tts).load()
+    # A WAV header records the length, so stdout (a pipe) gets the file in one piece.
+    memory = io.BytesIO() if args.output_wav == "-" else None
+    if memory is not None:
+        sink: AudioSink = WavSink(memory)
+    elif args.output_wav:
+        sink = WavSink(args.output_wav)
+    else:
+        sink = SpeakerSink(settings.audio.output_device)  # no speaker: a clear error, exit 2
+    speaker = Speaker(tts, sink)
+    speaker.say(args.text)
+    speaker.wait()
+    sink.close()
+    if memory is not None:
+        sys.stdout.buffer.write(memory.getvalue())
+        sys.stdout.buffer.flush()
     return 0

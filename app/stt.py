@@ -81,8 +81,25 @@ class Transcript:
         return self.hypotheses[0] if self.hypotheses else ""
 
 
+def _collapse_runs(text: str) -> str:
+    """A phrase of up to four words said three or more times in a row, once."""
+    words = text.split()
+    for size in range(1, 5):
+        i = 0
+        while i + 3 * size <= len(words):
+            phrase = [w.strip(".,!?").lower() for w in words[i:i + size]]
+            j = i + size
+            while j + size <= len(words) and [w.strip(".,!?").lower() for w in words[j:j + size]] == phrase:
+                j += size
+            if j - i >= 3 * size:
+                del words[i + size:j]
+            i += 1
+    return " ".join(words)
+
+
 def trim_repeats(text: str) -> str:
     """Drop the echo a short window can cause ("Turn off the light. Turn off the")."""
+    text = _collapse_runs(text)
     parts = [p.strip() for p in re.split(r"(?<=[.,!?])\s+", text.strip()) if p.strip()]
     if not parts:
         return ""

@@ -17,7 +17,7 @@ from app.audio_in import SAMPLE_RATE, to_float
 from app.audio_out import AudioSink, NullSink
 from app.feedback import done_tone, listening_tone
 from app.pipeline import Assistant, Outcome
-from app.tts import TextToSpeech
+from app.speaker import Speaker
 from app.vad import EndPoint, EndPointer
 from app.wake import WakeWordDetector
 
@@ -45,13 +45,15 @@ class VoiceSettings:
     """Tones when listening starts and ends."""
     dry_run: bool = False
     """Decide and reply, but send nothing over MQTT."""
+    wait_for_replies: bool = False
+    """Finish each reply before reading on: for audio files, which have no real time."""
 
 
 class VoiceLoop:
     """Drives one microphone's worth of frames through the assistant."""
 
     def __init__(self, assistant: Assistant, endpointer: EndPointer, wake: Optional[WakeWordDetector] = None,
-                 tts: Optional[TextToSpeech] = None, sink: Optional[AudioSink] = None,
+                 speaker: Optional[Speaker] = None, sink: Optional[AudioSink] = None,
                  settings: VoiceSettings = VoiceSettings(),
                  on_outcome: Optional[Callable[[Outcome], None]] = None) -> None:
         if wake is None and not settings.always_listening:
@@ -59,13 +61,13 @@ class VoiceLoop:
         self.assistant = assistant
         self.endpointer = endpointer
         self.wake = wake
-        self.tts = tts
-        self.sink = sink or NullSink()
+        self.speaker = speaker
+        self.sink = sink or (speaker.sink if speaker is not None else NullSink())
         self.settings = settings
         self.on_outcome = on_outcome
         self.state = State.LISTENING if settings.always_listening else State.IDLE
         # Tones at the voice's rate, so the speaker stream is not reopened between them.
-        rate = tts.sample_rate if tts is not None else SAMPLE_RATE
+        rate = speaker.tts.sample_rate if speaker is not None else SAMPLE_RATE
         self._tones = (listening_tone(rate), done_tone(rate))
         self._talk = threading.Event()
         self.failures = 0
@@ -82,18 +84,30 @@ class VoiceLoop:
             self.sink.play(self._tones[0])
 
     def _finish(self) -> None:
-        if self.wake is not None:
-            self.wake.reset()  # what was heard while busy (our own voice included) is forgotten
         self.endpointer.reset()
         self.state = State.LISTENING if self.settings.always_listening else State.IDLE
 
     def speak(self, text: str) -> None:
-        """Say ``text``, playing each sentence as soon as it is synthesised."""
-        if self.tts is None:
-            return
-        self.state = State.SPEAKING
-        for chunk in self.tts.synthesize(text):
-            self.sink.play(chunk)
+        """Start saying ``text``; the loop keeps reading frames meanwhile (barge-in)."""
+        if self.speaker is not None:
+            self.speaker.say(text)
+            self.state = State.SPEAKING
+            if self.settings.wait_for_replies:
+                self.speaker.wait()
+
+    def _while_speaking(self, frame: bytes) -> bool:
+        """Only the wake word (or push-to-talk) is heard over Hearth's own voice.
+        Returns False once the reply has finished."""
+        if self.speaker is None or not self.speaker.speaking:
+            return False
+        self.endpointer.observe(frame)  # warm for a barge-in
+        woken = self._talk.is_set() or (self.wake is not None and self.wake.process(frame))
+        if woken:
+            self._talk.clear()
+            _LOGGER.info("Barge-in: reply cut short")
+            self.speaker.stop()
+            self._start_listening()
+        return True
 
     def _handle_utterance(self, audio: bytes) -> Optional[Outcome]:
         self.state = State.THINKING
@@ -107,12 +121,16 @@ class VoiceLoop:
             self.speak("Sorry, something went wrong")
             return None
         if self.on_outcome is not None:
-            self.on_outcome(outcome)
+            self.on_outcome(outcome)  # the action is already published: the light changed before we speak
         self.speak(outcome.reply)
         return outcome
 
     def process(self, frame: bytes) -> Optional[Outcome]:
         """Feed one 10 ms frame; returns the outcome when an utterance completes."""
+        if self.state is State.SPEAKING:
+            if self._while_speaking(frame):
+                return None
+            self._finish()
         if self.state is State.IDLE:
             self.endpointer.observe(frame)
             if self._talk.is_set() or (self.wake is not None and self.wake.process(frame)):
@@ -120,13 +138,16 @@ class VoiceLoop:
                 _LOGGER.info("Wake word heard" if self.wake else "Push-to-talk")
                 self._start_listening()
             return None
+        if self.wake is not None:
+            self.wake.process(frame)  # keep the wake word model current for barge-in
         point = self.endpointer.process(frame)
         if point is EndPoint.TIMEOUT:
             _LOGGER.info("No speech after the wake word")
             self._finish()
         elif point in (EndPoint.ENDED, EndPoint.TOO_LONG):
             outcome = self._handle_utterance(bytes(self.endpointer.audio))
-            self._finish()
+            if self.state is not State.SPEAKING:
+                self._finish()
             return outcome
         return None
 
@@ -137,4 +158,8 @@ class VoiceLoop:
             outcome = self.process(frame)
             if outcome is not None:
                 outcomes.append(outcome)
+        if self.speaker is not None:
+            self.speaker.wait()  # let the last reply finish
+        if self.state is State.SPEAKING:
+            self._finish()
         return outcomes

@@ -8,9 +8,15 @@ from models.wakeword import load_wake_word
 
 
 class WakeWordDetector:
-    """Feed frames; ``process`` returns True on the frame where the wake word is heard."""
+    """Feed every frame; ``process`` returns True on the frame where the wake word is heard.
 
-    def __init__(self, model: str = "okay_nabu", threshold: Optional[float] = None) -> None:
+    The model is never reset between detections (after a reset it needs about
+    half a second of audio before it can fire again); instead one utterance of
+    the wake word counts once, by ignoring detections for ``refractory_seconds``.
+    """
+
+    def __init__(self, model: str = "okay_nabu", threshold: Optional[float] = None,
+                 refractory_seconds: float = 1.0) -> None:
         from pymicro_wakeword import MicroWakeWordFeatures
 
         self._model = load_wake_word(model)
@@ -18,6 +24,8 @@ class WakeWordDetector:
         self._features = MicroWakeWordFeatures()
         self.threshold = threshold if threshold is not None else self._model.probability_cutoff
         self.phrase: str = self._model.wake_word
+        self._refractory_frames = int(refractory_seconds * 100)
+        self._since_detection = self._refractory_frames
 
     def process(self, frame: bytes) -> bool:
         """True when the wake word has just been detected."""
@@ -25,11 +33,14 @@ class WakeWordDetector:
         for features in self._features.process_streaming(frame):
             probability = self._model.process_streaming_prob(features)
             heard = heard or (probability is not None and probability > self.threshold)
-        if heard:
-            self.reset()
-        return heard
+        self._since_detection += 1
+        if heard and self._since_detection > self._refractory_frames:
+            self._since_detection = 0
+            return True
+        return False
 
     def reset(self) -> None:
-        """Forget what was heard so far (after a detection, or after Hearth spoke)."""
+        """Forget everything heard so far (a new audio stream)."""
         self._model.reset()
         self._features = self._features_class()
+        self._since_detection = self._refractory_frames

@@ -46,7 +46,8 @@ class Responder:
     """Renders the reply for a decision."""
 
     def __init__(self, templates: dict[str, dict[str, str]], now: Callable[[], datetime] = datetime.now) -> None:
-        self._templates = templates
+        self.templates = templates
+        """Response templates per intent, as Home Assistant ships them."""
         self._env = SandboxedEnvironment()
         self._now = now
 
@@ -65,7 +66,7 @@ class Responder:
         if decision.error:
             return decision.error
         recognition = decision.recognition
-        template = self._templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
+        template = self.templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
         if not template:
             return "Done"
         matched = self._states(decision.matched, home, states)

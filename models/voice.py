@@ -31,5 +31,7 @@ def load_voice(model: Optional[str] = None):  # -> piper.PiperVoice
             raise ModelError(f"{file}: voice file not found")
     try:
         return PiperVoice.load(onnx, config_path=config)
+    except KeyError as err:
+        raise ModelError(f"{config}: not a Piper voice config (no {err})") from None
     except Exception as err:  # onnxruntime raises its own exception types for broken files
         raise ModelError(f"{onnx}: cannot load voice: {str(err).splitlines()[0][:200]}") from None

@@ -73,3 +73,6 @@ def test_trim_repeats() -> None:
     assert trim_repeats("Lock the front door. Lock the front door.") == "Lock the front door."
     assert trim_repeats("Turn on the lights. Then lock the door.") == "Turn on the lights. Then lock the door."
     assert trim_repeats("  ") == ""
+    assert trim_repeats("returning returning returning returning returning") == "returning"
+    assert trim_repeats("the lights on the lights on the lights on") == "the lights on"
+    assert trim_repeats("turn on on the lights") == "turn on on the lights"

@@ -8,6 +8,7 @@ from app.audio_in import frames
 from app.audio_out import NullSink
 from app.config import Settings
 from app.pipeline import Assistant
+from app.speaker import Speaker
 from app.vad import EndPointer
 from app.voice import State, VoiceLoop, VoiceSettings
 from app.wake import WakeWordDetector
@@ -22,8 +23,8 @@ def home() -> Home:
 
 def _loop(home: Home, stt, tts, sink: NullSink, wake: bool = True, **settings: object) -> VoiceLoop:
     assistant = Assistant(Settings(), home, stt=stt)
-    return VoiceLoop(assistant, EndPointer(), WakeWordDetector() if wake else None, tts, sink,
-                     VoiceSettings(dry_run=True, always_listening=not wake, **settings))
+    return VoiceLoop(assistant, EndPointer(), WakeWordDetector() if wake else None, Speaker(tts, sink), sink,
+                     VoiceSettings(dry_run=True, always_listening=not wake, wait_for_replies=True, **settings))
 
 
 def test_wake_word_then_command_and_nothing_without_it(home: Home, stt, tts) -> None:
