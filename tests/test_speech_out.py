@@ -160,3 +160,29 @@ def test_say_writes_a_wav_and_odd_text_is_fine(tmp_path: Path) -> None:
     with wave.open(str(out), "rb") as wav:
         assert wav.getframerate() == 22050 and wav.getnframes() / 22050 > 1.0
     assert main(["say", "🎉", "--output-wav", str(tmp_path / "nothing.wav")]) == 0  # nothing to say, no crash
+
+
+def test_action_reaches_the_broker_before_the_reply_is_heard(tts, stt, mosquitto) -> None:
+    from app.config import MqttSettings
+    from devices.mqtt import MqttLink
+    from tests.conftest import Subscriber
+
+    subscriber = Subscriber(mosquitto.port, "home/#")
+    seen_at_first_sample: list[list] = []
+
+    class WatchingSink(NullSink):
+        def play(self, chunk: AudioChunk) -> None:
+            if not self.chunks:
+                seen_at_first_sample.append(subscriber.collect(1, timeout=0.5))
+            super().play(chunk)
+
+    settings = Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port))
+    home = build_home(load_fixture_file(FIXTURES), topic_base="home")
+    sink = WatchingSink()
+    with MqttLink(settings.mqtt, "hearth-order-test") as link:
+        loop = VoiceLoop(Assistant(settings, home, link, stt), EndPointer(), None, Speaker(tts, sink), sink,
+                         VoiceSettings(always_listening=True, feedback_sounds=False, wait_for_replies=True))
+        outcomes = loop.run(frames(spoken(tts, 0.3, "turn off the garage light", 1.5)))
+    subscriber.close()
+    assert outcomes[0].published
+    assert seen_at_first_sample == [[("home/light/garage/set", '{"state": "OFF"}')]]
