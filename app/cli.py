@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("text", help='what you would say, e.g. "turn on the kitchen lights"')
     ask.add_argument("--site", help="site (device) that heard it; its area is what 'in here' means")
     ask.add_argument("--dry-run", action="store_true", help="decide and reply but send nothing")
+    ask.add_argument("--yes", action="store_true", help="confirm a sensitive action (unlock, open the garage) now")
 
     ev = sub.add_parser("eval", parents=[common], help="run case files through the pipeline; JSON lines out (no MQTT)")
     ev.add_argument("cases", nargs="+", help="case files (shared/eval format or Home Assistant intent tests)")
@@ -93,11 +94,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         assistant = Assistant(settings, home, link)
         if link is not None:
             follow_states(link, home, assistant.states)
-        outcome = assistant.handle(args.text, site=args.site, dry_run=args.dry_run)
+        outcome = assistant.handle(args.text, site=args.site, dry_run=args.dry_run, confirmed=args.yes)
         print(outcome.reply)
         for message in outcome.messages:
             _LOGGER.info("sent %s %s", message.topic, message.payload)
-        return 1 if outcome.failed else 0
+        return 1 if outcome.failed or outcome.awaiting_confirmation else 0
 
 
 def _open_out(path: str, stack: ExitStack) -> TextIO:

@@ -165,6 +165,15 @@ class AudioSettings(_Section):
     """Short tones when listening starts and ends."""
 
 
+class SecuritySettings(_Section):
+    """What Hearth will not do on one utterance, and what it keeps private."""
+
+    confirm_seconds: float = Field(15.0, ge=2.0, le=120.0)
+    """How long a sensitive action waits for its spoken "yes"."""
+    log_transcripts: bool = False
+    """Write what was heard into the log (off: only intents and timings)."""
+
+
 class Settings(_Section):
     """The whole configuration file."""
 
@@ -190,6 +199,8 @@ class Settings(_Section):
     """End-of-speech detection."""
     tts: TtsSettings = TtsSettings()
     """Text-to-speech."""
+    security: SecuritySettings = SecuritySettings()
+    """Confirmations and privacy."""
     audio: AudioSettings = AudioSettings()
     """Sound card."""
     floors: list[FloorConfig] = []

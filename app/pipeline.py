@@ -23,6 +23,7 @@ from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
 from devices.resolve import resolve
 from devices.state import EntityState, StateStore
+from intents.confirmation import Confirmations, answer
 from intents.repair import WordRepairer
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
@@ -51,6 +52,8 @@ class Outcome:
     """True when the commands reached the broker."""
     error: Optional[str] = None
     """Why nothing (or not everything) was done; None when all went well."""
+    awaiting_confirmation: bool = False
+    """True when a sensitive action waits for a spoken "yes"."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Per-stage times in milliseconds."""
 
@@ -86,6 +89,7 @@ class Assistant:
         self.link = link
         self.stt = stt
         self.repairer = WordRepairer(home)
+        self.confirmations = Confirmations(settings.security.confirm_seconds)
 
     def area_of_site(self, site: Optional[str]) -> Optional[str]:
         """Area name of a site (this device when None), for "in here"."""
@@ -171,12 +175,27 @@ class Assistant:
     def _acceptable(decision: Decision) -> bool:
         return decision.intent is not None and decision.error is None
 
-    def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
-        """One typed utterance end to end; raises InputError for unusable input only."""
+    def _confirmation(self, text: str, site: Optional[str]) -> tuple[Optional[Decision], Optional[str]]:
+        """(decision to carry out, reply) when ``text`` answers a pending "are you sure?"."""
+        site = site or self.settings.site
+        if not self.confirmations.waiting(site):
+            return None, None
+        said = answer(text)
+        pending = self.confirmations.take(site)  # a yes, a no, or a new command: asked once only
+        if said is True:
+            return pending, None
+        return None, ("Okay, I won't" if said is False else None)
+
+    def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
+        """One typed utterance end to end; raises InputError for unusable input only.
+        ``confirmed`` carries out sensitive actions without asking."""
         start = time.perf_counter()
         text = self.check_text(text)
-        decision = self.understand(text, self._context(site))
-        return self._carry_out(text, decision, site, dry_run, start, {"stt": 0.0})
+        pending, reply = self._confirmation(text, site)
+        if reply is not None:
+            return Outcome(text, Decision(Recognition(None)), reply)
+        decision = pending or self.understand(text, self._context(site))
+        return self._carry_out(text, decision, site, dry_run, start, {"stt": 0.0}, confirmed or pending is not None)
 
     def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
         """One spoken utterance (float32, 16 kHz) end to end."""
@@ -184,11 +203,32 @@ class Assistant:
             raise RuntimeError("Assistant was built without a speech-to-text stage")
         start = time.perf_counter()
         hypotheses = self.stt.hypotheses(samples)
+        if self.confirmations.waiting(site or self.settings.site):
+            heard = next(iter(hypotheses), "")
+            pending, reply = self._confirmation(heard, site)
+            if reply is not None:
+                return Outcome(heard, Decision(Recognition(None)), reply)
+            if pending is not None:
+                return self._carry_out(heard, pending, site, dry_run, start, {"stt": hypotheses.ms}, True)
         text, decision = self.understand_speech(hypotheses, self._context(site))
         return self._carry_out(text, decision, site, dry_run, start, {"stt": hypotheses.ms})
 
+    def _ask_first(self, text: str, decision: Decision, site: Optional[str]) -> Optional[Outcome]:
+        """Hold a sensitive action until it is confirmed."""
+        names = self.confirmations.needed(decision, self.home) if decision.acts else []
+        if not names:
+            return None
+        self.confirmations.ask(site or self.settings.site, decision)
+        entity = self.home.entity(decision.targets[0])
+        verb = {"lock": "unlock", "alarm_control_panel": "disarm"}.get(entity.domain if entity else "", "open")
+        question = f"Do you want me to {verb} the {' and the '.join(names)}? Say yes to confirm."
+        return Outcome(text, decision, question, awaiting_confirmation=True)
+
     def _carry_out(self, text: str, decision: Decision, site: Optional[str], dry_run: bool,
-                   start: float, timings: dict[str, float]) -> Outcome:
+                   start: float, timings: dict[str, float], confirmed: bool = False) -> Outcome:
+        held = None if confirmed else self._ask_first(text, decision, site)
+        if held is not None:
+            return held
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         messages, error = self._messages(decision) if decision.acts else ([], None)
@@ -201,12 +241,14 @@ class Assistant:
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
-        outcome = Outcome(text, decision, reply, tuple(messages), published, error or decision.error, timings)
+        outcome = Outcome(text, decision, reply, tuple(messages), published, error or decision.error,
+                          timings_ms=timings)
         self._announce(outcome, site or self.settings.site, dry_run)
+        heard = f" heard={text!r}" if self.settings.security.log_transcripts else ""
         _LOGGER.info(
-            "utterance site=%s intent=%s targets=%d published=%s %s",
+            "utterance site=%s intent=%s targets=%d published=%s %s%s",
             site or self.settings.site, decision.intent, len(decision.targets), published,
-            " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()),
+            " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard,
         )
         return outcome
 

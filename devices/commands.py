@@ -39,6 +39,19 @@ class MqttMessage:
     """Entity the message commands."""
 
 
+def _rgb(name: Any) -> tuple[int, int, int]:
+    if not isinstance(name, str) or name not in COLORS:
+        raise CommandError(f"I don't know the colour {name}")
+    return COLORS[name]
+
+
+def _number(data: dict[str, Any], key: str) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CommandError(f"{key.replace('_', ' ')} must be a number, not {value!r}")
+    return value
+
+
 def _on_off(mqtt: MqttEntityConfig, on: bool) -> str:
     return (mqtt.payload_on or "ON") if on else (mqtt.payload_off or "OFF")
 
@@ -58,16 +71,16 @@ def _light(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[str, 
     if mqtt.schema_ == "json":
         body: dict[str, Any] = {"state": "ON" if on else "OFF"}
         if "brightness" in data:
-            body["brightness"] = _scaled_brightness(mqtt, data["brightness"])
+            body["brightness"] = _scaled_brightness(mqtt, _number(data, "brightness"))
             body["state"] = "ON" if data["brightness"] > 0 else "OFF"
         if "color" in data:
-            r, g, b = COLORS[data["color"]]
+            r, g, b = _rgb(data["color"])
             body["color"] = {"r": r, "g": g, "b": b}
         return [(mqtt.command_topic, json.dumps(body))]
     if "brightness" in data:
-        return [(_require(mqtt.brightness_command_topic, entity, "brightness"), str(_scaled_brightness(mqtt, data["brightness"])))]
+        return [(_require(mqtt.brightness_command_topic, entity, "brightness"), str(_scaled_brightness(mqtt, _number(data, "brightness"))))]
     if "color" in data:
-        r, g, b = COLORS[data["color"]]
+        r, g, b = _rgb(data["color"])
         return [(_require(mqtt.rgb_command_topic, entity, "colour"), f"{r},{g},{b}")]
     return [(mqtt.command_topic, _on_off(mqtt, on))]
 
@@ -95,17 +108,17 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         if domain in ("switch", "fan", "scene", "script", "input_boolean", "media_player", "button"):
             return [(mqtt.command_topic, _on_off(mqtt, on))]
     if intent == "HassSetPosition" and domain == "cover":
-        return [(_require(mqtt.set_position_topic, entity, "position"), _position(mqtt, data["position"]))]
+        return [(_require(mqtt.set_position_topic, entity, "position"), _position(mqtt, _number(data, "position")))]
     if intent == "HassSetPosition" and domain == "valve":
-        return [(mqtt.command_topic, str(data["position"]))]
+        return [(mqtt.command_topic, str(_number(data, "position")))]
     if intent == "HassClimateSetTemperature" and domain == "climate":
-        return [(_require(mqtt.temperature_command_topic, entity, "temperature"), str(data["temperature"]))]
+        return [(_require(mqtt.temperature_command_topic, entity, "temperature"), str(_number(data, "temperature")))]
     if domain == "media_player":
         simple = {"HassMediaPause": "PAUSE", "HassMediaUnpause": "PLAY", "HassMediaNext": "NEXT", "HassMediaPrevious": "PREVIOUS"}
         if intent in simple:
             return [(mqtt.command_topic, simple[intent])]
         if intent == "HassSetVolume":
-            return [(_require(mqtt.volume_command_topic, entity, "volume"), str(data["volume_level"]))]
+            return [(_require(mqtt.volume_command_topic, entity, "volume"), str(_number(data, "volume_level")))]
     if domain == "vacuum" and intent in ("HassVacuumStart", "HassVacuumReturnToBase"):
         return [(mqtt.command_topic, "start" if intent == "HassVacuumStart" else "return_to_base")]
     raise CommandError(f"{entity.name} cannot do that")

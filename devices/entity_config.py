@@ -82,3 +82,5 @@ class DeviceConfig(BaseModel):
     """Initial state until the device reports one."""
     mqtt: Optional[MqttEntityConfig] = None
     """MQTT topics; without them the entity can be asked about but not controlled."""
+    confirm: Optional[bool] = None
+    """Ask "are you sure?" before acting; null = only for unlocking and opening entries and valves."""

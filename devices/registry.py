@@ -9,7 +9,7 @@ state lives in :class:`devices.state.StateStore`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -71,6 +71,8 @@ class Entity:
     """Static attributes (unit_of_measurement, device_class...) used for matching."""
     mqtt: Optional[MqttEntityConfig] = None
     """How to command it; None for entities Hearth can only talk about."""
+    confirm: Optional[bool] = None
+    """Whether actions need a spoken "yes" (None: Hearth's defaults for sensitive actions)."""
 
     @property
     def domain(self) -> str:
@@ -232,6 +234,7 @@ def _device_entity(device: DeviceConfig, home: Home) -> Entity:
         device_class=device.device_class,
         attributes={"device_class": device.device_class} if device.device_class else {},
         mqtt=device.mqtt,
+        confirm=device.confirm,
     )
 
 
@@ -246,7 +249,7 @@ def with_topic_base(entity: Entity, base: str) -> Entity:
          "set_position_topic": f"{root}/position/set", "temperature_command_topic": f"{root}/temperature/set",
          "mode_command_topic": f"{root}/mode/set", "volume_command_topic": f"{root}/volume/set"}
     )
-    return Entity(entity.id, entity.name, entity.aliases, entity.area_id, entity.device_class, entity.attributes, mqtt)
+    return replace(entity, mqtt=mqtt)
 
 
 def build_home(

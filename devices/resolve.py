@@ -8,6 +8,7 @@ preferred ("turn on the lights" in the garage means the garage's lights).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -66,16 +67,25 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, (list, tuple, set)) else (str(value),)
 
 
+def _one_text(value: Any) -> Optional[str]:
+    """A slot as one string: recognisers (an LLM above all) may give numbers or lists."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return _one_text(value[0]) if value else None
+    return str(value)
+
+
 def filters_for(recognition: Recognition) -> Filters:
     """Turn slots into filters, with domains implied by the intent."""
     slots = recognition.slots
     domains = _as_tuple(slots.get("domain")) or _INTENT_DOMAINS.get(recognition.intent or "", ())
-    name = slots.get("name")
+    name = _one_text(slots.get("name"))
     return Filters(
         # Home Assistant's templates say name "all" for "all the fans": no name filter.
-        name=None if isinstance(name, str) and normalize_name(name) == "all" else name,
-        area=slots.get("area"),
-        floor=slots.get("floor"),
+        name=None if name is not None and normalize_name(name) == "all" else name,
+        area=_one_text(slots.get("area")),
+        floor=_one_text(slots.get("floor")),
         domains=domains,
         device_class=_as_tuple(slots.get("device_class")),
         state=slots.get("state") if isinstance(slots.get("state"), str) else None,
@@ -153,8 +163,10 @@ def normalize_data(slots: dict[str, Any]) -> dict[str, Any]:
             continue
         try:
             value = float(min(max(float(slots[key]), low), high))
-        except (TypeError, ValueError):  # e.g. a spoken word the template kept as text
+        except (TypeError, ValueError, OverflowError):  # e.g. a spoken word the template kept as text
             data[key] = slots[key]
+            continue
+        if not math.isfinite(value):
             continue
         data[key] = int(value) if value.is_integer() else round(value, 1)
     if isinstance(slots.get("color"), str):
