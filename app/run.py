@@ -82,7 +82,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         link = None
         if settings.mqtt.host and not args.dry_run:
-            link = stack.enter_context(MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}"))
+            # Start listening even while the broker is down; commands meanwhile are reported as failed.
+            link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}")
+            link.start()
+            stack.callback(link.close)
         assistant = Assistant(settings, home, link, stt)
         sink = _sink(args, settings)
         stack.callback(sink.close)

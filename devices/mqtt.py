@@ -36,6 +36,7 @@ class MqttLink:
         self._connected = threading.Event()
         self._answered = threading.Event()
         self._refused: Optional[str] = None
+        self._topics: list[str] = []
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         if settings.username:
@@ -50,8 +51,13 @@ class MqttLink:
     def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
         if reason.is_failure:
             self._refused = str(reason)
+            _LOGGER.warning("MQTT broker %s refused the connection: %s", self.where, reason)
         else:
+            for topic in self._topics:  # a new session after a broker restart has no subscriptions
+                client.subscribe(topic, qos=self.settings.qos)
+            self._refused = None
             self._connected.set()
+            _LOGGER.info("Connected to MQTT broker %s", self.where)
         self._answered.set()
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
@@ -68,8 +74,21 @@ class MqttLink:
         """Last will, published by the broker if Hearth vanishes (call before connect)."""
         self._client.will_set(topic, payload, qos=1, retain=True)
 
+    @property
+    def connected(self) -> bool:
+        """True while the broker is reachable."""
+        return self._connected.is_set()
+
+    def start(self) -> None:
+        """Connect in the background and keep reconnecting (1 s, doubling up to 30 s).
+
+        For the long-running service: it starts even while the broker is down."""
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self._client.connect_async(self.settings.host or "", self.settings.port, self.settings.keepalive)
+        self._client.loop_start()
+
     def connect(self, timeout: float = 10.0) -> None:
-        """Connect and start the network thread; raises MqttError with the reason."""
+        """Connect now and start the network thread; raises MqttError with the reason (one-shot commands)."""
         try:
             self._client.connect(self.settings.host or "", self.settings.port, self.settings.keepalive)
         except (OSError, socket.error, ssl.SSLError) as err:
@@ -86,6 +105,10 @@ class MqttLink:
         From inside a message handler pass ``wait=False``: handlers run on the
         network thread, which is the thread that would receive the ack.
         """
+        if wait and not self._connected.wait(self.settings.publish_timeout):
+            # Not handed to paho: it would queue the command and send it whenever
+            # the broker returns, long after the user was told it failed.
+            raise MqttError(f"MQTT broker {self.where} is unreachable: nothing sent to {topic}")
         info = self._client.publish(topic, payload, qos=self.settings.qos, retain=retain)
         if not wait:
             return
@@ -106,7 +129,9 @@ class MqttLink:
                 _LOGGER.exception("Error handling message on %s", message.topic)
 
         self._client.message_callback_add(topic, dispatch)
-        self._client.subscribe(topic, qos=self.settings.qos)
+        self._topics.append(topic)
+        if self._connected.is_set():
+            self._client.subscribe(topic, qos=self.settings.qos)
 
     def close(self) -> None:
         """Disconnect cleanly."""

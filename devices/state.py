@@ -41,6 +41,10 @@ class StateStore:
             return dict(self._states)
 
 
+#: Home Assistant's limit on the length of a state.
+MAX_STATE_LENGTH = 255
+
+
 def parse_state_payload(payload: bytes, payload_on: str | None = None, payload_off: str | None = None) -> EntityState:
     """A state topic's payload as an EntityState.
 
@@ -54,7 +58,11 @@ def parse_state_payload(payload: bytes, payload_on: str | None = None, payload_o
         body = json.loads(text)
         if not isinstance(body, dict) or not isinstance(body.get("state"), str):
             raise ValueError("JSON state without a 'state' string")
+        if len(body["state"]) > MAX_STATE_LENGTH:
+            raise ValueError("state longer than 255 characters")
         attrs = {k: v for k, v in body.items() if k != "state"}
         return EntityState(body["state"].lower(), attrs)
+    if not text or len(text) > MAX_STATE_LENGTH or not text.isprintable():
+        raise ValueError(f"not a state: {len(text)} characters{'' if text.isprintable() else ', unprintable'}")
     mapped = {payload_on or "ON": "on", payload_off or "OFF": "off"}.get(text)
     return EntityState(mapped or text.lower())

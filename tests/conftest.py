@@ -38,8 +38,8 @@ def _mosquitto_binary() -> str:
 class Mosquitto:
     """A running broker; ``port`` is where it listens on 127.0.0.1."""
 
-    def __init__(self, workdir: Path, extra_config: str = "allow_anonymous true\n") -> None:
-        self.port = free_port()
+    def __init__(self, workdir: Path, extra_config: str = "allow_anonymous true\n", port: int | None = None) -> None:
+        self.port = port or free_port()
         self.conf = workdir / f"mosquitto-{self.port}.conf"
         # Started as root, mosquitto would switch to user "mosquitto", who cannot
         # read pytest's private temp dirs; as anyone else the option is ignored.
