@@ -11,7 +11,7 @@ import logging
 import queue
 import wave
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional
+from typing import Any, BinaryIO, Iterator, Optional
 
 import numpy as np
 
@@ -89,7 +89,8 @@ def _device(name: Optional[str]) -> Optional[int | str]:
 
 
 def microphone_frames(device: Optional[str] = None) -> Iterator[bytes]:
-    """10 ms frames from a microphone through sounddevice, until the generator is closed."""
+    """10 ms frames from a microphone through sounddevice. The device is opened now, so a
+    missing microphone is reported at once; frames flow until the iterator is closed."""
     try:
         import sounddevice
     except OSError as err:  # PortAudio itself is missing
@@ -109,6 +110,10 @@ def microphone_frames(device: Optional[str] = None) -> Iterator[bytes]:
                                             blocksize=FRAME_SAMPLES, device=_device(device), callback=callback)
     except (sounddevice.PortAudioError, ValueError) as err:
         raise AudioError(f"cannot open microphone {device or '(default)'}: {err}") from None
+    return _stream_frames(stream, frames_in)
+
+
+def _stream_frames(stream: Any, frames_in: "queue.Queue[bytes]") -> Iterator[bytes]:
     with stream:
         while True:
             yield frames_in.get()
