@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo, run, bench, say.
+"""The ``hearth`` command line: ask, eval, demo, run, bench, say, check, service.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -19,6 +19,11 @@ from app.bench import add_arguments as add_bench_arguments
 from app.bench import bench as run_bench
 from app.bench import table as bench_table
 from app.bench import write_outputs as write_bench_outputs
+from app.check import check as run_checks
+from app.service import ServiceError
+from app.service import add_arguments as add_service_arguments
+from app.service import install as service_install
+from app.service import uninstall as service_uninstall
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
@@ -35,7 +40,7 @@ from models import ModelError
 
 _LOGGER = logging.getLogger("hearth")
 
-USAGE_ERRORS = (ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
+USAGE_ERRORS = (ServiceError, ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
 
 
 def _common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -70,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
 
     say = sub.add_parser("say", parents=[common], help="speak a text with the configured voice")
     add_say_arguments(say)
+
+    sub.add_parser("check", parents=[common], help="check config, models, broker and audio devices, one line each")
+    service = sub.add_parser("service", parents=[common], help="install or uninstall the systemd service")
+    add_service_arguments(service)
 
     run = sub.add_parser("run", parents=[common], help="listen and act: wake word, speech-to-text, intent, action, reply")
     add_run_arguments(run)
@@ -141,6 +150,18 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     return say_text(args, settings)
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    return run_checks(args, settings)
+
+
+def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.config) if args.config else default_config_path()
+    done = service_install(args, path) if args.action == "install" else service_uninstall(args)
+    for line in done:
+        print(line)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_loop(args, settings)
 
@@ -150,7 +171,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say}
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say, "check": cmd_check,
+                "service": cmd_service}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

@@ -14,6 +14,7 @@ from app.audio_out import AudioSink, NullSink, SpeakerSink, WavSink
 from app.config import Settings
 from app.pipeline import Assistant, Outcome, load_home
 from app.stt import SpeechToText
+from app.service import Watchdog, notify
 from app.speaker import Speaker, fixed_replies
 from app.tts import TextToSpeech
 from app.vad import EndPointer, EndPointSettings
@@ -97,8 +98,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             site = args.site or settings.site
             link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: loop.push_to_talk())
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")
-        loop.run(source)
+        notify("READY=1")
+        loop.run(_watched(source, Watchdog()))
+        notify("STOPPING=1")
     return 0
+
+
+def _watched(source: Iterator[bytes], watchdog: Watchdog) -> Iterator[bytes]:
+    """Frames, pinging systemd's watchdog as they flow: a stalled loop stops the pings."""
+    for frame in source:
+        watchdog.tick()
+        yield frame
 
 
 def add_say_arguments(parser: argparse.ArgumentParser) -> None:
