@@ -96,3 +96,28 @@ def test_malformed_messages_on_every_subscribed_topic(mosquitto: Mosquitto) -> N
         assert assistant.states.get("light.garage").state == "off"
         assert assistant.handle("is the garage light on").reply == "No, off"
         assert assistant.handle("turn on the garage light").published
+
+
+def test_broker_down_at_start_up(tmp_path: Path) -> None:
+    """Hearth starts without its broker, says so per command, and works once the broker appears."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    settings = Settings(mqtt=MqttSettings(host="127.0.0.1", port=port, publish_timeout=0.5))
+    link = MqttLink(settings.mqtt, "hearth-late-broker")
+    link.start()  # no broker yet: must not raise
+    try:
+        assistant = Assistant(settings, HOME, link)
+        early = assistant.handle("turn on the garage light")
+        assert early.failed and early.reply == "Sorry, I couldn't reach your devices"
+        broker = Mosquitto(tmp_path, port=port).start()
+        try:
+            deadline = time.monotonic() + 40  # reconnect backoff: 1, 2, 4... seconds
+            while time.monotonic() < deadline and not link.connected:
+                time.sleep(0.1)
+            assert link.connected
+            assert assistant.handle("turn on the garage light").published
+        finally:
+            broker.stop()
+    finally:
+        link.close()
