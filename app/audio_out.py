@@ -6,7 +6,6 @@ with the first chunk of a reply.
 
 from __future__ import annotations
 
-import logging
 import wave
 from pathlib import Path
 from typing import BinaryIO, Optional, Protocol
@@ -14,7 +13,6 @@ from typing import BinaryIO, Optional, Protocol
 from app.audio_in import AudioError, to_float, to_pcm
 from app.tts import AudioChunk, resample
 
-_LOGGER = logging.getLogger(__name__)
 
 
 class AudioSink(Protocol):

@@ -95,7 +95,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         link = None
         if settings.mqtt.host and not args.dry_run:
-            link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}")
+            link = MqttLink(settings.mqtt, settings.client_id)
             link.connect()
             stack.callback(link.close)
         elif not args.dry_run:

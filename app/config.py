@@ -210,6 +210,11 @@ class Settings(_Section):
     devices: list[DeviceConfig] = []
     """Devices (entities) Hearth may control."""
 
+    @property
+    def client_id(self) -> str:
+        """MQTT client id: as configured, else ``hearth-<site>``."""
+        return self.mqtt.client_id or f"hearth-{self.site}"
+
     def with_env(self, environ: dict[str, str] | None = None) -> "Settings":
         """Return settings with secrets taken from the environment where set."""
         env = os.environ if environ is None else environ

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         link = None
         if settings.mqtt.host and not args.dry_run:
             # Start listening even while the broker is down; commands meanwhile are reported as failed.
-            link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-{settings.site}")
+            link = MqttLink(settings.mqtt, settings.client_id)
             link.start()
             stack.callback(link.close)
         assistant = Assistant(settings, home, link, stt)

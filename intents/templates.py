@@ -8,7 +8,6 @@ literal entity name, as Home Assistant's default conversation agent does.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Optional
 
 from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
@@ -18,7 +17,6 @@ from home_assistant_intents import get_intents
 from devices.registry import Home
 from intents.schema import Recognition, Source
 
-_LOGGER = logging.getLogger(__name__)
 
 
 class TemplateLanguageError(Exception):
