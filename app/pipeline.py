@@ -165,10 +165,16 @@ class Assistant:
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
+        tried: dict[str, Decision] = {}
+
+        def acceptable(text: str) -> bool:
+            tried[text] = self.understand(text, context)
+            return self._acceptable(tried[text])
+
         for heard in heard_so_far[:2]:
-            repaired = self.repairer.repair(heard, lambda t: self._acceptable(self.understand(t, context)))
+            repaired = self.repairer.repair(heard, acceptable)
             if repaired is not None:
-                return repaired.text, self.understand(repaired.text, context)
+                return repaired.text, tried[repaired.text]
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
 
     @staticmethod
@@ -254,6 +260,9 @@ class Assistant:
 
     def _announce(self, outcome: Outcome, site: str, dry_run: bool) -> None:
         if dry_run or self.link is None or outcome.decision.intent is None:
+            return
+        if not self.link.connected:  # the command already waited for the broker; don't wait twice
+            _LOGGER.warning("Intent event not published: broker unreachable")
             return
         topic = f"{self.settings.mqtt.topic_prefix}/{site}/intent"
         try:
