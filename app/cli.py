@@ -24,6 +24,7 @@ from app.service import ServiceError
 from app.service import add_arguments as add_service_arguments
 from app.service import install as service_install
 from app.service import uninstall as service_uninstall
+from app.connections import connect_home, wait_for_discovery
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
@@ -34,7 +35,6 @@ from app.run import say as say_text
 from app.stt import SpeechToText
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import RegistryError
-from devices.state_listener import follow_states
 from intents.templates import TemplateLanguageError
 from models import ModelError
 
@@ -93,16 +93,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     home = load_home(settings, args.home)
     with ExitStack() as stack:
-        link = None
-        if settings.mqtt.host and not args.dry_run:
-            link = MqttLink(settings.mqtt, settings.client_id)
-            link.connect()
-            stack.callback(link.close)
-        elif not args.dry_run:
+        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
+        if link is None and not args.dry_run:
             _LOGGER.warning("No MQTT broker configured (mqtt.host): nothing will be sent")
         assistant = Assistant(settings, home, link)
         if link is not None:
-            follow_states(link, home, assistant.states)
+            connection = connect_home(assistant, link, settings, args.site or settings.site, announce=False)
+            link.connect()
+            stack.callback(link.close)
+            wait_for_discovery(connection)
         outcome = assistant.handle(args.text, site=args.site, dry_run=args.dry_run, confirmed=args.yes)
         print(outcome.reply)
         for message in outcome.messages:

@@ -174,6 +174,26 @@ class SecuritySettings(_Section):
     """Write what was heard into the log (off: only intents and timings)."""
 
 
+class HomeAssistantSettings(_Section):
+    """Home Assistant's MQTT discovery, in both directions."""
+
+    discovery_prefix: str = Field("homeassistant", min_length=1, pattern=r"^[^#+$][^#+]*$")
+    """Prefix of discovery configs (Home Assistant's default is ``homeassistant``)."""
+    import_devices: bool = True
+    """Build registry entities from the discovery configs on the broker."""
+    announce: bool = True
+    """Announce Hearth itself as a device (state, last transcript and intent, mute, command)."""
+    share_transcript: bool = True
+    """Publish the last transcript to Home Assistant (off: only the last intent)."""
+
+
+class HermesSettings(_Section):
+    """The Hermes protocol (Rhasspy/Snips) for existing skills and Node-RED flows."""
+
+    enabled: bool = False
+    """Publish ``hermes/intent/<name>`` and ``hermes/nlu/intentNotRecognized``; speak ``hermes/tts/say``."""
+
+
 class Settings(_Section):
     """The whole configuration file."""
 
@@ -203,6 +223,10 @@ class Settings(_Section):
     """Confirmations and privacy."""
     audio: AudioSettings = AudioSettings()
     """Sound card."""
+    homeassistant: HomeAssistantSettings = HomeAssistantSettings()
+    """MQTT discovery: import devices, announce Hearth."""
+    hermes: HermesSettings = HermesSettings()
+    """Hermes protocol output and input."""
     floors: list[FloorConfig] = []
     """Floors of the home."""
     areas: list[AreaConfig] = []

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
@@ -90,6 +91,25 @@ class Assistant:
         self.stt = stt
         self.repairer = WordRepairer(home)
         self.confirmations = Confirmations(settings.security.confirm_seconds)
+        self._home_lock = threading.Lock()
+        self._next_home: Optional[Home] = None
+        self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
+        self.observers: list[Callable[[Outcome, str], None]] = []
+        """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
+
+    def offer_home(self, home: Home) -> None:
+        """A new registry (from discovery, on the network thread); used from the next utterance on,
+        so an utterance never sees half of one registry and half of another."""
+        with self._home_lock:
+            self._next_home = home
+
+    def _refresh(self) -> None:
+        with self._home_lock:
+            home, self._next_home = self._next_home, None
+        if home is not None:
+            self.home = home
+            self.recognizer.use_home(home)
+            self.repairer = WordRepairer(home)
 
     def area_of_site(self, site: Optional[str]) -> Optional[str]:
         """Area name of a site (this device when None), for "in here"."""
@@ -110,6 +130,7 @@ class Assistant:
 
     def understand(self, text: str, context: Optional[dict[str, Any]] = None) -> Decision:
         """Recognise and resolve without acting; ``context`` as in eval cases."""
+        self._refresh()
         context = dict(context or {})
         recognition: Recognition = self.recognizer.recognize(text, context)
         return resolve(recognition, self.home, self.states, context.get("area"))
@@ -195,7 +216,12 @@ class Assistant:
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
         """One typed utterance end to end; raises InputError for unusable input only.
         ``confirmed`` carries out sensitive actions without asking."""
+        with self._busy:
+            return self._handle(text, site, dry_run, confirmed)
+
+    def _handle(self, text: str, site: Optional[str], dry_run: bool, confirmed: bool) -> Outcome:
         start = time.perf_counter()
+        self._refresh()
         text = self.check_text(text)
         pending, reply = self._confirmation(text, site)
         if reply is not None:
@@ -207,7 +233,12 @@ class Assistant:
         """One spoken utterance (float32, 16 kHz) end to end."""
         if self.stt is None:
             raise RuntimeError("Assistant was built without a speech-to-text stage")
+        with self._busy:
+            return self._handle_speech(samples, site, dry_run)
+
+    def _handle_speech(self, samples: np.ndarray, site: Optional[str], dry_run: bool) -> Outcome:
         start = time.perf_counter()
+        self._refresh()
         hypotheses = self.stt.hypotheses(samples)
         if self.confirmations.waiting(site or self.settings.site):
             heard = next(iter(hypotheses), "")
@@ -250,6 +281,11 @@ class Assistant:
         outcome = Outcome(text, decision, reply, tuple(messages), published, error or decision.error,
                           timings_ms=timings)
         self._announce(outcome, site or self.settings.site, dry_run)
+        for observer in self.observers if not dry_run else ():
+            try:
+                observer(outcome, site or self.settings.site)
+            except Exception:  # an observer's failure is not the user's problem
+                _LOGGER.exception("Outcome observer failed")
         heard = f" heard={text!r}" if self.settings.security.log_transcripts else ""
         _LOGGER.info(
             "utterance site=%s intent=%s targets=%d published=%s %s%s",

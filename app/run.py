@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 from app.audio_in import AudioError, frames, microphone_frames, read_wav, stream_frames
 from app.audio_out import AudioSink, NullSink, SpeakerSink, WavSink
 from app.config import Settings
+from app.connections import Callbacks, connect_home
 from app.pipeline import Assistant, Outcome, load_home
 from app.stt import SpeechToText
 from app.service import Watchdog, notify
@@ -21,7 +22,6 @@ from app.vad import EndPointer, EndPointSettings
 from app.voice import VoiceLoop, VoiceSettings
 from app.wake import WakeWordDetector
 from devices.mqtt import MqttLink
-from devices.state_listener import follow_states
 from models import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,12 +81,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     vad = settings.vad
     endpointer = EndPointer(EndPointSettings(vad.threshold, vad.silence_seconds, vad.max_seconds, vad.timeout_seconds))
     with ExitStack() as stack:
-        link = None
-        if settings.mqtt.host and not args.dry_run:
-            # Start listening even while the broker is down; commands meanwhile are reported as failed.
-            link = MqttLink(settings.mqtt, settings.client_id)
-            link.start()
-            stack.callback(link.close)
+        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
         assistant = Assistant(settings, home, link, stt)
         sink = _sink(args, settings)
         stack.callback(sink.close)
@@ -94,14 +89,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                          VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run,
                                        wait_for_replies=bool(args.wav)), _report)
         if link is not None:
-            follow_states(link, home, assistant.states)
-            site = args.site or settings.site
-            link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: loop.push_to_talk())
+            _connect(link, assistant, loop, settings, args.site or settings.site, stack)
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")
         notify("READY=1")
         loop.run(_watched(source, Watchdog()))
         notify("STOPPING=1")
     return 0
+
+
+def _connect(link: MqttLink, assistant: Assistant, loop: VoiceLoop, settings: Settings, site: str,
+             stack: ExitStack) -> None:
+    """Live state, discovery, Home Assistant's device, Hermes and push-to-talk; then start the link.
+    It starts even while the broker is down: commands meanwhile are reported as failed."""
+    def mute(muted: bool) -> None:
+        loop.muted = muted
+
+    connection = connect_home(assistant, link, settings, site, Callbacks(speak=loop.speak, mute=mute,
+                                                                          on_outcome=_report))
+    if connection.device is not None:
+        device = connection.device
+        loop.on_state = lambda state: device.pipeline_state(state.value)
+    link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: loop.push_to_talk())
+    link.start()
+    stack.callback(link.close)
+    stack.callback(connection.close)
 
 
 def _watched(source: Iterator[bytes], watchdog: Watchdog) -> Iterator[bytes]:

@@ -65,13 +65,28 @@ class VoiceLoop:
         self.sink = sink or (speaker.sink if speaker is not None else NullSink())
         self.settings = settings
         self.on_outcome = on_outcome
-        self.state = State.LISTENING if settings.always_listening else State.IDLE
+        self.on_state: Optional[Callable[[State], None]] = None
+        """Told of every change of state (Home Assistant's pipeline-state sensor)."""
+        self.muted = False
+        """While muted the wake word and push-to-talk are ignored (Home Assistant's mute switch)."""
+        self._state = State.LISTENING if settings.always_listening else State.IDLE
         # Tones at the voice's rate, so the speaker stream is not reopened between them.
         rate = speaker.tts.sample_rate if speaker is not None else SAMPLE_RATE
         self._tones = (listening_tone(rate), done_tone(rate))
         self._talk = threading.Event()
         self.failures = 0
         """Utterances that raised an error (answered with an apology)."""
+
+    @property
+    def state(self) -> State:
+        """What the loop is doing now."""
+        return self._state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        changed, self._state = state is not self._state, state
+        if changed and self.on_state is not None:
+            self.on_state(state)
 
     def push_to_talk(self) -> None:
         """Start listening now, as if the wake word had been said (thread-safe)."""
@@ -133,8 +148,11 @@ class VoiceLoop:
             self._finish()
         if self.state is State.IDLE:
             self.endpointer.observe(frame)
-            if self._talk.is_set() or (self.wake is not None and self.wake.process(frame)):
-                self._talk.clear()
+            woken = self._talk.is_set() or (self.wake is not None and self.wake.process(frame))
+            self._talk.clear()
+            if woken and self.muted:
+                _LOGGER.info("Wake word ignored: muted")
+            elif woken:
                 _LOGGER.info("Wake word heard" if self.wake else "Push-to-talk")
                 self._start_listening()
             return None

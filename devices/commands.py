@@ -7,12 +7,14 @@ Hearth publish anywhere else.
 
 from __future__ import annotations
 
+import colorsys
 import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from devices.entity_config import MqttEntityConfig
 from devices.registry import Entity
+from devices.value_template import TemplateError, render
 
 #: RGB of the colour names in Home Assistant's English ``color`` list (CSS values).
 COLORS: dict[str, tuple[int, int, int]] = {
@@ -66,6 +68,44 @@ def _scaled_brightness(mqtt: MqttEntityConfig, percent: int) -> int:
     return round(percent * mqtt.brightness_scale / 100)
 
 
+def _templated(template: Optional[str], default: str, **variables: Any) -> str:
+    """The payload from the entity's command template, else ``default``."""
+    if not template:
+        return default
+    try:
+        return render(template, **variables)
+    except TemplateError as err:
+        raise CommandError(f"the device's command template failed: {err}") from None
+
+
+def _xy(r: int, g: int, b: int) -> tuple[float, float]:
+    """sRGB to CIE 1931 xy, as lights that take ``xy`` colours expect."""
+    lin = [((c / 255 + 0.055) / 1.055) ** 2.4 if c / 255 > 0.04045 else c / 255 / 12.92 for c in (r, g, b)]
+    x = lin[0] * 0.4124 + lin[1] * 0.3576 + lin[2] * 0.1805
+    y = lin[0] * 0.2126 + lin[1] * 0.7152 + lin[2] * 0.0722
+    z = lin[0] * 0.0193 + lin[1] * 0.1192 + lin[2] * 0.9505
+    total = x + y + z
+    return (round(x / total, 4), round(y / total, 4)) if total else (0.3127, 0.329)
+
+
+def _hs(r: int, g: int, b: int) -> tuple[float, float]:
+    h, s, _ = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)
+    return round(h * 360, 1), round(s * 100, 1)
+
+
+def _json_color(mqtt: MqttEntityConfig, name: Any) -> dict[str, float]:
+    r, g, b = _rgb(name)
+    modes = set(mqtt.supported_color_modes)
+    if modes and not modes & {"rgb", "rgbw", "rgbww"}:
+        if "xy" in modes:
+            x, y = _xy(r, g, b)
+            return {"x": x, "y": y}
+        if "hs" in modes:
+            h, sat = _hs(r, g, b)
+            return {"h": h, "s": sat}
+    return {"r": r, "g": g, "b": b}
+
+
 def _light(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[str, Any]) -> list[tuple[Optional[str], str]]:
     on = intent != "HassTurnOff"
     if mqtt.schema_ == "json":
@@ -74,15 +114,22 @@ def _light(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[str, 
             body["brightness"] = _scaled_brightness(mqtt, _number(data, "brightness"))
             body["state"] = "ON" if data["brightness"] > 0 else "OFF"
         if "color" in data:
-            r, g, b = _rgb(data["color"])
-            body["color"] = {"r": r, "g": g, "b": b}
+            body["color"] = _json_color(mqtt, data["color"])
         return [(mqtt.command_topic, json.dumps(body))]
     if "brightness" in data:
-        return [(_require(mqtt.brightness_command_topic, entity, "brightness"), str(_scaled_brightness(mqtt, _number(data, "brightness"))))]
+        value = _scaled_brightness(mqtt, _number(data, "brightness"))
+        return [(_require(mqtt.brightness_command_topic, entity, "brightness"),
+                 _templated(mqtt.brightness_command_template, str(value), value=value))]
     if "color" in data:
         r, g, b = _rgb(data["color"])
-        return [(_require(mqtt.rgb_command_topic, entity, "colour"), f"{r},{g},{b}")]
-    return [(mqtt.command_topic, _on_off(mqtt, on))]
+        return [(_require(mqtt.rgb_command_topic, entity, "colour"),
+                 _templated(mqtt.rgb_command_template, f"{r},{g},{b}", red=r, green=g, blue=b))]
+    return [(mqtt.command_topic, _command(mqtt, _on_off(mqtt, on)))]
+
+
+def _command(mqtt: MqttEntityConfig, payload: str) -> str:
+    """A main command payload, through the entity's ``command_template`` if it has one."""
+    return _templated(mqtt.command_template, payload, value=payload)
 
 
 def _position(mqtt: MqttEntityConfig, percent: int) -> str:
@@ -96,23 +143,30 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         return _light(entity, mqtt, intent, data)
     if intent in ("HassTurnOn", "HassTurnOff"):
         if domain in ("cover", "valve"):
-            return [(mqtt.command_topic, (mqtt.payload_open or "OPEN") if on else (mqtt.payload_close or "CLOSE"))]
+            return [(mqtt.command_topic, _command(mqtt, (mqtt.payload_open or "OPEN") if on else (mqtt.payload_close or "CLOSE")))]
         if domain == "lock":
-            return [(mqtt.command_topic, (mqtt.payload_lock or "LOCK") if on else (mqtt.payload_unlock or "UNLOCK"))]
+            return [(mqtt.command_topic, _command(mqtt, (mqtt.payload_lock or "LOCK") if on else (mqtt.payload_unlock or "UNLOCK")))]
         if domain == "climate":
-            return [(_require(mqtt.mode_command_topic, entity, "mode"), "heat" if on else "off")]
+            mode = "heat" if on else "off"
+            return [(_require(mqtt.mode_command_topic, entity, "mode"), _templated(mqtt.mode_command_template, mode, value=mode))]
         if domain == "vacuum":
-            return [(mqtt.command_topic, "start" if on else "return_to_base")]
+            return [(mqtt.command_topic, _vacuum(mqtt, on))]
         if domain in ("scene", "script", "button") and not on:
             raise CommandError(f"{entity.name} can only be turned on")
-        if domain in ("switch", "fan", "scene", "script", "input_boolean", "media_player", "button"):
-            return [(mqtt.command_topic, _on_off(mqtt, on))]
+        if domain == "button":
+            return [(mqtt.command_topic, _command(mqtt, mqtt.payload_press or "PRESS"))]
+        if domain in ("switch", "fan", "scene", "script", "input_boolean", "media_player"):
+            return [(mqtt.command_topic, _command(mqtt, _on_off(mqtt, on)))]
     if intent == "HassSetPosition" and domain == "cover":
-        return [(_require(mqtt.set_position_topic, entity, "position"), _position(mqtt, _number(data, "position")))]
+        position = _position(mqtt, _number(data, "position"))
+        return [(_require(mqtt.set_position_topic, entity, "position"),
+                 _templated(mqtt.set_position_template, position, position=int(position), value=int(position)))]
     if intent == "HassSetPosition" and domain == "valve":
-        return [(mqtt.command_topic, str(_number(data, "position")))]
+        return [(mqtt.command_topic, _command(mqtt, str(_number(data, "position"))))]
     if intent == "HassClimateSetTemperature" and domain == "climate":
-        return [(_require(mqtt.temperature_command_topic, entity, "temperature"), str(_number(data, "temperature")))]
+        value = _number(data, "temperature")
+        return [(_require(mqtt.temperature_command_topic, entity, "temperature"),
+                 _templated(mqtt.temperature_command_template, str(value), value=value))]
     if domain == "media_player":
         simple = {"HassMediaPause": "PAUSE", "HassMediaUnpause": "PLAY", "HassMediaNext": "NEXT", "HassMediaPrevious": "PREVIOUS"}
         if intent in simple:
@@ -120,8 +174,12 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         if intent == "HassSetVolume":
             return [(_require(mqtt.volume_command_topic, entity, "volume"), str(_number(data, "volume_level")))]
     if domain == "vacuum" and intent in ("HassVacuumStart", "HassVacuumReturnToBase"):
-        return [(mqtt.command_topic, "start" if intent == "HassVacuumStart" else "return_to_base")]
+        return [(mqtt.command_topic, _vacuum(mqtt, intent == "HassVacuumStart"))]
     raise CommandError(f"{entity.name} cannot do that")
+
+
+def _vacuum(mqtt: MqttEntityConfig, start: bool) -> str:
+    return (mqtt.payload_start or "start") if start else (mqtt.payload_return_to_base or "return_to_base")
 
 
 def build_messages(entity: Entity, intent: str, data: dict[str, Any]) -> list[MqttMessage]:

@@ -61,6 +61,64 @@ class MqttEntityConfig(BaseModel):
     """Climate: where the HVAC mode goes (turn on/off sends ``heat``/``off``)."""
     volume_command_topic: Optional[str] = None
     """Media players: where the volume (percent) goes."""
+    payload_press: Optional[str] = None
+    """Buttons: payload that presses it (default ``PRESS``)."""
+    payload_start: Optional[str] = None
+    """Vacuums: start payload (default ``start``)."""
+    payload_return_to_base: Optional[str] = None
+    """Vacuums: return-to-base payload (default ``return_to_base``)."""
+    supported_color_modes: tuple[str, ...] = ()
+    """JSON lights: colour modes; ``xy`` or ``hs`` lights get colours in that form, others ``r,g,b``."""
+    command_template: Optional[str] = None
+    """Jinja2 template for the command payload (``value`` is the payload)."""
+    brightness_command_template: Optional[str] = None
+    """Template for the brightness payload (``value`` is the scaled brightness)."""
+    rgb_command_template: Optional[str] = None
+    """Template for the colour payload (``red``, ``green``, ``blue``)."""
+    set_position_template: Optional[str] = None
+    """Template for the position payload (``position``)."""
+    temperature_command_template: Optional[str] = None
+    """Template for the target temperature payload (``value``)."""
+    mode_command_template: Optional[str] = None
+    """Template for the HVAC mode payload (``value``)."""
+    value_template: Optional[str] = None
+    """Template extracting the state from the state topic (``value``, ``value_json``)."""
+    state_value_template: Optional[str] = None
+    """Default-schema lights: template extracting on/off from the state topic."""
+    state_on: Optional[str] = None
+    """State payload meaning on (default: ``payload_on``)."""
+    state_off: Optional[str] = None
+    """State payload meaning off (default: ``payload_off``)."""
+    state_open: Optional[str] = None
+    """Cover/valve state payload meaning open (default ``open``)."""
+    state_closed: Optional[str] = None
+    """Cover/valve state payload meaning closed (default ``closed``)."""
+    state_locked: Optional[str] = None
+    """Lock state payload meaning locked (default ``LOCKED``)."""
+    state_unlocked: Optional[str] = None
+    """Lock state payload meaning unlocked (default ``UNLOCKED``)."""
+    brightness_state_topic: Optional[str] = None
+    """Default-schema lights: where brightness is reported."""
+    brightness_value_template: Optional[str] = None
+    """Template extracting brightness from its state topic."""
+    position_topic: Optional[str] = None
+    """Covers: where the position is reported."""
+    position_template: Optional[str] = None
+    """Template extracting the position."""
+    current_temperature_topic: Optional[str] = None
+    """Climate: where the measured temperature is reported."""
+    current_temperature_template: Optional[str] = None
+    """Template extracting the measured temperature."""
+    mode_state_topic: Optional[str] = None
+    """Climate: where the HVAC mode is reported (the entity's state)."""
+    mode_state_template: Optional[str] = None
+    """Template extracting the HVAC mode."""
+
+    def state_topics(self) -> tuple[str, ...]:
+        """Every topic this entity reports on."""
+        topics = (self.state_topic, self.brightness_state_topic, self.position_topic,
+                  self.current_temperature_topic, self.mode_state_topic)
+        return tuple(dict.fromkeys(t for t in topics if t))
 
 
 class DeviceConfig(BaseModel):

@@ -37,6 +37,7 @@ class MqttLink:
         self._answered = threading.Event()
         self._refused: Optional[str] = None
         self._topics: list[str] = []
+        self._when_connected: list[Callable[[], None]] = []
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         if settings.username:
@@ -58,6 +59,11 @@ class MqttLink:
             self._refused = None
             self._connected.set()
             _LOGGER.info("Connected to MQTT broker %s", self.where)
+            for callback in self._when_connected:
+                try:
+                    callback()
+                except Exception:  # one failing announcer must not break the connection
+                    _LOGGER.exception("Error after connecting")
         self._answered.set()
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
@@ -73,6 +79,12 @@ class MqttLink:
     def set_will(self, topic: str, payload: str) -> None:
         """Last will, published by the broker if Hearth vanishes (call before connect)."""
         self._client.will_set(topic, payload, qos=1, retain=True)
+
+    def when_connected(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` (on the network thread) after every (re)connection, and now if connected."""
+        self._when_connected.append(callback)
+        if self._connected.is_set():
+            callback()
 
     @property
     def connected(self) -> bool:

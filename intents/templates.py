@@ -74,6 +74,10 @@ class TemplateRecognizer:
         self.responses: dict[str, dict[str, str]] = data.get("responses", {}).get("intents", {})
         self.slot_lists = build_slot_lists(home)
 
+    def use_home(self, home: Home) -> None:
+        """Match against a new registry's names, areas and floors."""
+        self.slot_lists = build_slot_lists(home)
+
     def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> Recognition:
         """The best template match for ``text``; ``context`` is e.g. ``{"area": "Kitchen"}``."""
         result = recognize_best(

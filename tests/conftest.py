@@ -130,3 +130,15 @@ def spoken(tts, *parts: str | float) -> bytes:
 
     pieces = [piper_clip(tts, p) if isinstance(p, str) else np.zeros(int(p * 16000), np.float32) for p in parts]
     return to_pcm(np.concatenate(pieces))
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``hearth`` reconfigures logging onto the stderr pytest captured for one test; put it back."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
