@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo, run, bench, say, check, service.
+"""The ``hearth`` command line: ask, eval, demo, run, bench, say, check, service, satellite, hub.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -28,6 +28,9 @@ from app.connections import connect_home, wait_for_discovery
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.evaluate import CaseError, evaluate, load_cases
 from app.pipeline import Assistant, InputError, load_home
+from app.remote import add_hub_arguments, add_satellite_arguments
+from app.remote import hub as run_hub
+from app.remote import satellite as run_satellite
 from app.run import add_arguments as add_run_arguments
 from app.run import add_say_arguments
 from app.run import run as run_loop
@@ -82,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="listen and act: wake word, speech-to-text, intent, action, reply")
     add_run_arguments(run)
+
+    satellite = sub.add_parser("satellite", parents=[common], help="wake word and end-pointing here; the hub answers over MQTT")
+    add_satellite_arguments(satellite)
+    hub = sub.add_parser("hub", parents=[common], help="answer the utterances satellites send over MQTT")
+    add_hub_arguments(hub)
     return parser
 
 
@@ -165,13 +173,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_loop(args, settings)
 
 
+def cmd_satellite(args: argparse.Namespace, settings: Settings) -> int:
+    return run_satellite(args, settings)
+
+
+def cmd_hub(args: argparse.Namespace, settings: Settings) -> int:
+    return run_hub(args, settings)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``hearth`` console script."""
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say, "check": cmd_check,
-                "service": cmd_service}
+                "service": cmd_service, "satellite": cmd_satellite, "hub": cmd_hub}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

@@ -67,6 +67,8 @@ class MqttSettings(_Section):
     """Hearth's own topics live under ``<topic_prefix>/<site>/...``."""
     publish_timeout: float = Field(5.0, gt=0, le=60)
     """Seconds to wait for the broker to acknowledge a command."""
+    protocol: Literal["3.1.1", "5"] = "3.1.1"
+    """MQTT protocol version; ``hearth hub --group`` always uses 5 (shared subscriptions)."""
     tls: TlsSettings = TlsSettings()
     """TLS settings."""
 

@@ -46,7 +46,8 @@ def _source(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
     return microphone_frames(settings.audio.input_device)
 
 
-def _sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
+def output_sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
+    """``--output-wav`` if given, else the speaker, else nothing (replies are printed)."""
     if args.output_wav:
         return WavSink(args.output_wav)
     try:
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
         assistant = Assistant(settings, home, link, stt)
-        sink = _sink(args, settings)
+        sink = output_sink(args, settings)
         stack.callback(sink.close)
         loop = VoiceLoop(assistant, endpointer, wake, _speaker(settings, sink, assistant), sink,
                          VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run,

@@ -32,7 +32,8 @@ class MqttLink:
         if not settings.host:
             raise MqttError("no MQTT broker configured (mqtt.host is empty)")
         self.settings = settings
-        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
+        protocol = paho.MQTTv5 if settings.protocol == "5" else paho.MQTTv311
+        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
         self._connected = threading.Event()
         self._answered = threading.Event()
         self._refused: Optional[str] = None
@@ -140,7 +141,9 @@ class MqttLink:
             except Exception:  # a bad payload must not stop the network thread
                 _LOGGER.exception("Error handling message on %s", message.topic)
 
-        self._client.message_callback_add(topic, dispatch)
+        # Messages from a shared subscription carry the plain topic: match on that.
+        plain = topic.split("/", 2)[2] if topic.startswith("$share/") and topic.count("/") >= 2 else topic
+        self._client.message_callback_add(plain, dispatch)
         self._topics.append(topic)
         if self._connected.is_set():
             self._client.subscribe(topic, qos=self.settings.qos)
