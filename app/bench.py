@@ -61,6 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
     parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
     parser.add_argument("--png", help="write a chart of the latencies as PNG (needs matplotlib)")
+    parser.add_argument("--satellites", type=int, default=0,
+                        help="instead: this many satellite processes speaking at once to hub processes")
+    parser.add_argument("--rounds", type=int, default=5, help="with --satellites: commands per satellite")
+    parser.add_argument("--hubs", type=int, default=1, help="with --satellites: hub processes sharing the work")
 
 
 def action_key(decision: Decision) -> tuple:

@@ -20,6 +20,7 @@ from app.bench import bench as run_bench
 from app.bench import table as bench_table
 from app.bench import write_outputs as write_bench_outputs
 from app.check import check as run_checks
+from app.satellite_bench import BenchError, bench_satellites, satellite_table
 from app.service import ServiceError
 from app.service import add_arguments as add_service_arguments
 from app.service import install as service_install
@@ -43,7 +44,7 @@ from models import ModelError
 
 _LOGGER = logging.getLogger("hearth")
 
-USAGE_ERRORS = (ServiceError, ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
+USAGE_ERRORS = (BenchError, ServiceError, ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
 
 
 def _common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -147,6 +148,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.satellites > 0:
+        figures = bench_satellites(settings, args.satellites, max(1, args.rounds), max(1, args.hubs))
+        print(satellite_table(figures))
+        write_bench_outputs(figures, args.json_out, None)
+        return 0
     report = run_bench(args, settings)
     print(bench_table(report))
     write_bench_outputs(report, args.json_out, args.png)

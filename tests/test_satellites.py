@@ -66,10 +66,11 @@ def test_four_satellites_at_once_on_two_hubs(tmp_path: Path, mosquitto: Mosquitt
         satellites = {}
         for site, (_, sentence, _, _) in ROOMS.items():
             clip = tmp_path / f"{site}.wav"
-            write_wav(clip, spoken(tts, 0.5, sentence, 1.5))
+            wake = site == "kitchen_sat"  # one satellite wakes on "okay nabu", the others are push-to-talk style
+            write_wav(clip, spoken(tts, 1.0, "okay nabu", 0.5, sentence, 1.5) if wake else spoken(tts, 0.5, sentence, 1.5))
             satellites[site] = subprocess.Popen(
-                _hearth("--config", str(config), "satellite", "--site", site, "--no-wake", "--wav", str(clip),
-                        "--json", "--output-wav", str(tmp_path / f"{site}-reply.wav")),
+                _hearth("--config", str(config), "satellite", "--site", site, "--wav", str(clip),
+                        "--json", "--output-wav", str(tmp_path / f"{site}-reply.wav"), *([] if wake else ["--no-wake"])),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         reports = {}
         for site, process in satellites.items():
@@ -99,3 +100,39 @@ def test_four_satellites_at_once_on_two_hubs(tmp_path: Path, mosquitto: Mosquitt
             audio = np.frombuffer(reply.readframes(reply.getnframes()), np.int16)
             assert reply.getnframes() / reply.getframerate() > 0.5 and np.abs(audio).max() > 1000
     assert len(received) == sum(len(topics) for _, _, topics, _ in ROOMS.values())
+
+
+def test_satellite_benchmark_runs_end_to_end(mosquitto: Mosquitto) -> None:
+    """`hearth bench --satellites`: every utterance answered, figures reported (no timing asserted)."""
+    from app.config import MqttSettings, Settings
+    from app.satellite_bench import bench_satellites, satellite_table
+
+    figures = bench_satellites(Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port)), 2, 2, 2)
+    assert (figures["utterances"], figures["answered"], figures["right_reply"]) == (4, 4, 4)
+    assert figures["network_ms"]["p95"] >= figures["network_ms"]["p50"] > 0
+    assert "network path" in satellite_table(figures)
+
+
+def test_protocol_round_trip_and_malformed_messages() -> None:
+    import pytest
+
+    from app.satellite_protocol import (ProtocolError, ReplyChunk, Utterance, decode_reply, decode_utterance,
+                                        encode_reply, encode_utterance, hub_subscription)
+
+    utterance = Utterance("kitchen", "u1", 1700000000.5, b"\x01\x00" * 1600)
+    assert decode_utterance(encode_utterance(utterance)) == utterance
+    chunk = ReplyChunk("u1", 0, False, 22050, "Turned on the lights", 1.0, {"stt": 120.0}, b"\x00\x10" * 100)
+    assert decode_reply(encode_reply(chunk)) == chunk
+    assert hub_subscription("hearth", "hubs") == "$share/hubs/hearth/satellite/+/utterance"
+    header = b'{"site":"k","id":"1","sent_at":0,"rate":16000,"width":2,"channels":1}\n'
+    for bad, reason in ((b"", "no header"), (b"{]\n\x00\x00", "not JSON"), (b"[1]\n", "not a JSON object"),
+                        (header + b"\x00", "16-bit"), (header, "no audio"),
+                        (header.replace(b"16000", b"8000") + b"\x00\x00", "16 kHz"),
+                        (header.replace(b'"k"', b"5") + b"\x00\x00", "site"),
+                        (header + b"\x00" * (31 * 32000), "longer than")):
+        with pytest.raises(ProtocolError, match=reason):
+            decode_utterance(bad)
+    with pytest.raises(ProtocolError, match="sample rate"):
+        decode_reply(encode_reply(ReplyChunk("u1", 0, True, 1, "", 0.0, {})))
+    with pytest.raises(ProtocolError, match="final"):
+        decode_reply(b'{"id":"u1","seq":0,"final":"yes","rate":22050,"text":"","sent_at":0}\n')
