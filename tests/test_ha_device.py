@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import paho.mqtt.client as paho
+import pytest
 
 from app.config import HermesSettings, HomeAssistantSettings, MqttSettings, Settings
 from app.connections import Callbacks, connect_home
@@ -15,6 +16,14 @@ from app.pipeline import Assistant, Outcome, load_home
 from devices.discovery import parse_discovery
 from devices.mqtt import MqttLink
 from tests.conftest import FIXTURES, Mosquitto, Subscriber
+
+
+@pytest.fixture(scope="module")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """A broker of this module's own: Hearth's device leaves retained messages, as it should."""
+    broker = Mosquitto(tmp_path_factory.mktemp("ha-device-broker")).start()
+    yield broker
+    broker.stop()
 
 
 def _until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
