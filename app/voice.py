@@ -18,6 +18,7 @@ from app.audio_out import AudioSink, NullSink
 from app.feedback import done_tone, listening_tone
 from app.pipeline import Assistant, Outcome
 from app.speaker import Speaker
+from app.stop_word import StopListener
 from app.vad import EndPoint, EndPointer
 from app.wake import WakeWordDetector
 
@@ -47,6 +48,8 @@ class VoiceSettings:
     """Decide and reply, but send nothing over MQTT."""
     wait_for_replies: bool = False
     """Finish each reply before reading on: for audio files, which have no real time."""
+    stop_word: bool = True
+    """Saying "stop" while Hearth speaks cuts the reply short, as the wake word does."""
 
 
 class VoiceLoop:
@@ -74,6 +77,8 @@ class VoiceLoop:
         rate = speaker.tts.sample_rate if speaker is not None else SAMPLE_RATE
         self._tones = (listening_tone(rate), done_tone(rate))
         self._talk = threading.Event()
+        use_stop = settings.stop_word and speaker is not None and assistant.stt is not None
+        self._stop_word = StopListener(assistant.stt) if use_stop else None
         self.failures = 0
         """Utterances that raised an error (answered with an apology)."""
 
@@ -105,21 +110,24 @@ class VoiceLoop:
     def speak(self, text: str) -> None:
         """Start saying ``text``; the loop keeps reading frames meanwhile (barge-in)."""
         if self.speaker is not None:
+            if self._stop_word is not None:
+                self._stop_word.reset()
             self.speaker.say(text)
             self.state = State.SPEAKING
             if self.settings.wait_for_replies:
                 self.speaker.wait()
 
     def _while_speaking(self, frame: bytes) -> bool:
-        """Only the wake word (or push-to-talk) is heard over Hearth's own voice.
+        """Only the wake word, push-to-talk or a stop word is heard over Hearth's own voice.
         Returns False once the reply has finished."""
         if self.speaker is None or not self.speaker.speaking:
             return False
         self.endpointer.observe(frame)  # warm for a barge-in
         woken = self._talk.is_set() or (self.wake is not None and self.wake.process(frame))
-        if woken:
+        stopped = not woken and self._stop_word is not None and self._stop_word.process(frame)
+        if woken or stopped:
             self._talk.clear()
-            _LOGGER.info("Barge-in: reply cut short")
+            _LOGGER.info("Barge-in (%s): reply cut short", "stop word" if stopped else "wake word")
             self.speaker.stop()
             self._start_listening()
         return True
@@ -142,6 +150,8 @@ class VoiceLoop:
 
     def process(self, frame: bytes) -> Optional[Outcome]:
         """Feed one 10 ms frame; returns the outcome when an utterance completes."""
+        if self._stop_word is not None and self.state is not State.SPEAKING:
+            self._stop_word.observe(frame)  # warm, so a "stop" early in the reply is heard
         if self.state is State.SPEAKING:
             if self._while_speaking(frame):
                 return None

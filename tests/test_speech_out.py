@@ -18,6 +18,7 @@ from app.config import Settings
 from app.pipeline import Assistant
 from app.speaker import Speaker, fixed_replies, speakable
 from app.tts import AudioChunk, resample
+from app.stop_word import STOP_WORDS
 from app.vad import EndPointer
 from app.voice import VoiceLoop, VoiceSettings
 from app.wake import WakeWordDetector
@@ -121,6 +122,22 @@ def test_wake_word_cuts_a_reply_short(tts, stt) -> None:
     assert speaker.interrupted == 1
 
 
+def test_stop_cuts_a_reply_short_and_listens(tts, stt) -> None:
+    sink = RealTimeSink()
+    speaker = Speaker(tts, sink)
+    home = build_home(load_fixture_file(FIXTURES), topic_base="home")
+    loop = VoiceLoop(Assistant(Settings(), home, stt=stt), EndPointer(), WakeWordDetector(), speaker, sink,
+                     VoiceSettings(dry_run=True, feedback_sounds=False))
+    long_reply = "The living room lamp is on at forty percent. The kitchen lights are off, and the front door is locked."
+    loop.speak(long_reply)  # a long answer is playing...
+    audio = spoken(tts, 1.5, "Stop!", 1.0, "turn off the bedroom lamp", 1.5)  # ...when the user says stop
+    outcomes = loop.run(frames(audio))
+    assert speaker.interrupted == 1
+    assert [o.decision.targets for o in outcomes] == [("light.bedroom_lamp",)], [o.text for o in outcomes]  # it listened straight after
+    played = sum(chunk.seconds for chunk in sink.played)
+    assert played < 7.0  # the long answer alone lasts about 7 s
+
+
 def test_own_voice_does_not_trigger(tts, stt) -> None:
     sink = RealTimeSink()
     home = build_home(load_fixture_file(FIXTURES), topic_base="home")
@@ -131,7 +148,9 @@ def test_own_voice_does_not_trigger(tts, stt) -> None:
     audio = spoken(tts, 0.3, "turn on the garage light", 1.3, "Turned on the light", 0.2)
     outcomes = loop.run(frames(audio))
     assert [o.reply for o in outcomes] == ["Turned on the light"]
-    for reply in fixed_replies(loop.assistant.responder.templates)[:40]:
+    replies = fixed_replies(loop.assistant.responder.templates)
+    assert not [r for r in replies if set(re.findall(r"[a-z]+", r.lower())) & STOP_WORDS]  # never stops itself
+    for reply in replies[:40]:
         assert not any(WakeWordDetector().process(f) for f in frames(spoken(tts, 0.2, reply, 0.5))), reply
 
 
