@@ -84,3 +84,17 @@ def test_check_names_a_broken_model_and_an_unreachable_broker(tmp_path: Path, ca
     out = capsys.readouterr().out
     assert "speech-to-text  PROBLEM" in out and "missing model.bin" in out
     assert "broker          PROBLEM cannot connect to MQTT broker" in out and "Traceback" not in out
+
+
+def test_the_unit_passes_systemds_own_verifier(tmp_path: Path) -> None:
+    """systemd's unit parser (`systemd-analyze verify`, no running systemd needed) accepts every line."""
+    import shutil
+
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: install systemd (`.ci/run` does)"
+    config = tmp_path / "config.yaml"
+    config.write_text("site: hall\n")
+    assert main(["--config", str(config), "service", "install", "--unit-dir", str(tmp_path),
+                 "--no-enable", "--no-user"]) == 0
+    result = subprocess.run([analyze, "verify", str(tmp_path / "hearth.service")], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout.strip() and not result.stderr.strip(), result.stderr
