@@ -7,24 +7,20 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 from contextlib import ExitStack
-from typing import Iterator
 
 from app.audio_out import NullSink
-from app.audio_in import frames, microphone_frames, read_wav, stream_frames
 from app.config import Settings
 from app.connections import connect_home
 from app.hub import Hub
 from app.pipeline import Assistant, load_home
-from app.run import output_sink
+from app.run import audio_source, configured_endpointer, output_sink
 from app.satellite import Exchange, Satellite, SatelliteSettings
 from app.service import notify
 from app.speaker import Speaker, fixed_replies
 from app.stt import SpeechToText
 from app.tts import TextToSpeech
-from app.vad import EndPointer, EndPointSettings
 from app.wake import WakeWordDetector
 from devices.mqtt import MqttError, MqttLink
 
@@ -48,19 +44,6 @@ def add_hub_arguments(parser: argparse.ArgumentParser) -> None:
                                         "(MQTT 5 shared subscription)")
 
 
-def _endpointer(settings: Settings) -> EndPointer:
-    vad = settings.vad
-    return EndPointer(EndPointSettings(vad.threshold, vad.silence_seconds, vad.max_seconds, vad.timeout_seconds))
-
-
-def _frames(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
-    if args.wav:
-        return frames(read_wav(args.wav))
-    if args.stdin:
-        return stream_frames(sys.stdin.buffer)
-    return microphone_frames(settings.audio.input_device)
-
-
 def _print_exchange(exchange: Exchange, site: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(exchange.report(site)), flush=True)
@@ -70,7 +53,7 @@ def _print_exchange(exchange: Exchange, site: str, as_json: bool) -> None:
 
 def satellite(args: argparse.Namespace, settings: Settings) -> int:
     """Run a satellite until its audio source ends (file, stdin) or Ctrl-C."""
-    source = _frames(args, settings)
+    source = audio_source(args, settings)
     use_wake = settings.wake.enabled and not args.no_wake
     wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
     link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-satellite-{args.site}")
@@ -80,7 +63,7 @@ def satellite(args: argparse.Namespace, settings: Settings) -> int:
         sink = output_sink(args, settings)
         stack.callback(sink.close)
         config = SatelliteSettings(args.site, settings.mqtt.topic_prefix, not use_wake, settings.audio.feedback_sounds)
-        node = Satellite(link, config, _endpointer(settings), wake, sink,
+        node = Satellite(link, config, configured_endpointer(settings), wake, sink,
                          lambda exchange: _print_exchange(exchange, args.site, args.json))
         node.start()
         notify("READY=1")

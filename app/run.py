@@ -38,12 +38,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="decide and reply but send nothing over MQTT")
 
 
-def _source(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
+def audio_source(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
+    """``--wav``, ``--stdin`` or the microphone, as 10 ms frames."""
     if args.wav:
         return frames(read_wav(args.wav))
     if args.stdin:
         return stream_frames(sys.stdin.buffer)
     return microphone_frames(settings.audio.input_device)
+
+
+def configured_endpointer(settings: Settings) -> EndPointer:
+    """The end-pointer with the ``vad:`` settings."""
+    vad = settings.vad
+    return EndPointer(EndPointSettings(vad.threshold, vad.silence_seconds, vad.max_seconds, vad.timeout_seconds))
 
 
 def output_sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
@@ -75,12 +82,11 @@ def _report(outcome: Outcome) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run until the audio source ends (file, stdin) or Ctrl-C."""
     home = load_home(settings, args.home)
-    source = _source(args, settings)  # a missing device or bad WAV fails here, before models load
+    source = audio_source(args, settings)  # a missing device or bad WAV fails here, before models load
     stt = SpeechToText(settings.stt).load()
     use_wake = settings.wake.enabled and not args.no_wake
     wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
-    vad = settings.vad
-    endpointer = EndPointer(EndPointSettings(vad.threshold, vad.silence_seconds, vad.max_seconds, vad.timeout_seconds))
+    endpointer = configured_endpointer(settings)
     with ExitStack() as stack:
         link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
         assistant = Assistant(settings, home, link, stt)
