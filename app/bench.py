@@ -61,6 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
     parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
     parser.add_argument("--png", help="write a chart of the latencies as PNG (needs matplotlib)")
+    parser.add_argument("--llm-cases", nargs="*", default=[],
+                        help="typed case files for the LLM stage (those the templates miss are timed)")
     parser.add_argument("--satellites", type=int, default=0,
                         help="instead: this many satellite processes speaking at once to hub processes")
     parser.add_argument("--rounds", type=int, default=5, help="with --satellites: commands per satellite")
@@ -149,6 +151,26 @@ def speech_out(tts: TextToSpeech, replies: list[str]) -> dict[str, Any]:
             "long_answer_first_audio_ms": round(long_first, 1), "long_answer_total_ms": round(long_total, 1)}
 
 
+def llm_stage(assistant: Assistant, paths: list[str]) -> dict[str, Any]:
+    """The LLM stage on typed cases the templates miss: latency, tokens, load time (accuracy: ``hearth eval``)."""
+    if assistant.llm_stage() is None:
+        return {"loaded": False}
+    cases = [c for path in paths for c in load_cases(path) if c.text]
+    runs = []
+    for case in cases:
+        decision = assistant.understand(case.text or "", case.context)
+        result = assistant.last_llm
+        if result is not None:
+            runs.append((case, decision, result))
+    return {
+        "loaded": True, "load_s": round(assistant.llm_load_seconds, 2), "requests": len(runs),
+        "ms": stats([r.ms for _, _, r in runs]),
+        "prompt_tokens": stats([float(r.prompt_tokens) for _, _, r in runs]),
+        "completion_tokens": stats([float(r.completion_tokens) for _, _, r in runs]),
+        "acted": sum(d.acts for _, d, _ in runs),
+    }
+
+
 def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Measure everything; returns the report."""
     if args.home or settings.home_file:
@@ -168,6 +190,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     for i, (text, context, expected) in enumerate(commands):
         pcm = command_clip(text, tts, "en-us" if args.voice == "espeak" else None, args.snr, seed=i)
         results.append(run_clip(assistant, stt, pcm, context, text, expected))
+    llm = llm_stage(assistant, args.llm_cases)
     replies = sorted({assistant.handle(text, dry_run=True).reply for text, _, _ in commands})[:12]
     report: dict[str, Any] = {
         "clips": len(results), "voice": args.voice, "snr_db": args.snr,
@@ -178,6 +201,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "baseline_30s_window_ms": stats([r.baseline_ms for r in results]),
         "model_load_s": {"stt": round(stt.load_seconds, 2), "tts": round(tts.load_seconds, 2), "wake": round(wake_load, 2)},
         "tts": speech_out(tts, replies or ["Turned on the lights"]),
+        "llm": llm,
         "idle_cpu_percent": round(idle_cpu(settings, args.idle_seconds), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "results": [asdict(r) for r in results],
@@ -206,6 +230,13 @@ def table(report: dict[str, Any]) -> str:
     lines.append(row("20-word answer: first audio / all ms", f"{tts['long_answer_first_audio_ms']} / {tts['long_answer_total_ms']}"))
     loads = report["model_load_s"]
     lines.append(row("model load s (stt, tts, wake)", f"{loads['stt']}, {loads['tts']}, {loads['wake']}"))
+    llm = report.get("llm") or {}
+    if llm.get("loaded") and llm.get("requests"):
+        lines.append(row("LLM stage p50 / p95 ms", f"{llm['ms']['p50']} / {llm['ms']['p95']} ({llm['requests']} requests)"))
+        lines.append(row("  prompt / generated tokens p50", f"{llm['prompt_tokens']['p50']} / {llm['completion_tokens']['p50']}"))
+        lines.append(row("  model load s", f"{llm['load_s']}"))
+    elif not llm.get("loaded", True):
+        lines.append(row("LLM stage", "not loaded (templates only)"))
     lines.append(row("idle CPU, wake word listening", f"{report['idle_cpu_percent']}% of one core"))
     lines.append(row("peak RSS", f"{report['peak_rss_mb']} MB"))
     return "\n".join(lines)

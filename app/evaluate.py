@@ -109,6 +109,8 @@ def run_case(assistant: Assistant, case: Case) -> dict[str, Any]:
     total = (time.perf_counter() - start) * 1000
     timings = record["timings_ms"]
     timings.update(nlu=round(total - timings["stt"], 2), total=round(total, 2))
+    if assistant.last_llm is not None:  # the LLM stage ran (its time is part of nlu)
+        timings["llm"] = round(assistant.last_llm.ms, 2)
     if decision is not None and decision.intent is not None:
         record.update(intent=decision.intent, slots=decision.recognition.slots, targets=list(decision.targets),
                       data=decision.data, acted=decision.acts, source=decision.recognition.source.value)

