@@ -123,6 +123,8 @@ class LlmSettings(_Section):
     """Examples from the templates shown to the model (fixed, so they stay in the KV cache)."""
     min_confidence: float = Field(0.1, ge=0.0, le=1.0)
     """Below this probability of its answer among the allowed ones, Hearth does not act."""
+    min_confidence_speech: float = Field(0.8, ge=0.0, le=1.0)
+    """The same for spoken commands, whose transcripts may be misheard: the model must be surer."""
 
 
 class SttSettings(_Section):

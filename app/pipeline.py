@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -28,7 +28,7 @@ from intents.confirmation import Confirmations, answer
 from intents.llm import LlmRecognizer, LlmResult, LlmSettings
 from intents.repair import WordRepairer
 from intents.responses import Responder
-from intents.schema import Decision, Recognition
+from intents.schema import Decision, Recognition, Source
 from intents.templates import TemplateRecognizer, load_language
 from models import ModelError
 from models.llm import load_llm, model_path
@@ -234,9 +234,37 @@ class Assistant:
             if repaired is not None:
                 return repaired.text, tried[repaired.text]
         if fallback is not None and self.settings.intents.stage != "templates":
-            # Templates and repair found nothing: the LLM stage reads the most likely transcript, once.
-            fallback = (fallback[0], self.understand(fallback[0], context))
+            # Templates and repair found nothing: the LLM stage reads the transcripts.
+            texts = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
+            return fallback[0], self._llm_on_speech(texts[:2] or [fallback[0]], context)
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
+
+    def _checked(self, heard: str) -> Optional[str]:
+        try:
+            return self.check_text(heard)
+        except InputError:
+            return None
+
+    def _llm_on_speech(self, texts: list[str], context: dict[str, Any]) -> Decision:
+        """The LLM stage on the most likely transcript. With a second candidate transcript, both must
+        lead to the same action: a misheard word ("off" heard as "up") must not become an action."""
+        first = self.understand(texts[0], context)
+        result = self.last_llm
+        if result is None or not first.acts:
+            return first
+        threshold = self.settings.llm.min_confidence_speech
+        if result.recognition.confidence < threshold:
+            _LOGGER.info("LLM not acted on: confidence %.2f below %.2f for speech", result.recognition.confidence, threshold)
+            return resolve(Recognition(None, source=Source.LLM), self.home, self.states, context.get("area"))
+        if len(texts) < 2:
+            return first
+        second = self.understand(texts[1], context)
+        spent = result.ms + (self.last_llm.ms if self.last_llm is not None else 0.0)
+        self.last_llm = replace(result, ms=spent)
+        if (second.intent, set(second.targets), second.data) == (first.intent, set(first.targets), first.data):
+            return first
+        _LOGGER.info("LLM not acted on: the transcripts disagree (%s / %s)", first.intent, second.intent)
+        return resolve(Recognition(None, source=Source.LLM), self.home, self.states, context.get("area"))
 
     @staticmethod
     def _acceptable(decision: Decision) -> bool:

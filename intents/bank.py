@@ -1,11 +1,11 @@
 """A bank of example commands for this home, sampled from Home Assistant's templates.
 
-The LLM stage shows the model the examples most like what was said. They are
-sampled at random from the same sentence templates the template stage uses,
+The LLM stage shows the model examples of this home's commands, one per kind
+of command, each with its plain form. They are sampled at random (seeded)
+from the same sentence templates the template stage uses,
 filled with this home's own names, areas and floors, and labelled with the
 intent and slots that produced them, so every example is correct by
-construction. A few hand-written non-commands (negations, statements,
-questions about the world) teach the model to answer ``none``.
+construction.
 """
 
 from __future__ import annotations
@@ -23,23 +23,14 @@ LLM_INTENTS = ("HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState", "Has
                "HassClimateGetTemperature", "HassSetPosition", "HassMediaPause", "HassMediaUnpause",
                "HassMediaNext", "HassVacuumStart", "HassVacuumReturnToBase")
 
-#: Things people say that are not commands; each is labelled ``none``.
-NOT_COMMANDS = (
-    "what's the weather like in paris", "tell me a joke", "who wrote hamlet", "what is the capital of spain",
-    "good morning", "thank you", "I love the {name}", "the {name} is really old", "I bought a new {name}",
-    "don't turn on the {name}", "do not turn off the {name}", "never open the {name}", "the {area} is cozy",
-    "my sister is coming to the {area}", "I cleaned the {area} today", "how tall is mount everest",
-)
-
-
 @dataclass(frozen=True)
 class Example:
     """One labelled sentence."""
 
     text: str
     """What someone would say."""
-    intent: Optional[str]
-    """The intent it means; None for a non-command."""
+    intent: str
+    """The intent it means."""
     slots: tuple[tuple[str, Any], ...] = ()
     """Slot names and values, in template order."""
 
@@ -117,13 +108,11 @@ def _consistent(slots: dict[str, Any], areas_of: dict[str, set[str]]) -> bool:
 
 
 def sample_bank(intents: Intents, slot_lists: dict[str, SlotList], per_sentence: int = 2, seed: int = 7,
-                names: tuple[str, ...] = (), areas: tuple[str, ...] = (),
                 areas_of: Optional[dict[str, set[str]]] = None) -> list[Example]:
-    """Examples for every template of the LLM's intents, ``per_sentence`` each, plus non-commands.
-    ``areas_of`` maps a device name (case-folded) to its area names."""
-    rng = random.Random(seed)
+    """Examples for every template of the LLM's intents, ``per_sentence`` each (the same for the same
+    home: the sampling is seeded). ``areas_of`` maps a device name (case-folded) to its area names."""
     areas_of = areas_of or {}
-    sampler = _Sampler(intents, slot_lists, rng)
+    sampler = _Sampler(intents, slot_lists, random.Random(seed))
     bank: dict[str, Example] = {}
     for name in LLM_INTENTS:
         intent = intents.intents.get(name)
@@ -144,9 +133,4 @@ def sample_bank(intents: Intents, slot_lists: dict[str, SlotList], per_sentence:
                     kept += 1
                     if kept >= per_sentence:
                         break
-    for pattern in NOT_COMMANDS:
-        for _ in range(3 if "{" in pattern else 1):
-            text = pattern.replace("{name}", rng.choice(names or ("lamp",)).lower())
-            text = text.replace("{area}", rng.choice(areas or ("kitchen",)).lower())
-            bank.setdefault(text, Example(text, None))
     return list(bank.values())

@@ -152,14 +152,16 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str = ""
     heard = set(words(text))
     percent = bool({"percent", "per", "cent"} & heard) or "%" in text
     degrees = bool({"degrees", "degree"} & heard) or "°" in text
-    kinds = [("lights", "light")] + [(k, d) for k, d, said in (("fans", "fan", {"fan", "fans"}),
-                                                             ("curtains", "cover", _COVER_WORDS)) if said & heard]
+    # A room's or floor's devices by kind, only for a kind that was named ("lights", "the lamps"...).
+    kinds = [(k, d) for k, d, said in (("lights", "light", _LIGHT_WORDS), ("fans", "fan", {"fan", "fans"}),
+                                       ("curtains", "cover", _COVER_WORDS))
+             if any(mentioned(w, sorted(heard)) for w in said)]
     domain_of = {e.name: e.domain for e in home.entities}
     targets = [(f"the {k} in the {a}", d) for a in m.areas for k, d in kinds]
-    targets += [(f"the lights on the {f}", "light") for f in m.floors]
+    targets += [(f"the {k} on the {f}", d) for f in m.floors for k, d in kinds if d == "light"]
     targets += [(n, domain_of.get(n, "")) for n in m.names]
     if context_area:
-        targets += [(f"the {k}", d) for k, d in kinds if d != "light" or _LIGHT_WORDS & heard]
+        targets += [(f"the {k}", d) for k, d in kinds]
     found = ["none"]
     if not (m.colors or m.numbers):
         found += [f"{verb} {t}" for t, d in targets for verb in VERBS.get(d, ())]

@@ -45,6 +45,24 @@ ACTION_CUES = frozenset(
     + list(COLORS))
 
 
+#: For an answer starting with these verbs, the user must have said one of these words: a transcript
+#: that turned "off" into "up" must not become "turn on".
+DIRECTION_WORDS = {
+    "turn on": {"on", "activate", "start", "enable", "fire", "power"},
+    "turn off": {"off", "deactivate", "disable", "kill", "shut", "stop", "out"},
+    "open": {"open", "raise", "up"}, "close": {"close", "shut", "lower", "down"},
+    "lock": {"lock", "secure"}, "unlock": {"unlock"},
+}
+
+
+def _direction_said(answer: str, text: str) -> bool:
+    heard = set(words(text))
+    for verb, said in DIRECTION_WORDS.items():
+        if answer.startswith(verb + " "):
+            return bool(heard & said)
+    return True
+
+
 @dataclass(frozen=True)
 class LlmSettings:
     """How the LLM stage runs."""
@@ -91,8 +109,7 @@ class LlmRecognizer:
             area = home.area(entity.area_id)
             for spoken in entity.names:
                 areas_of[spoken.casefold()] = {n.casefold() for n in (area.name, *area.aliases)} if area else set()
-        bank = sample_bank(self.templates.intents, build_slot_lists(home), names=tuple(e.name for e in home.entities),
-                           areas=tuple(a.name for a in home.areas), areas_of=areas_of)
+        bank = sample_bank(self.templates.intents, build_slot_lists(home), areas_of=areas_of)
         self.examples: list[tuple[Example, str]] = []
         for example in bank:
             plain = render(example.intent, dict(example.slots))
@@ -107,7 +124,7 @@ class LlmRecognizer:
         seen: dict[str, tuple[Example, str]] = {}
         for example, plain in self.examples:
             shape = " ".join(plain.split()[:2]) + ("%" if "%" in plain else "") + (" deg" if "degrees" in plain else "")
-            if example.intent and shape not in seen and len(example.text.split()) >= 4:
+            if shape not in seen and len(example.text.split()) >= 4:
                 seen[shape] = (example, plain)
         return list(seen.values())[:count]
 
@@ -144,6 +161,8 @@ class LlmRecognizer:
             refused = "a question cannot change anything"
         elif recognition.intent not in QUESTIONS and not set(words(text)) & ACTION_CUES:
             refused = "no word asks for an action (a statement?)"
+        elif not _direction_said(answer, text):
+            refused = "the words do not say which way (on or off, open or close...)"
         elif probability < self.settings.min_confidence:
             refused = f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
         if refused:

@@ -77,7 +77,8 @@ def test_only_mentioned_devices_can_be_answered() -> None:
 
 @pytest.mark.parametrize("text", ["don't turn off the living room lamp", "I love the kitchen lights",
                                   "is the garage light too bright", "what's the capital of Peru",
-                                  "turn on the sprinklers", "never unlock the back door"])
+                                  "turn on the sprinklers", "never unlock the back door",
+                                  "bedroom lamp up", "first floor light's up, lean"])  # misheard "off"
 def test_never_an_action_for_non_commands(text: str) -> None:
     assistant = Assistant(Settings(), build_home(load_fixture_file(FIXTURES)))
     assert not assistant.understand(text).acts
