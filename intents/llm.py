@@ -63,6 +63,24 @@ def _direction_said(answer: str, text: str) -> bool:
     return True
 
 
+def refusal(text: str, answer: str, intent: Optional[str]) -> Optional[str]:
+    """Why the command the model chose must not be carried out, or None."""
+    lowered = text.casefold().strip()
+    if intent is None:
+        return "the templates do not read the rewritten command"
+    if intent in QUESTIONS:
+        return None
+    if _NEGATION.search(lowered):
+        return "the command is negated"
+    if _QUESTION.match(lowered):
+        return "a question cannot change anything"
+    if not set(words(text)) & ACTION_CUES:
+        return "no word asks for an action (a statement?)"
+    if not _direction_said(answer, text):
+        return "the words do not say which way (on or off, open or close...)"
+    return None
+
+
 @dataclass(frozen=True)
 class LlmSettings:
     """How the LLM stage runs."""
@@ -152,19 +170,9 @@ class LlmRecognizer:
         if answer == "none" or not answer:
             return LlmResult(nothing, answer, None, *tokens, ms)
         recognition = self.templates.recognize(answer, context)
-        refused = None
-        if recognition.intent is None:
-            refused = "the templates do not read the rewritten command"
-        elif _NEGATION.search(text.casefold()) and recognition.intent not in QUESTIONS:
-            refused = "the command is negated"
-        elif _QUESTION.match(text.casefold().strip()) and recognition.intent not in QUESTIONS:
-            refused = "a question cannot change anything"
-        elif recognition.intent not in QUESTIONS and not set(words(text)) & ACTION_CUES:
-            refused = "no word asks for an action (a statement?)"
-        elif not _direction_said(answer, text):
-            refused = "the words do not say which way (on or off, open or close...)"
-        elif probability < self.settings.min_confidence:
-            refused = f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
+        refused = refusal(text, answer, recognition.intent) or (
+            f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
+            if probability < self.settings.min_confidence else None)
         if refused:
             return LlmResult(nothing, answer, refused, *tokens, ms)
         return LlmResult(replace(recognition, source=Source.LLM, confidence=probability), answer, None, *tokens, ms)
