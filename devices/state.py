@@ -45,24 +45,12 @@ class StateStore:
 MAX_STATE_LENGTH = 255
 
 
-def parse_state_payload(payload: bytes, payload_on: str | None = None, payload_off: str | None = None) -> EntityState:
-    """A state topic's payload as an EntityState.
-
-    JSON objects (JSON-schema lights, Hearth's simulated devices) give
-    ``state`` plus attributes; anything else is the state itself, with the
-    entity's on/off payloads mapped to Home Assistant's ``on``/``off``.
-    Raises ValueError for payloads that are not text.
-    """
-    text = payload.decode("utf-8").strip()
-    if text.startswith("{"):
-        body = json.loads(text)
-        if not isinstance(body, dict) or not isinstance(body.get("state"), str):
-            raise ValueError("JSON state without a 'state' string")
-        if len(body["state"]) > MAX_STATE_LENGTH:
-            raise ValueError("state longer than 255 characters")
-        attrs = {k: v for k, v in body.items() if k != "state"}
-        return EntityState(body["state"].lower(), attrs)
-    if not text or len(text) > MAX_STATE_LENGTH or not text.isprintable():
-        raise ValueError(f"not a state: {len(text)} characters{'' if text.isprintable() else ', unprintable'}")
-    mapped = {payload_on or "ON": "on", payload_off or "OFF": "off"}.get(text)
-    return EntityState(mapped or text.lower())
+def parse_json_state(text: str) -> tuple[str, dict[str, Any]]:
+    """A JSON state payload (JSON-schema lights, Hearth's simulated devices): the device's own
+    ``state`` string, as sent, and the other keys as attributes. ValueError when it is not one."""
+    body = json.loads(text)
+    if not isinstance(body, dict) or not isinstance(body.get("state"), str):
+        raise ValueError("JSON state without a 'state' string")
+    if len(body["state"]) > MAX_STATE_LENGTH:
+        raise ValueError("state longer than 255 characters")
+    return body["state"], {k: v for k, v in body.items() if k != "state"}

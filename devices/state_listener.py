@@ -10,7 +10,6 @@ later by discovery are followed as they appear.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import replace
@@ -19,7 +18,7 @@ from typing import Optional
 from devices.entity_config import MqttEntityConfig
 from devices.mqtt import MqttLink
 from devices.registry import Entity, Home
-from devices.state import MAX_STATE_LENGTH, EntityState, StateStore, parse_state_payload
+from devices.state import MAX_STATE_LENGTH, EntityState, StateStore, parse_json_state
 from devices.value_template import TemplateError, render_value
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,11 +74,9 @@ def _number(text: Optional[str], what: str) -> Optional[float]:
 def _from_state_topic(entity: Entity, mqtt: MqttEntityConfig, text: str, current: EntityState) -> Optional[EntityState]:
     template = mqtt.value_template or (mqtt.state_value_template if entity.domain == "light" else None)
     if template is None and text.startswith("{"):
-        parsed = parse_state_payload(text.encode("utf-8"))  # JSON-schema lights, simulated devices
-        attributes = dict(parsed.attributes)
+        raw, attributes = parse_json_state(text)  # JSON-schema lights, simulated devices
         if isinstance(attributes.get("brightness"), (int, float)) and mqtt.brightness_scale != 255:
             attributes["brightness"] = round(attributes["brightness"] * 255 / mqtt.brightness_scale)
-        raw = json.loads(text)["state"]
         return EntityState(map_state(entity, raw), {**current.attributes, **attributes})
     value = _extract(template, text)
     if value is None:
