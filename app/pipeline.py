@@ -123,7 +123,7 @@ class Assistant:
                 self._llm.use_home(home)
 
     def llm_stage(self) -> Optional[LlmRecognizer]:
-        """The LLM stage, loaded on first use (``hearth run`` loads it at start-up); None when it is
+        """The LLM stage, loaded on first use (``hearth run`` and ``hearth hub`` at start-up); None when it is
         switched off or its model cannot be loaded, which is said once in the log."""
         if not self._llm_tried:
             self._llm_tried = True
@@ -215,9 +215,8 @@ class Assistant:
         heard_so_far: list[str] = []
         for heard in hypotheses:
             heard_so_far.append(heard)
-            try:
-                text = self.check_text(heard)
-            except InputError:
+            text = self._checked(heard)
+            if text is None:
                 continue
             decision = self.understand(text, context, use_llm=False)
             if self._acceptable(decision):
@@ -240,6 +239,7 @@ class Assistant:
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
 
     def _checked(self, heard: str) -> Optional[str]:
+        """``heard`` cleaned up, or None when it is empty or too long to use."""
         try:
             return self.check_text(heard)
         except InputError:

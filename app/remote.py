@@ -80,6 +80,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
     # Hubs of one group run side by side: each needs its own client id.
     link = MqttLink(mqtt, mqtt.client_id or f"hearth-hub-{settings.site}-{os.getpid()}")
     assistant = Assistant(settings, load_home(settings, args.home), link, stt)
+    assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
     tts = TextToSpeech(settings.tts).load()
     speaker = Speaker(tts, NullSink())
     speaker.warm(fixed_replies(assistant.responder.templates))

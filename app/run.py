@@ -90,6 +90,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
         assistant = Assistant(settings, home, link, stt)
+        assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
         sink = output_sink(args, settings)
         stack.callback(sink.close)
         loop = VoiceLoop(assistant, endpointer, wake, _speaker(settings, sink, assistant), sink,

@@ -101,8 +101,6 @@ class Satellite:
         self._lock = threading.Lock()
         self._playback: "queue.Queue[Optional[AudioChunk]]" = queue.Queue()
         self._player = threading.Thread(target=self._play, name="satellite-playback", daemon=True)
-        self.exchanges: list[Exchange] = []
-        """Every exchange so far."""
 
     def start(self) -> None:
         """Subscribe to this site's replies and start the playback thread."""
@@ -154,7 +152,6 @@ class Satellite:
             _LOGGER.error("No reply from the hub in %.0f s", self.settings.reply_timeout)
         with self._lock:
             self._pending = None
-        self.exchanges.append(exchange)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
 
@@ -185,10 +182,10 @@ class Satellite:
             self._send(bytes(self.endpointer.audio))
             self._finish()
 
-    def run(self, frames: Iterable[bytes]) -> list[Exchange]:
-        """Process frames until the source ends; returns every exchange."""
+    def run(self, frames: Iterable[bytes]) -> None:
+        """Process frames until the source ends (each exchange goes to ``on_exchange``; none is kept:
+        a satellite runs for months)."""
         for frame in frames:
             self.process(frame)
         self._playback.put(None)
         self._player.join(timeout=60)
-        return self.exchanges
