@@ -11,12 +11,9 @@ Piper. The network path is what the satellite design adds over a local
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ import yaml
 from app.audio_in import to_pcm, write_wav
 from app.clips import piper_clip
 from app.config import Settings
+from app.local_broker import free_port, mosquitto_binary, wait_listening
 from app.tts import TextToSpeech
 
 #: The demo home's rooms with lights, and what is said in each.
@@ -38,25 +36,22 @@ class BenchError(Exception):
     """The benchmark cannot run here; one line."""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _broker(settings: Settings, workdir: Path, stack: ExitStack) -> tuple[str, int]:
     if settings.mqtt.host:
         return settings.mqtt.host, settings.mqtt.port
-    binary = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+    binary = mosquitto_binary()
     if not binary:
         raise BenchError("the satellite benchmark needs mosquitto (MQTT 5 shared subscriptions) or mqtt.host")
-    port = _free_port()
+    port = free_port()
     conf = workdir / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n", encoding="utf-8")
     broker = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack.callback(broker.wait, 10)
     stack.callback(broker.terminate)
-    time.sleep(0.3)
+    try:
+        wait_listening(broker, port)
+    except RuntimeError as err:
+        raise BenchError(str(err)) from None
     return "127.0.0.1", port
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import getpass
 import queue
-import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -15,6 +13,8 @@ from typing import Iterator
 import paho.mqtt.client as paho
 import pytest
 
+from app.local_broker import free_port, mosquitto_binary, wait_listening
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 HA_TESTS = SHARED / "ha-intents-tests" / "en"
@@ -22,14 +22,8 @@ FIXTURES = HA_TESTS / "_fixtures.yaml"
 DEV_COMMANDS = SHARED / "eval" / "dev_commands.yaml"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _mosquitto_binary() -> str:
-    found = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+    found = mosquitto_binary()
     if not found:
         pytest.fail("mosquitto is not installed: run `bash .ci/run` or `apt-get install mosquitto`")
     return found
@@ -51,15 +45,11 @@ class Mosquitto:
     def start(self) -> "Mosquitto":
         self.proc = subprocess.Popen([_mosquitto_binary(), "-c", str(self.conf)],
                                      stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.log.read_text()}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start listening")
+        try:
+            wait_listening(self.proc, self.port)
+        except RuntimeError as err:
+            raise RuntimeError(f"{err}: {self.log.read_text()}") from None
+        return self
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
