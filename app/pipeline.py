@@ -26,7 +26,8 @@ from devices.resolve import resolve
 from devices.state import EntityState, StateStore
 from intents.confirmation import Confirmations, answer
 from intents.llm import LlmRecognizer, LlmResult, LlmSettings
-from intents.repair import WordRepairer
+from app.rescore import RescoreSettings, choose
+from intents.repair import COMMAND_WORDS, WordRepairer, template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition, Source
 from intents.templates import TemplateRecognizer, load_language
@@ -92,7 +93,10 @@ class Assistant:
         self.responder = Responder(language.get("responses", {}).get("intents", {}))
         self.link = link
         self.stt = stt
-        self.repairer = WordRepairer(home)
+        self._words = set(COMMAND_WORDS) | template_words(self.recognizer.template_texts())
+        self.repairer = WordRepairer(home, self._words)
+        self.rescore = RescoreSettings()
+        """How far the repair of misheard transcripts may go."""
         self.confirmations = Confirmations(settings.security.confirm_seconds)
         self._home_lock = threading.Lock()
         self._next_home: Optional[Home] = None
@@ -118,7 +122,7 @@ class Assistant:
         if home is not None:
             self.home = home
             self.recognizer.use_home(home)
-            self.repairer = WordRepairer(home)
+            self.repairer = WordRepairer(home, self._words)
             if self._llm is not None:
                 self._llm.use_home(home)
 
@@ -222,16 +226,13 @@ class Assistant:
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
-        tried: dict[str, Decision] = {}
-
-        def acceptable(text: str) -> bool:
-            tried[text] = self.understand(text, context, use_llm=False)
-            return self._acceptable(tried[text])
-
-        for heard in heard_so_far[:2]:
-            repaired = self.repairer.repair(heard, acceptable)
-            if repaired is not None:
-                return repaired.text, tried[repaired.text]
+        scored = getattr(hypotheses, "likelihoods", None)
+        heard = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
+        if scored is not None and heard:
+            chosen = choose(heard[:3], hypotheses, self.repairer,  # type: ignore[arg-type]
+                            lambda text: self.understand(text, context, use_llm=False), self.rescore)
+            if chosen is not None:
+                return chosen.text, chosen.decision
         if fallback is not None and self.settings.intents.stage != "templates":
             # Templates and repair found nothing: the LLM stage reads the transcripts.
             texts = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+import ctranslate2
 import numpy as np
 
 from app.audio_in import SAMPLE_RATE
@@ -25,6 +26,7 @@ from models.whisper import load_whisper, whisper_dir
 #: Decode budget: tokens per second of audio, plus a fixed allowance.
 _TOKENS_PER_SECOND = 6
 _TOKENS_EXTRA = 10
+_WORD = re.compile(r"[a-z0-9']+")
 
 
 class Hypotheses:
@@ -54,6 +56,18 @@ class Hypotheses:
         texts = [trim_repeats(stt._tokenizer.decode([t for t in ids if t < eot])) for ids in result.sequences_ids]
         self.ms += (time.perf_counter() - start) * 1000
         return [t for t in texts if t]
+
+    def likelihoods(self, texts: list[str]) -> list[float]:
+        """Log-probability of each text under the model given this audio (lower case, no punctuation,
+        so that spelling does not count): how well each candidate fits what was said."""
+        start = time.perf_counter()
+        stt = self._stt
+        tokens = [stt._tokenizer.encode(" " + " ".join(_WORD.findall(t.lower()))) + [stt._tokenizer.eot] for t in texts]
+        encoded = np.asarray(self._encoded)
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0)))
+        results = stt.model.model.align(batch, stt._prompt, tokens, int(self.window * 100))
+        self.ms += (time.perf_counter() - start) * 1000
+        return [float(np.sum(np.log(np.maximum(r.text_token_probs, 1e-12)))) for r in results]
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
@@ -134,8 +148,6 @@ class SpeechToText:
         return self
 
     def _features(self, samples: np.ndarray, window: float) -> "object":
-        import ctranslate2
-
         size = int(window * SAMPLE_RATE)
         padded = np.zeros(size, dtype=np.float32)
         padded[:min(size, len(samples))] = samples[:size]

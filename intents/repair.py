@@ -1,81 +1,77 @@
-"""Repair of misheard words: snap a transcript onto the home's own words.
+"""Repair of misheard words: snap a transcript onto the words of commands.
 
-Tiny speech models mishear short words ("turn on the kitchen pan", "first
-four lights off", "pause the TB"). When no hypothesis parses, each word is
-compared with the words that matter in this home (entity, area and floor
-names, and command words) by spelling and rough sound; variants replacing close
-words are tried cheapest first, and the first one the templates parse wins.
-A transcript that parses as heard is never changed, and a word is only
-replaced by one that is nearly the same, so a non-command does not become a
-command by accident.
+Tiny speech models mishear short words ("turn on the kitchen pan", "the
+activate kitchen lights", "turn off my life scare"). When no hypothesis
+parses, stretches of one or two heard words are compared, by rough sound, with
+the words that matter here: the home's entity, area and floor names and the
+words of Home Assistant's own sentence templates. Variants replacing close
+stretches are listed cheapest first; the caller keeps those the templates
+parse, and speech-to-text itself judges between them (`app.rescore`). A
+transcript that parses as heard is never changed.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from devices.registry import Home
 
-#: Words of commands that small models often mishear; names come from the home.
+#: Words of commands that matter even when no template spells them out.
 COMMAND_WORDS = (
     "turn", "on", "off", "lock", "unlock", "open", "close", "set", "start", "pause", "resume", "in", "the",
     "light", "lights", "lamp", "fan", "fans", "tv", "door", "doors", "locked", "unlocked", "temperature",
     "temp", "thermostat", "curtain", "curtains", "blinds", "shade", "shades", "window", "windows",
     "brightness", "percent", "degrees", "timer", "minutes", "seconds", "hours", "volume", "vacuum",
-    "garage", "valve", "floor", "room", "here", "to", "for",
+    "garage", "valve", "floor", "room", "here", "to", "for", "activate", "deactivate",
 )
 
-#: Short words that sound alike in running speech, where spelling distance cannot tell.
+#: Short words that sound alike in running speech, where spelling cannot tell. Directions are
+#: here too: "off" is often heard as "up"; both directions are offered and the audio decides.
 SOUND_ALIKES: dict[str, tuple[str, ...]] = {
-    "and": ("in",), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",), "two": ("to",),
-    "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",),
+    "and": ("in", "on"), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",), "two": ("to",),
+    "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",), "up": ("off", "on"),
+    "life": ("light", "lights"), "lives": ("lights",), "life's": ("lights",), "lies": ("lights",),
 }
 
-#: Most edits (Levenshtein) allowed per letter of the longer word.
-MAX_EDIT_RATIO = 0.4
-#: How many words of an utterance may be replaced at once.
+#: Cost of dropping a heard word that is not a word of commands ("lights off please" heard as
+#: "lights up lean"): dearer than most replacements, so it comes late.
+DROP_COST = 0.5
+#: Extra cost of replacing words that are already words of commands: they were likely heard right.
+KNOWN_COST = 0.25
+#: Ordinals Whisper writes as digits, as the templates spell them.
+ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third"}
+
+#: Most edits allowed per letter of the sound key (a misheard word is rarely further away).
+MAX_EDIT_RATIO = 0.45
+#: Replacements offered per stretch of heard words.
+PER_STRETCH = 4
+#: How many stretches of an utterance may be replaced at once.
 MAX_REPLACEMENTS = 3
-#: How many variants are tried before giving up (bounds the time spent).
-MAX_VARIANTS = 32
 #: Longer utterances are not repaired: too many combinations, and not a short command.
 MAX_WORDS = 12
+
+_SOUNDS = (("ght", "t"), ("ph", "f"), ("ck", "k"), ("wh", "w"), ("kn", "n"), ("ee", "i"), ("ea", "i"),
+           ("ie", "i"), ("th", "d"), ("y", "i"), ("z", "s"), ("c", "k"), ("q", "k"), ("v", "f"), ("'", ""))
 
 
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    return Levenshtein.distance(a, b)
 
 
-_SOUNDS = (("ght", "t"), ("ph", "f"), ("ck", "k"), ("wh", "w"), ("kn", "n"), ("ee", "i"), ("ea", "i"),
-           ("ie", "i"), ("y", "i"), ("z", "s"), ("c", "k"), ("q", "k"), ("v", "f"))
-
-
-def sound_key(word: str) -> str:
-    """A rough spelling of how a word sounds, so "lite" meets "light" and "four" meets "floor"."""
-    key = word.lower()
+def sound_key(text: str) -> str:
+    """A rough spelling of how words sound, spaces dropped, so "lite" meets "light",
+    "four" meets "floor" and "the activate" meets "deactivate"."""
+    key = re.sub(r"(?<=\w\w\w)e\b", "", text.lower())  # silent final e, not "the"
     for spelled, sound in _SOUNDS:
         key = key.replace(spelled, sound)
-    if len(key) > 2 and key.endswith("e"):
-        key = key[:-1]
-    return re.sub(r"(.)\1+", r"\1", key)
-
-
-def distance_ratio(a: str, b: str) -> float:
-    """Edits per letter, the better of spelling and sound."""
-    spelled = edit_distance(a, b) / max(len(a), len(b))
-    ka, kb = sound_key(a), sound_key(b)
-    sounded = edit_distance(ka, kb) / max(len(ka), len(kb), 1)
-    return min(spelled, sounded)
+    return re.sub(r"(.)\1+", r"\1", key.replace(" ", ""))
 
 
 def words_of(text: str) -> list[str]:
@@ -83,14 +79,23 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
+def template_words(sentence_texts: Iterable[str]) -> set[str]:
+    """The literal words of sentence templates (``{lists}`` and ``<rules>`` left out)."""
+    words: set[str] = set()
+    for text in sentence_texts:
+        literal = re.sub(r"\{[^}]*\}|<[^>]*>", " ", text.lower())
+        words.update(w for w in re.findall(r"[a-z][a-z']*", literal) if len(w) > 1 or w in ("a", "i"))
+    return words
+
+
 @dataclass(frozen=True)
 class Repair:
-    """A transcript snapped onto the home's words."""
+    """A transcript snapped onto known words."""
 
     text: str
     """The repaired text."""
     cost: float
-    """Sum of relative edit distances of the replacements (0 = unchanged)."""
+    """Sum of the replaced stretches' relative sound distances (0 = unchanged)."""
 
 
 class WordRepairer:
@@ -99,48 +104,68 @@ class WordRepairer:
     def __init__(self, home: Home, extra_words: Iterable[str] = COMMAND_WORDS) -> None:
         names = [n for e in home.entities for n in e.names] + [n for a in home.areas for n in (a.name, *a.aliases)] \
             + [n for f in home.floors for n in (f.name, *f.aliases)]
-        self.vocabulary = sorted(set(extra_words) | {w for name in names for w in words_of(name)})
-        # Names heard as one word: "backdoor" -> "back door".
-        self._joined = {"".join(words_of(n)): " ".join(words_of(n)) for n in names if len(words_of(n)) > 1}
+        name_words = {w for name in names for w in words_of(name)}
+        vocabulary = set(extra_words) | name_words
+        # One heard word may stand for two said ones ("believing" for "the living", "backdoor").
+        phrases = {" ".join(words_of(n)) for n in names if len(words_of(n)) > 1}
+        phrases |= {f"the {w}" for w in name_words if w.isalpha() and len(w) > 3} | {"in here", "lights on", "lights off"}
+        self.vocabulary = sorted(vocabulary)
+        self._known = frozenset(vocabulary)
+        self._targets = sorted(vocabulary | phrases)
+        self._keys = [sound_key(t) for t in self._targets]
+        self._spellings = [t.replace(" ", "") for t in self._targets]
 
-    def candidates(self, word: str) -> list[tuple[str, float]]:
-        """Close home words for ``word`` with their relative cost, closest first."""
-        if word in self._joined:
-            return [(self._joined[word], 0.1)]
-        found = [(alike, 0.2) for alike in SOUND_ALIKES.get(word, ())]
-        for known in self.vocabulary:
-            if known == word or known in SOUND_ALIKES.get(word, ()) or abs(len(known) - len(word)) > 2:
-                continue
-            ratio = distance_ratio(word, known)
-            two_letters = max(len(word), len(known)) == 2 and edit_distance(word, known) == 1 and word.isalpha()
-            if ratio <= MAX_EDIT_RATIO or two_letters:
-                found.append((known, ratio))
-        return sorted(found, key=lambda c: c[1])[:3]
+    def candidates(self, heard: str) -> list[tuple[str, float]]:
+        """Known words or phrases that sound like ``heard`` (one or two words), with their cost;
+        an empty replacement drops the word."""
+        found = {alike: 0.2 for alike in SOUND_ALIKES.get(heard, ())}
+        if heard in ORDINALS:
+            return [(ORDINALS[heard], 0.0)]
+        if " " not in heard and heard not in self._known and not heard.isdigit():
+            found[""] = DROP_COST
+        extra = KNOWN_COST if all(w in self._known for w in heard.split()) else 0.0
+        for query, keys in ((sound_key(heard), self._keys), (heard.replace(" ", ""), self._spellings)):
+            for _, ratio, index in process.extract(query, keys, scorer=Levenshtein.normalized_distance,
+                                                   limit=PER_STRETCH + 2, score_cutoff=MAX_EDIT_RATIO):
+                target = self._targets[index]
+                if target != heard:
+                    found[target] = min(found.get(target, 1.0), max(ratio, 0.05) + extra)
+        ranked = sorted(found.items(), key=lambda c: c[1])
+        return ranked[:PER_STRETCH] + [c for c in ranked[PER_STRETCH:] if c[0] == ""]
 
-    def variants(self, text: str) -> list[Repair]:
+    def _all_known(self, text: str) -> bool:
+        return all(w in self._known or w.isdigit() for w in text.split())
+
+    def _stretches(self, words: list[str]) -> dict[tuple[int, int], list[tuple[str, float]]]:
+        """Replacements for each stretch ``words[start:end]`` of one or two words."""
+        options = {}
+        for start in range(len(words)):
+            for end in range(start + 1, min(start + 2, len(words)) + 1):
+                found = self.candidates(" ".join(words[start:end]))
+                if found:
+                    options[(start, end)] = found
+        return options
+
+    def variants(self, text: str, limit: int = 400) -> list[Repair]:
         """Repaired variants, cheapest first (the text itself is not included)."""
         words = words_of(text)
         if len(words) > MAX_WORDS:
             return []
-        options = {i: self.candidates(w) for i, w in enumerate(words)}
-        options = {i: c for i, c in options.items() if c}
-        repairs: list[Repair] = []
-        for count in range(1, min(MAX_REPLACEMENTS, len(options)) + 1):
-            for positions in itertools.combinations(sorted(options), count):
-                for choice in itertools.product(*(options[p] for p in positions)):
+        options = self._stretches(words)
+        repairs: dict[str, float] = {}
+        for count in range(1, MAX_REPLACEMENTS + 1):
+            for spans in itertools.combinations(sorted(options), count):
+                if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+                    continue  # overlapping stretches
+                for choice in itertools.product(*(options[s] for s in spans)):
                     fixed = list(words)
-                    for position, (replacement, _) in zip(positions, choice):
-                        fixed[position] = replacement
-                    repairs.append(Repair(" ".join(fixed), sum(cost for _, cost in choice)))
-        repairs.sort(key=lambda r: r.cost)
-        return repairs[:MAX_VARIANTS]
-
-    def repair(self, text: str, parses: Callable[[str], bool], budget_ms: float = 100.0) -> Optional[Repair]:
-        """The cheapest variant ``parses`` accepts within the time budget, or None."""
-        deadline = time.perf_counter() + budget_ms / 1000
-        for variant in self.variants(text):
-            if parses(variant.text):
-                return variant
-            if time.perf_counter() > deadline:
-                break
-        return None
+                    for (start, end), (replacement, _) in reversed(list(zip(spans, choice))):
+                        fixed[start:end] = [replacement] if replacement else []
+                    variant = " ".join(fixed)
+                    cost = sum(c for _, c in choice)
+                    if not self._all_known(variant):
+                        continue  # a word no template, name or number has: cannot parse
+                    if variant != " ".join(words) and cost < repairs.get(variant, float("inf")):
+                        repairs[variant] = cost
+        ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]
+        return [Repair(text, cost) for text, cost in ranked]

@@ -74,6 +74,15 @@ class TemplateRecognizer:
         self.responses: dict[str, dict[str, str]] = data.get("responses", {}).get("intents", {})
         self.slot_lists = build_slot_lists(home)
 
+    def template_texts(self) -> list[str]:
+        """Every sentence template, expansion rule and fixed list value as written
+        (``turn off [the] {name}``, ``red``), and the words templates skip ("please")."""
+        texts = [s.text for intent in self.intents.intents.values() for data in intent.data for s in data.sentences]
+        texts += [rule.text for rule in self.intents.expansion_rules.values()]
+        for slot_list in self.intents.slot_lists.values():
+            texts += [getattr(value.text_in, "text", "") for value in getattr(slot_list, "values", [])]
+        return texts + list(self.intents.skip_words)
+
     def use_home(self, home: Home) -> None:
         """Match against a new registry's names, areas and floors."""
         self.slot_lists = build_slot_lists(home)

@@ -1,0 +1,133 @@
+"""Choosing what was said when no transcript parses: repaired variants, judged by the audio.
+
+Speech-to-text's own best guess is often a near miss ("turn the kitchen lights
+up", "the activate kitchen lights"). Variants of the first transcripts that
+the templates parse are collected (cheapest repairs first, within a time
+budget), each with its opposite direction ("off" for "on", "close" for
+"open"), because a misheard direction is the costliest mistake. Then the
+speech model scores every candidate against the audio, and the best one is
+taken only when the audio supports it nearly as well as what was heard: a
+non-command must not turn into a command by repair alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, Optional, Protocol
+
+from intents.repair import Repair, WordRepairer
+from intents.schema import Decision
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Words whose opposite is also tried, in both directions.
+OPPOSITES = {"on": "off", "open": "close", "lock": "unlock", "activate": "deactivate", "start": "pause",
+             "up": "down", "raise": "lower", "increase": "decrease", "locked": "unlocked"}
+_OPPOSITE = {**OPPOSITES, **{b: a for a, b in OPPOSITES.items()}}
+
+
+class Scored(Protocol):
+    """Speech-to-text hypotheses that can score texts against their audio (`app.stt.Hypotheses`)."""
+
+    def likelihoods(self, texts: list[str]) -> list[float]: ...
+
+
+@dataclass(frozen=True)
+class RescoreSettings:
+    """How far repair may go."""
+
+    parses: int = 80
+    """Most variants parsed (each costs 2-3 ms here): a count, so that what is understood does not
+    depend on how busy the machine is."""
+    budget_ms: float = 800.0
+    """A hard stop on the time spent parsing variants, for a much slower machine."""
+    candidates: int = 8
+    """Most candidates scored against the audio (each costs ~10 ms on a small CPU)."""
+    margin: float = 9.0
+    """How much less likely (natural log) than the transcript a candidate may be and still be taken..."""
+    cost_weight: float = 4.0
+    """...less this much per unit of repair: the more words were changed, the closer the audio must fit."""
+    ambiguity: float = 1.0
+    """A candidate with another action within this of the best makes the choice too close to call."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A parsed variant and how well the audio supports it."""
+
+    text: str
+    """The variant."""
+    decision: Decision
+    """What the templates make of it."""
+    cost: float = 0.0
+    """How much repair it took (`intents.repair.Repair.cost`)."""
+    score: float = 0.0
+    """Log-probability of the text given the audio."""
+
+
+def opposite(text: str) -> Optional[str]:
+    """``text`` with its direction words reversed ("turn on" -> "turn off"); None if it has none."""
+    words = text.split()
+    swapped = [_OPPOSITE.get(w, w) for w in words]
+    return " ".join(swapped) if swapped != words else None
+
+
+def action_of(decision: Decision) -> tuple:
+    """What a decision would do, to tell candidates apart."""
+    return decision.intent, tuple(sorted(decision.targets)), tuple(sorted((k, str(v)) for k, v in decision.data.items()))
+
+
+def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
+                    settings: RescoreSettings) -> list[Candidate]:
+    """Variants of the transcripts that the templates act on, cheapest first, with their opposites."""
+    deadline = time.perf_counter() + settings.budget_ms / 1000
+    found: dict[str, Candidate] = {}
+    cheapest: dict[str, float] = {}
+    for variant in (v for text in heard for v in repairer.variants(text)):
+        cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
+    variants = sorted((Repair(text, cost) for text, cost in cheapest.items()), key=lambda v: v.cost)
+    for variant in variants[: settings.parses]:
+        if len(found) >= settings.candidates or time.perf_counter() > deadline:
+            break
+        decision = understand(variant.text)
+        if decision.acts:
+            found[variant.text] = Candidate(variant.text, decision, variant.cost)
+    for candidate in list(found.values()):
+        twin = opposite(candidate.text)
+        if twin and twin not in found:
+            decision = understand(twin)
+            if decision.acts:
+                found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
+    return list(found.values())
+
+
+def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer,
+           understand: Callable[[str], Decision], settings: RescoreSettings = RescoreSettings()) -> Optional[Candidate]:
+    """The repaired command the audio supports best, or None when none is close enough to what was heard."""
+    candidates = parsed_variants(heard, repairer, understand, settings)
+    if not candidates:
+        return None
+    candidates = candidates[: settings.candidates + settings.candidates // 2]
+    scores = hypotheses.likelihoods([heard[0]] + [c.text for c in candidates])
+    ranked = sorted((replace(c, score=s) for c, s in zip(candidates, scores[1:])),
+                    key=lambda c: c.score, reverse=True)
+    best = ranked[0]
+    if scores[0] - best.score > settings.margin - settings.cost_weight * best.cost:
+        _LOGGER.info("Repair not taken: %r (cost %.2f) fits the audio %.1f below %r", best.text, best.cost,
+                     scores[0] - best.score, heard[0])
+        return None
+    rival = next((c for c in ranked[1:] if action_of(c.decision) != action_of(best.decision)), None)
+    if rival is not None and best.score - rival.score < settings.ambiguity:
+        _LOGGER.info("Repair not taken: %r and %r fit the audio alike", best.text, rival.text)
+        return None
+    _LOGGER.info("Repaired %r to %r (cost %.2f, fits the audio %.1f below)", heard[0], best.text, best.cost,
+                 scores[0] - best.score)
+    return best
+
+
+def normalise(text: str) -> str:
+    """Lower-case words only, as variants are written."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))

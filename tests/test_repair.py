@@ -1,0 +1,82 @@
+"""Repair of misheard transcripts: sound-alike variants, and the audio as judge between them."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.audio_in import to_float
+from app.clips import command_clip
+from app.config import Settings
+from app.pipeline import Assistant
+from app.rescore import action_of, opposite
+from devices.registry import build_home, load_fixture_file
+from intents.repair import edit_distance, sound_key
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def assistant(stt) -> Assistant:
+    return Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES), topic_base="home"),
+                     stt=stt)
+
+
+def test_sound_keys_meet_across_spelling_and_word_breaks() -> None:
+    assert sound_key("lite") == sound_key("light")
+    assert edit_distance(sound_key("the activate"), sound_key("deactivate")) <= 2
+    assert sound_key("the") != sound_key("th")  # a short word keeps its e
+
+
+def test_candidates_are_words_of_commands(assistant: Assistant) -> None:
+    repairer = assistant.repairer
+    assert "deactivate" in dict(repairer.candidates("the activate"))
+    assert "the living" in dict(repairer.candidates("believing"))
+    assert {"off", "on"} <= set(dict(repairer.candidates("up")))
+    assert repairer.candidates("1st") == [("first", 0.0)]
+    assert "" in dict(repairer.candidates("lean"))  # an unknown word may be dropped...
+    assert "" not in dict(repairer.candidates("kitchen"))  # ...a word of commands may not
+
+
+def test_variants_use_known_words_only_cheapest_first(assistant: Assistant) -> None:
+    variants = assistant.repairer.variants("first floor light's up lean")
+    known = set(assistant.repairer.vocabulary) | {"please", "every", "all"}
+    assert variants and [v.cost for v in variants] == sorted(v.cost for v in variants)
+    assert "first floor lights off" in [v.text for v in variants]
+    words = {w for v in variants for w in v.text.split()}
+    assert "lean" not in words and "light's" not in words
+    assert words <= known | set(assistant.repairer._known)
+    assert assistant.repairer.variants(" ".join(["kitchen"] * 13)) == []  # too long to be a command
+
+
+def test_opposites() -> None:
+    assert opposite("turn on the kitchen lights") == "turn off the kitchen lights"
+    assert opposite("close the garage door") == "open the garage door"
+    assert opposite("what is the temperature") is None
+
+
+def _heard(assistant: Assistant, text: str, seed: int, context: dict | None = None):
+    hypotheses = assistant.stt.hypotheses(to_float(command_clip(text, espeak_voice="en-us", snr_db=20, seed=seed)))
+    return hypotheses, assistant.understand_speech(hypotheses, context or {})
+
+
+def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant) -> None:
+    # tiny.en hears this espeak-ng clip as "turn the kitchen lights up"; "off" and "on" are both
+    # offered, and the audio picks "off".
+    hypotheses, (text, decision) = _heard(assistant, "turn the kitchen lights off", 13)
+    assert "off" not in next(iter(hypotheses)).lower().split()
+    typed = assistant.understand("turn the kitchen lights off", {})
+    assert text == "turn the kitchen lights off"
+    assert action_of(decision) == action_of(typed) and decision.intent == "HassTurnOff"
+
+
+def test_run_together_words_are_split_and_joined(assistant: Assistant) -> None:
+    # Heard as "the activate kitchen lights".
+    _, (text, decision) = _heard(assistant, "deactivate kitchen lights", 10)
+    assert text == "deactivate kitchen lights" and decision.intent == "HassTurnOff"
+
+
+def test_a_repair_the_audio_does_not_support_is_not_taken(assistant: Assistant) -> None:
+    # Heard as "Life's camera action."; "lights on" parses but does not fit the audio.
+    hypotheses, (text, decision) = _heard(assistant, "lights camera action", 15, {"area": "Kitchen"})
+    assert not decision.acts
+    scores = hypotheses.likelihoods([text, "lights on"])
+    assert scores[0] - scores[1] > 3.0
