@@ -140,6 +140,10 @@ class SttSettings(_Section):
     """Encoder window; Whisper's default 30 s window costs three times as much."""
     beam_size: int = Field(3, ge=1, le=10)
     """Beam width; the beam's hypotheses are re-ranked by whether they parse."""
+    repair_parses: int = Field(80, ge=0, le=1000)
+    """Most repaired variants of a misheard transcript tried (0 = no repair)."""
+    repair_margin: float = Field(9.0, ge=0.0, le=50.0)
+    """How much less likely than the transcript a repaired command may be (natural log)."""
 
 
 class WakeSettings(_Section):

@@ -95,7 +95,8 @@ class Assistant:
         self.stt = stt
         self._words = set(COMMAND_WORDS) | template_words(self.recognizer.template_texts())
         self.repairer = WordRepairer(home, self._words)
-        self.rescore = RescoreSettings()
+        self.rescore = RescoreSettings(parses=settings.stt.repair_parses, margin=settings.stt.repair_margin,
+                                       log_texts=settings.security.log_transcripts)
         """How far the repair of misheard transcripts may go."""
         self.confirmations = Confirmations(settings.security.confirm_seconds)
         self._home_lock = threading.Lock()
@@ -213,8 +214,9 @@ class Assistant:
         return {"area": area} if area else {}
 
     def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any]) -> tuple[str, Decision]:
-        """The first speech-to-text hypothesis the intent stage can act on, else a repaired
-        one, else the most likely one. ``hypotheses`` is consumed only as far as needed."""
+        """The first speech-to-text hypothesis the intent stage can act on, else a repaired one the
+        audio supports (`app.rescore`), else the LLM stage's reading, else the most likely one.
+        ``hypotheses`` is consumed only as far as needed."""
         fallback: Optional[tuple[str, Decision]] = None
         heard_so_far: list[str] = []
         for heard in hypotheses:
@@ -226,17 +228,15 @@ class Assistant:
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
-        scored = getattr(hypotheses, "likelihoods", None)
-        heard = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
-        if scored is not None and heard:
-            chosen = choose(heard[:3], hypotheses, self.repairer,  # type: ignore[arg-type]
+        transcripts = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
+        if hasattr(hypotheses, "likelihoods") and transcripts and self.rescore.parses:
+            chosen = choose(transcripts[:3], hypotheses, self.repairer,  # type: ignore[arg-type]
                             lambda text: self.understand(text, context, use_llm=False), self.rescore)
             if chosen is not None:
                 return chosen.text, chosen.decision
         if fallback is not None and self.settings.intents.stage != "templates":
             # Templates and repair found nothing: the LLM stage reads the transcripts.
-            texts = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
-            return fallback[0], self._llm_on_speech(texts[:2] or [fallback[0]], context)
+            return fallback[0], self._llm_on_speech(transcripts[:2] or [fallback[0]], context)
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
 
     def _checked(self, heard: str) -> Optional[str]:

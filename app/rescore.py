@@ -13,7 +13,6 @@ non-command must not turn into a command by repair alone.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Protocol
@@ -52,6 +51,8 @@ class RescoreSettings:
     """...less this much per unit of repair: the more words were changed, the closer the audio must fit."""
     ambiguity: float = 1.0
     """A candidate with another action within this of the best makes the choice too close to call."""
+    log_texts: bool = False
+    """Name what was heard and the repair in the log (`security.log_transcripts`)."""
 
 
 @dataclass(frozen=True)
@@ -115,19 +116,15 @@ def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer,
     ranked = sorted((replace(c, score=s) for c, s in zip(candidates, scores[1:])),
                     key=lambda c: c.score, reverse=True)
     best = ranked[0]
+    said = f" ({heard[0]!r} -> {best.text!r})" if settings.log_texts else ""
     if scores[0] - best.score > settings.margin - settings.cost_weight * best.cost:
-        _LOGGER.info("Repair not taken: %r (cost %.2f) fits the audio %.1f below %r", best.text, best.cost,
-                     scores[0] - best.score, heard[0])
+        _LOGGER.info("Repair not taken: fits the audio %.1f below the transcript, cost %.2f%s",
+                     scores[0] - best.score, best.cost, said)
         return None
     rival = next((c for c in ranked[1:] if action_of(c.decision) != action_of(best.decision)), None)
     if rival is not None and best.score - rival.score < settings.ambiguity:
-        _LOGGER.info("Repair not taken: %r and %r fit the audio alike", best.text, rival.text)
+        _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
         return None
-    _LOGGER.info("Repaired %r to %r (cost %.2f, fits the audio %.1f below)", heard[0], best.text, best.cost,
-                 scores[0] - best.score)
+    _LOGGER.info("Repaired: fits the audio %.1f below the transcript, cost %.2f%s", scores[0] - best.score,
+                 best.cost, said)
     return best
-
-
-def normalise(text: str) -> str:
-    """Lower-case words only, as variants are written."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))

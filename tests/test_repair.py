@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from app.audio_in import to_float
@@ -58,10 +60,14 @@ def _heard(assistant: Assistant, text: str, seed: int, context: dict | None = No
     return hypotheses, assistant.understand_speech(hypotheses, context or {})
 
 
-def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant) -> None:
+def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant, caplog: pytest.LogCaptureFixture) -> None:
     # tiny.en hears this espeak-ng clip as "turn the kitchen lights up"; "off" and "on" are both
     # offered, and the audio picks "off".
+    caplog.set_level(logging.INFO, logger="app.rescore")
     hypotheses, (text, decision) = _heard(assistant, "turn the kitchen lights off", 13)
+    logged = [r.getMessage() for r in caplog.records if r.name == "app.rescore"]
+    assert logged and logged[-1].startswith("Repaired")
+    assert not any("kitchen" in line for line in logged)  # transcripts stay out of the log by default
     assert "off" not in next(iter(hypotheses)).lower().split()
     typed = assistant.understand("turn the kitchen lights off", {})
     assert text == "turn the kitchen lights off"
