@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Optional
 import numpy as np
 
 from app.config import Settings
+from app.rescore import RescoreSettings, choose
 from app.stt import SpeechToText
 from devices.commands import CommandError, MqttMessage, build_messages
 from devices.mqtt import MqttError, MqttLink
@@ -26,7 +27,6 @@ from devices.resolve import resolve
 from devices.state import EntityState, StateStore
 from intents.confirmation import Confirmations, answer
 from intents.llm import LlmRecognizer, LlmResult, LlmSettings
-from app.rescore import RescoreSettings, choose
 from intents.repair import COMMAND_WORDS, WordRepairer, template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition, Source
