@@ -30,7 +30,6 @@ from app.stt import SpeechToText
 from app.tts import TextToSpeech
 from app.vad import EndPointer
 from app.wake import WakeWordDetector
-from intents.schema import Decision
 
 #: A 20-word answer in two sentences: Piper synthesises sentence by sentence.
 LONG_ANSWER = ("The living room lamp is on at forty percent. "
@@ -69,11 +68,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hubs", type=int, default=1, help="with --satellites: hub processes sharing the work")
 
 
-def action_key(decision: Decision) -> tuple:
-    """What a decision does, for comparing spoken with typed."""
-    return decision.intent, tuple(sorted(decision.targets)), tuple(sorted((k, str(v)) for k, v in decision.data.items()))
-
-
 def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tuple[str, dict, tuple]]:
     """(text, context, action) of cases whose text produces an action, evenly spread."""
     if paths:
@@ -86,7 +80,7 @@ def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tu
     for text, context in cases:
         decision = assistant.understand(text, context)
         if decision.acts:
-            commands.append((text, context, action_key(decision)))
+            commands.append((text, context, decision.action))
     step = max(1, len(commands) // max(1, limit))
     return commands[::step][:limit]
 
@@ -109,9 +103,9 @@ def run_clip(assistant: Assistant, stt: SpeechToText, pcm: bytes, context: dict,
     baseline = stt.transcribe_default(samples)
     base_decision = assistant.understand(baseline.text, context) if baseline.text else None
     base_ms = (time.perf_counter() - start) * 1000
-    return ClipResult(text, heard, decision.acts and action_key(decision) == expected, hypotheses.ms,
+    return ClipResult(text, heard, decision.acts and decision.action == expected, hypotheses.ms,
                       total - hypotheses.ms, total, baseline.text,
-                      base_decision is not None and base_decision.acts and action_key(base_decision) == expected, base_ms)
+                      base_decision is not None and base_decision.acts and base_decision.action == expected, base_ms)
 
 
 def idle_cpu(settings: Settings, seconds: float) -> float:

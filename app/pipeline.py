@@ -218,17 +218,16 @@ class Assistant:
         audio supports (`app.rescore`), else the LLM stage's reading, else the most likely one.
         ``hypotheses`` is consumed only as far as needed."""
         fallback: Optional[tuple[str, Decision]] = None
-        heard_so_far: list[str] = []
+        transcripts: list[str] = []
         for heard in hypotheses:
-            heard_so_far.append(heard)
             text = self._checked(heard)
-            if text is None:
+            if text is None or text in transcripts:
                 continue
+            transcripts.append(text)
             decision = self.understand(text, context, use_llm=False)
             if self._acceptable(decision):
                 return text, decision
             fallback = fallback or (text, decision)
-        transcripts = list(dict.fromkeys(t for t in (self._checked(h) for h in heard_so_far) if t))
         if hasattr(hypotheses, "likelihoods") and transcripts and self.rescore.parses:
             chosen = choose(transcripts[:3], hypotheses, self.repairer,  # type: ignore[arg-type]
                             lambda text: self.understand(text, context, use_llm=False), self.rescore)
@@ -236,7 +235,7 @@ class Assistant:
                 return chosen.text, chosen.decision
         if fallback is not None and self.settings.intents.stage != "templates":
             # Templates and repair found nothing: the LLM stage reads the transcripts.
-            return fallback[0], self._llm_on_speech(transcripts[:2] or [fallback[0]], context)
+            return fallback[0], self._llm_on_speech(transcripts[:2], context)
         return fallback or ("", Decision(Recognition(None), error="Sorry, I didn't hear anything"))
 
     def _checked(self, heard: str) -> Optional[str]:

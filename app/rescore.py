@@ -76,11 +76,6 @@ def opposite(text: str) -> Optional[str]:
     return " ".join(swapped) if swapped != words else None
 
 
-def action_of(decision: Decision) -> tuple:
-    """What a decision would do, to tell candidates apart."""
-    return decision.intent, tuple(sorted(decision.targets)), tuple(sorted((k, str(v)) for k, v in decision.data.items()))
-
-
 def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
                     settings: RescoreSettings) -> list[Candidate]:
     """Variants of the transcripts that the templates act on, cheapest first, with their opposites."""
@@ -121,7 +116,7 @@ def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer,
         _LOGGER.info("Repair not taken: fits the audio %.1f below the transcript, cost %.2f%s",
                      scores[0] - best.score, best.cost, said)
         return None
-    rival = next((c for c in ranked[1:] if action_of(c.decision) != action_of(best.decision)), None)
+    rival = next((c for c in ranked[1:] if c.decision.action != best.decision.action), None)
     if rival is not None and best.score - rival.score < settings.ambiguity:
         _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
         return None

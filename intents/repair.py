@@ -152,6 +152,7 @@ class WordRepairer:
         if len(words) > MAX_WORDS:
             return []
         options = self._stretches(words)
+        heard = " ".join(words)
         repairs: dict[str, float] = {}
         for count in range(1, MAX_REPLACEMENTS + 1):
             for spans in itertools.combinations(sorted(options), count):
@@ -165,7 +166,7 @@ class WordRepairer:
                     cost = sum(c for _, c in choice)
                     if not self._all_known(variant):
                         continue  # a word no template, name or number has: cannot parse
-                    if variant != " ".join(words) and cost < repairs.get(variant, float("inf")):
+                    if variant != heard and cost < repairs.get(variant, float("inf")):
                         repairs[variant] = cost
         ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]
         return [Repair(text, cost) for text, cost in ranked]

@@ -75,6 +75,11 @@ class Decision:
         return self.recognition.intent
 
     @property
+    def action(self) -> tuple:
+        """What would be done, comparable between decisions: intent, sorted targets, sorted data."""
+        return self.intent, tuple(sorted(self.targets)), tuple(sorted((k, str(v)) for k, v in self.data.items()))
+
+    @property
     def acts(self) -> bool:
         """True when this would change a device."""
         return self.error is None and self.recognition.intent in ACTION_INTENTS and bool(self.targets)

@@ -10,7 +10,7 @@ from app.audio_in import to_float
 from app.clips import command_clip
 from app.config import Settings
 from app.pipeline import Assistant
-from app.rescore import action_of, opposite
+from app.rescore import opposite
 from devices.registry import build_home, load_fixture_file
 from intents.repair import edit_distance, sound_key
 from tests.conftest import FIXTURES
@@ -70,7 +70,7 @@ def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant, capl
     assert "off" not in next(iter(hypotheses)).lower().split()
     typed = assistant.understand("turn the kitchen lights off", {})
     assert text == "turn the kitchen lights off"
-    assert action_of(decision) == action_of(typed) and decision.intent == "HassTurnOff"
+    assert decision.action == typed.action and decision.intent == "HassTurnOff"
 
 
 def test_run_together_words_are_split_and_joined(assistant: Assistant) -> None:
