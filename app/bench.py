@@ -96,7 +96,7 @@ def run_clip(assistant: Assistant, stt: SpeechToText, pcm: bytes, context: dict,
     """Hearth's chain and the default chain on one clip."""
     samples = to_float(pcm)
     start = time.perf_counter()
-    hypotheses = stt.hypotheses(samples)
+    hypotheses = assistant.hear(samples)
     heard, decision = assistant.understand_speech(hypotheses, context)
     total = (time.perf_counter() - start) * 1000
     start = time.perf_counter()

@@ -144,6 +144,9 @@ class SttSettings(_Section):
     """Most repaired variants of a misheard transcript tried (0 = no repair)."""
     repair_margin: float = Field(9.0, ge=0.0, le=50.0)
     """How much less likely than the transcript a repaired command may be (natural log)."""
+    prompt: str = Field("auto", max_length=2000)
+    """Text that primes recognition toward the home's words: "auto" builds it from the home's rooms,
+    devices and commands, "" turns priming off, any other text is used as it is."""
 
 
 class WakeSettings(_Section):

@@ -92,7 +92,7 @@ def _decide(assistant: Assistant, case: Case, record: dict[str, Any]) -> Optiona
     except AudioError as err:
         record["error"] = str(err)
         return None
-    hypotheses = assistant.stt.hypotheses(samples)
+    hypotheses = assistant.hear(samples)
     text, decision = assistant.understand_speech(hypotheses, case.context)
     record["timings_ms"]["stt"] = round(hypotheses.ms, 2)
     record["transcript"] = text

@@ -19,7 +19,8 @@ import numpy as np
 
 from app.config import Settings
 from app.rescore import RescoreSettings, choose
-from app.stt import SpeechToText
+from app.stt import Hypotheses, SpeechToText
+from app.stt_prompt import home_prompt
 from devices.commands import CommandError, MqttMessage, build_messages
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
@@ -93,6 +94,8 @@ class Assistant:
         self.responder = Responder(language.get("responses", {}).get("intents", {}))
         self.link = link
         self.stt = stt
+        self.stt_prompt = self._stt_prompt()
+        """What speech-to-text is primed with (`stt.prompt`), following the home."""
         self._words = set(COMMAND_WORDS) | template_words(self.recognizer.template_texts())
         self.repairer = WordRepairer(home, self._words)
         self.rescore = RescoreSettings(parses=settings.stt.repair_parses, margin=settings.stt.repair_margin,
@@ -124,8 +127,19 @@ class Assistant:
             self.home = home
             self.recognizer.use_home(home)
             self.repairer = WordRepairer(home, self._words)
+            self.stt_prompt = self._stt_prompt()
             if self._llm is not None:
                 self._llm.use_home(home)
+
+    def _stt_prompt(self) -> str:
+        setting = self.settings.stt.prompt
+        return home_prompt(self.home) if setting == "auto" else setting
+
+    def hear(self, samples: np.ndarray) -> Hypotheses:
+        """Speech-to-text's hypotheses for one utterance, primed with this home's words."""
+        if self.stt is None:
+            raise RuntimeError("Assistant was built without a speech-to-text stage")
+        return self.stt.hypotheses(samples, self.stt_prompt)
 
     def llm_stage(self) -> Optional[LlmRecognizer]:
         """The LLM stage, loaded on first use (``hearth run`` and ``hearth hub`` at start-up); None when it is
@@ -309,7 +323,7 @@ class Assistant:
         start = time.perf_counter()
         self._refresh()
         self.last_llm = None
-        hypotheses = self.stt.hypotheses(samples)
+        hypotheses = self.hear(samples)
         if self.confirmations.waiting(site or self.settings.site):
             heard = next(iter(hypotheses), "")
             pending, reply = self._confirmation(heard, site)

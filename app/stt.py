@@ -6,7 +6,8 @@ window (10 s by default) and bounds the decode length by the clip's duration,
 which stops the repetition loops a short window otherwise invites. The
 greedy transcript comes first; the beam's alternatives are decoded only
 when the intent stage does not understand it, and it picks the first
-alternative it understands.
+alternative it understands. Decoding can be primed with a prompt, text read as
+if it had been said just before (`app.stt_prompt` builds one from the home).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from models.whisper import load_whisper, whisper_dir
 _TOKENS_PER_SECOND = 6
 _TOKENS_EXTRA = 10
 _WORD = re.compile(r"[a-z0-9']+")
+#: Whisper reads at most this many prompt tokens (half its text context, less one).
+MAX_PROMPT_TOKENS = 223
 
 
 class Hypotheses:
@@ -37,9 +40,10 @@ class Hypotheses:
     (most commands parse at the first try, and decoding is most of the cost).
     """
 
-    def __init__(self, stt: "SpeechToText", samples: np.ndarray, window: float) -> None:
+    def __init__(self, stt: "SpeechToText", samples: np.ndarray, window: float, prompt: list[int]) -> None:
         start = time.perf_counter()
         self._stt = stt
+        self._prompt = prompt
         self.seconds = len(samples) / SAMPLE_RATE
         self.window = window
         self._encoded = stt.model.model.encode(stt._features(samples, window))
@@ -49,8 +53,8 @@ class Hypotheses:
     def _decode(self, beam: int) -> list[str]:
         start = time.perf_counter()
         stt = self._stt
-        budget = len(stt._prompt) + _TOKENS_EXTRA + int(self.seconds * _TOKENS_PER_SECOND)
-        result = stt.model.model.generate(self._encoded, [stt._prompt], beam_size=beam, num_hypotheses=beam,
+        budget = len(self._prompt) + _TOKENS_EXTRA + int(self.seconds * _TOKENS_PER_SECOND)
+        result = stt.model.model.generate(self._encoded, [self._prompt], beam_size=beam, num_hypotheses=beam,
                                           max_length=min(budget, 448), suppress_blank=True)[0]
         eot = stt._tokenizer.eot
         texts = [trim_repeats(stt._tokenizer.decode([t for t in ids if t < eot])) for ids in result.sequences_ids]
@@ -65,7 +69,7 @@ class Hypotheses:
         tokens = [stt._tokenizer.encode(" " + " ".join(_WORD.findall(t.lower()))) + [stt._tokenizer.eot] for t in texts]
         encoded = np.asarray(self._encoded)
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0)))
-        results = stt.model.model.align(batch, stt._prompt, tokens, int(self.window * 100))
+        results = stt.model.model.align(batch, self._prompt, tokens, int(self.window * 100))
         self.ms += (time.perf_counter() - start) * 1000
         return [float(np.sum(np.log(np.maximum(r.text_token_probs, 1e-12)))) for r in results]
 
@@ -133,6 +137,7 @@ class SpeechToText:
         self.settings = settings
         self.model = None
         self.load_seconds = 0.0
+        self._prompts: dict[str, list[int]] = {}
 
     def load(self) -> "SpeechToText":
         """Load the model (raises models.ModelError with a clear message)."""
@@ -142,10 +147,20 @@ class SpeechToText:
         self.model = load_whisper(whisper_dir(self.settings.model), self.settings.compute_type, self.settings.threads)
         self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
                                     task="transcribe", language="en")
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self.hypotheses(np.zeros(SAMPLE_RATE, dtype=np.float32)).ms  # warm-up: first call allocates
         self.load_seconds = time.perf_counter() - start
         return self
+
+    def _start(self, prompt: str) -> list[int]:
+        """The decoder's start tokens: the prompt, read as if said just before, then Whisper's own.
+        Whisper keeps the end of a prompt that is too long, and so does this."""
+        if prompt not in self._prompts:
+            tokens = self._tokenizer.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt.strip() else []
+            primed = [self._tokenizer.sot_prev, *tokens] if tokens else []
+            if len(self._prompts) > 8:
+                self._prompts.clear()  # a home that keeps changing must not grow this
+            self._prompts[prompt] = [*primed, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        return self._prompts[prompt]
 
     def _features(self, samples: np.ndarray, window: float) -> "object":
         size = int(window * SAMPLE_RATE)
@@ -154,18 +169,19 @@ class SpeechToText:
         mel = self.model.feature_extractor(padded, chunk_length=int(window))[:, : int(window * 100)]
         return ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
 
-    def hypotheses(self, samples: np.ndarray) -> Hypotheses:
-        """Lazily decoded candidates for float32 16 kHz audio."""
+    def hypotheses(self, samples: np.ndarray, prompt: str = "") -> Hypotheses:
+        """Lazily decoded candidates for float32 16 kHz audio, decoding primed with ``prompt``
+        (`app.stt_prompt`)."""
         if self.model is None:
             raise RuntimeError("SpeechToText.load() was not called")
         window = self.settings.window_seconds
         if len(samples) / SAMPLE_RATE > window:
             window = 30.0  # long utterance: Whisper's own window
-        return Hypotheses(self, samples, window)
+        return Hypotheses(self, samples, window, self._start(prompt))
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, prompt: str = "") -> Transcript:
         """Every candidate, decoded now."""
-        hypotheses = self.hypotheses(samples)
+        hypotheses = self.hypotheses(samples, prompt)
         texts = tuple(hypotheses)
         return Transcript(texts, hypotheses.window, hypotheses.ms)
 
