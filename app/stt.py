@@ -69,7 +69,9 @@ class Hypotheses:
         tokens = [stt._tokenizer.encode(" " + " ".join(_WORD.findall(t.lower()))) + [stt._tokenizer.eot] for t in texts]
         encoded = np.asarray(self._encoded)
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0)))
-        results = stt.model.model.align(batch, self._prompt, tokens, int(self.window * 100))
+        # Judged without the prompt: it is a bias for finding words, not evidence of what was said,
+        # and scoring it with every candidate would cost a decoder pass over it each time.
+        results = stt.model.model.align(batch, stt._start(""), tokens, int(self.window * 100))
         self.ms += (time.perf_counter() - start) * 1000
         return [float(np.sum(np.log(np.maximum(r.text_token_probs, 1e-12)))) for r in results]
 

@@ -58,11 +58,11 @@ def test_one_failing_utterance_does_not_stop_the_loop(home: Home, stt, tts, monk
     real = stt.hypotheses
     calls = []
 
-    def broken_once(samples):
+    def broken_once(samples, prompt=""):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("decoder fell over")
-        return real(samples)
+        return real(samples, prompt)
 
     monkeypatch.setattr(stt, "hypotheses", broken_once)
     outcomes = loop.run(frames(spoken(tts, 0.3, "turn on the garage light", 1.5, "turn off the garage light", 1.5)))
