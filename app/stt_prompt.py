@@ -5,16 +5,17 @@ toward its words. A tiny model on a robotic or noisy voice hears "bedroom" as
 "man room" and "fan" as "and"; primed with a few commands of this home ("Turn
 on the lights in the bedroom. Turn off the kitchen fan.") and the names of its
 rooms and devices, it writes them far more often. The prompt is built from
-the registry, so it follows the home when devices are discovered; a prompt
-costs one decoder pass over its tokens per utterance.
+the registry, so it follows the home when devices are discovered. Each
+decoding pass reads the prompt once (about 15 ms for this one on tiny.en).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable
 
-from devices.registry import Home
+from devices.registry import Entity, Home
 
 #: One command per kind of device, as people say them; ``{area}`` is a room that has one. Verbs
 #: whose opposite differs by a prefix ("pause"/"unpause") are left out: primed, a tiny model drops
@@ -48,7 +49,7 @@ def _unique(names: Iterable[str]) -> list[str]:
     return kept
 
 
-def _commands(home: Home, commanded: list) -> list[str]:
+def _commands(home: Home, commanded: list[Entity]) -> list[str]:
     """One command per kind of device the home has, each naming a room not named yet where it can
     (so that more rooms are heard in context)."""
     area_names = {a.id: a.name for a in home.areas}
@@ -74,9 +75,9 @@ def home_prompt(home: Home, max_words: int = MAX_WORDS) -> str:
     # Rooms with more devices first: they are spoken of more often.
     areas = sorted(home.areas, key=lambda a: (-in_room[a.id], a.name))
     sentences = _commands(home, commanded)
-    said = " ".join(sentences).lower()
-    names = [n for n in _unique([a.name for a in areas] + [f.name for f in home.floors] + [e.name for e in commanded])
-             if f" {n.lower()} " not in f" {said.rstrip('.')} ".replace(".", " ")]
+    said = " {} ".format(re.sub(r"[^\w\s]", " ", " ".join(sentences).lower()))
+    every_name = _unique([a.name for a in areas] + [f.name for f in home.floors] + [e.name for e in commanded])
+    names = [n for n in every_name if f" {n.lower()} " not in said]  # not twice
     kept: list[str] = []
     words = 0
     for part in sentences + names:
