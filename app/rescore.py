@@ -23,9 +23,13 @@ from intents.schema import Decision
 _LOGGER = logging.getLogger(__name__)
 
 #: Words whose opposite is also tried, in both directions.
-OPPOSITES = {"on": "off", "open": "close", "lock": "unlock", "activate": "deactivate", "start": "pause",
-             "up": "down", "raise": "lower", "increase": "decrease", "locked": "unlocked"}
-_OPPOSITE = {**OPPOSITES, **{b: a for a, b in OPPOSITES.items()}}
+OPPOSITES = (("on", "off"), ("open", "close"), ("lock", "unlock"), ("activate", "deactivate"), ("start", "pause"),
+             ("pause", "unpause"), ("resume", "pause"), ("up", "down"), ("raise", "lower"),
+             ("increase", "decrease"), ("locked", "unlocked"))
+_OPPOSITE: dict[str, tuple[str, ...]] = {}
+for _a, _b in OPPOSITES:
+    _OPPOSITE[_a] = (*_OPPOSITE.get(_a, ()), _b)
+    _OPPOSITE[_b] = (*_OPPOSITE.get(_b, ()), _a)
 
 
 class Scored(Protocol):
@@ -51,6 +55,10 @@ class RescoreSettings:
     """...less this much per unit of repair: the more words were changed, the closer the audio must fit."""
     ambiguity: float = 1.0
     """A candidate with another action within this of the best makes the choice too close to call."""
+    direction_gap: float = 3.0
+    """Where the best candidate's opposite ("unpause" for "pause") took less repair, the audio must
+    prefer the best by this much: a misheard direction is the costliest mistake, and a tiny model
+    hears a short prefix poorly."""
     log_texts: bool = False
     """Name what was heard and the repair in the log (`security.log_transcripts`)."""
 
@@ -69,11 +77,12 @@ class Candidate:
     """Log-probability of the text given the audio."""
 
 
-def opposite(text: str) -> Optional[str]:
-    """``text`` with its direction words reversed ("turn on" -> "turn off"); None if it has none."""
+def opposites(text: str) -> list[str]:
+    """``text`` with one direction word reversed, each way it can be ("turn on" -> "turn off")."""
     words = text.split()
-    swapped = [_OPPOSITE.get(w, w) for w in words]
-    return " ".join(swapped) if swapped != words else None
+    twins = [" ".join([*words[:i], other, *words[i + 1:]]) for i, word in enumerate(words)
+             for other in _OPPOSITE.get(word, ())]
+    return list(dict.fromkeys(twins))
 
 
 def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
@@ -92,11 +101,11 @@ def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callab
         if decision.acts:
             found[variant.text] = Candidate(variant.text, decision, variant.cost)
     for candidate in list(found.values()):
-        twin = opposite(candidate.text)
-        if twin and twin not in found:
-            decision = understand(twin)
-            if decision.acts:
-                found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
+        for twin in opposites(candidate.text):
+            if twin not in found:
+                decision = understand(twin)
+                if decision.acts:
+                    found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
     return list(found.values())
 
 
@@ -119,6 +128,12 @@ def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer,
     rival = next((c for c in ranked[1:] if c.decision.action != best.decision.action), None)
     if rival is not None and best.score - rival.score < settings.ambiguity:
         _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
+        return None
+    twins = set(opposites(best.text))
+    twin = next((c for c in ranked[1:] if c.text in twins and c.cost < best.cost), None)
+    if twin is not None and best.score - twin.score < settings.direction_gap:
+        _LOGGER.info("Repair not taken: the opposite direction needs less repair and fits the audio only "
+                     "%.1f worse%s", best.score - twin.score, said)
         return None
     _LOGGER.info("Repaired: fits the audio %.1f below the transcript, cost %.2f%s", scores[0] - best.score,
                  best.cost, said)

@@ -37,6 +37,7 @@ SOUND_ALIKES: dict[str, tuple[str, ...]] = {
     "and": ("in", "on"), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",), "two": ("to",),
     "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",), "up": ("off", "on"),
     "life": ("light", "lights"), "lives": ("lights",), "life's": ("lights",), "lies": ("lights",),
+    "the": ("to",),
 }
 
 #: Cost of dropping a heard word that is not a word of commands ("lights off please" heard as
