@@ -26,10 +26,18 @@ _LOGGER = logging.getLogger(__name__)
 OPPOSITES = (("on", "off"), ("open", "close"), ("lock", "unlock"), ("activate", "deactivate"), ("start", "pause"),
              ("pause", "unpause"), ("resume", "pause"), ("up", "down"), ("raise", "lower"),
              ("increase", "decrease"), ("locked", "unlocked"))
-_OPPOSITE: dict[str, tuple[str, ...]] = {}
-for _a, _b in OPPOSITES:
-    _OPPOSITE[_a] = (*_OPPOSITE.get(_a, ()), _b)
-    _OPPOSITE[_b] = (*_OPPOSITE.get(_b, ()), _a)
+
+
+def _both_ways(pairs: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """Each word's opposites, looked up from either side of a pair."""
+    found: dict[str, tuple[str, ...]] = {}
+    for a, b in pairs:
+        found[a] = (*found.get(a, ()), b)
+        found[b] = (*found.get(b, ()), a)
+    return found
+
+
+_OPPOSITE = _both_ways(OPPOSITES)
 
 
 class Scored(Protocol):
