@@ -313,9 +313,8 @@ class Assistant:
         return self._carry_out(text, decision, site, dry_run, start, {"stt": 0.0}, confirmed or pending is not None)
 
     def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
-        """One spoken utterance (float32, 16 kHz) end to end."""
-        if self.stt is None:
-            raise RuntimeError("Assistant was built without a speech-to-text stage")
+        """One spoken utterance (float32, 16 kHz) end to end (RuntimeError without speech-to-text,
+        from `hear`)."""
         with self._busy:
             return self._handle_speech(samples, site, dry_run)
 
