@@ -9,13 +9,19 @@ extended. Each change hands the whole new :class:`Home` to ``on_change``.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 from typing import Callable, Iterable
 
-from devices.discovery import DiscoveredEntity, Discovery, DiscoveryError, parse_discovery, slug
+from devices.discovery import (
+    DiscoveredEntity,
+    Discovery,
+    DiscoveryError,
+    parse_discovery,
+    slug,
+)
 from devices.mqtt import MqttLink
 from devices.registry import Area, Entity, Home, normalize_name
 

@@ -12,6 +12,34 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+
+class AreaConfig(BaseModel):
+    """An area (room) of the home."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Stable identifier."""
+    name: str
+    """Spoken name."""
+    aliases: list[str] = []
+    """Other names for it."""
+    floor: Optional[str] = None
+    """Id of the floor it is on."""
+
+
+class FloorConfig(BaseModel):
+    """A floor of the home."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Stable identifier."""
+    name: str
+    """Spoken name."""
+    aliases: list[str] = []
+    """Other names for it."""
+
 DOMAINS = (
     "light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
     "script", "vacuum", "media_player", "sensor", "binary_sensor", "person",

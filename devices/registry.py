@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from hassil import is_template, parse_sentence, sample_expression
+
 from app.files import read_yaml
 from devices.entity_config import DeviceConfig, MqttEntityConfig
 

@@ -54,3 +54,8 @@ def parse_json_state(text: str) -> tuple[str, dict[str, Any]]:
     if len(body["state"]) > MAX_STATE_LENGTH:
         raise ValueError("state longer than 255 characters")
     return body["state"], {k: v for k, v in body.items() if k != "state"}
+
+
+def initial_states(states: dict[str, str]) -> StateStore:
+    """A store seeded with the states a home file declares (``Home.initial_states``)."""
+    return StateStore({entity_id: EntityState(state) for entity_id, state in states.items()})

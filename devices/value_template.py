@@ -13,7 +13,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateError as JinjaError, Undefined
+from jinja2 import TemplateError as JinjaError
+from jinja2 import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 #: Longest rendered text accepted (a state is at most 255 characters in Home Assistant).

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from hassil import Intents
-from hassil.expression import Alternative, Expression, Group, ListReference, Permutation, RuleReference, Sentence, TextChunk
+from hassil.expression import (
+    Alternative,
+    Expression,
+    Group,
+    ListReference,
+    Permutation,
+    RuleReference,
+    Sentence,
+    TextChunk,
+)
 from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
 
 #: Intents the LLM stage may produce: the ones Hearth can act on or answer.

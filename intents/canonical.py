@@ -5,40 +5,32 @@ one plain command ("turn off Garage Light"), under a grammar that offers only
 the devices, rooms, floors, numbers and colours the user actually mentioned,
 and the template stage (hassil, Home Assistant's own sentences) reads that
 command. So the LLM cannot name a device nobody spoke of, and every action it
-leads to is one Home Assistant's templates define.
+leads to is one Home Assistant's templates define. The words and the shapes
+of the plain commands come from the language's vocabulary.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Optional
 
 from devices.commands import COLORS
 from devices.registry import Home
+from intents.vocabulary import Vocabulary
 
-_WORD = re.compile(r"[a-z0-9']+")
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30, "forty": 40, "fifty": 50,
-                 "sixty": 60, "seventy": 70, "seventy five": 75, "eighty": 80, "ninety": 90, "hundred": 100}
-#: What each kind of device is called when no name is given, as the templates say it.
-KIND_WORDS = {"light": "lights", "fan": "fans", "cover": "curtains", "media_player": "TV", "vacuum": "vacuum",
-              "climate": "thermostat", "lock": "locks", "switch": "switches"}
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words."""
-    return _WORD.findall(text.casefold())
+#: Numbers outside this range are no brightness, position or temperature anyone asks for.
+_NUMBER_RANGE = (0, 120)
 
 
 def _close(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8)
 
 
-def mentioned(name: str, heard: list[str]) -> bool:
+def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
     """Every word of ``name`` (but little ones) was said, misspellings allowed; "lights" counts for "light"."""
-    wanted = [w for w in words(name) if len(w) > 2 or w.isdigit()] or words(name)
+    named = vocab.words(name)
+    wanted = [w for w in named if len(w) > 2 or w.isdigit()] or named
     return bool(wanted) and all(any(_close(w, h) or _close(w + "s", h) for h in heard) for w in wanted)
 
 
@@ -58,124 +50,129 @@ class Mentions:
     """Colour names."""
 
 
-def find_mentions(text: str, home: Home) -> Mentions:
+def find_mentions(text: str, home: Home, vocab: Vocabulary) -> Mentions:
     """The registry's names, areas and floors that ``text`` mentions, and its numbers and colours."""
-    heard = words(text)
-    names = {e.name for e in home.entities for n in e.names if mentioned(n, heard)}
-    areas = {a.name for a in home.areas for n in (a.name, *a.aliases) if mentioned(n, heard)}
-    floors = {f.name for f in home.floors for n in (f.name, *f.aliases) if mentioned(n, heard)}
-    joined = " ".join(heard)
-    numbers = {int(n) for n in re.findall(r"\d+", joined)}
-    numbers |= {v for w, v in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", joined)}
+    heard = vocab.words(text)
+    names = {e.name for e in home.entities for n in e.names if mentioned(n, heard, vocab)}
+    areas = {a.name for a in home.areas for n in (a.name, *a.aliases) if mentioned(n, heard, vocab)}
+    floors = {f.name for f in home.floors for n in (f.name, *f.aliases) if mentioned(n, heard, vocab)}
+    numbers = vocab.numbers(text)
     colors = {c for c in COLORS if c in heard and c != "black"}
     # Names inside longer mentioned names are dropped ("Light" in "Garage Light"), and so is a room
     # whose words are part of a mentioned name ("Living Room" of "Living Room Lamp").
     names -= {n for n in names if any(n != m and n.casefold() in m.casefold() for m in names)}
     areas -= {a for a in areas if any(a.casefold() in n.casefold() for n in names)}
+    low, high = _NUMBER_RANGE
     return Mentions(tuple(sorted(names)), tuple(sorted(areas)), tuple(sorted(floors)),
-                    tuple(sorted(n for n in numbers if 0 <= n <= 120)), tuple(sorted(colors)))
+                    tuple(sorted(n for n in numbers if low <= n <= high)), tuple(sorted(colors)))
 
 
-#: Words that name a kind of device, for "start the vacuum" or "pause the tv" in the room one is in.
-KIND_OF = {"vacuum": "vacuum", "hoover": "vacuum", "tv": "media_player", "television": "media_player",
-           "fan": "fan", "thermostat": "climate", "heat": "climate", "heating": "climate"}
-
-
-def nearby_names(text: str, home: Home, area_name: Optional[str]) -> tuple[str, ...]:
+def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabulary) -> tuple[str, ...]:
     """Names of the devices in the speaker's room whose kind was said ("the vacuum" is Rover)."""
     area = home.find_area(area_name) if area_name else None
-    kinds = {KIND_OF[w] for w in words(text) if w in KIND_OF}
+    kinds = {vocab.kind_of[w] for w in vocab.words(text) if w in vocab.kind_of}
     if area is None or not kinds:
         return ()
     return tuple(sorted(e.name for e in home.entities if e.area_id == area.id and e.domain in kinds))
 
 
-def render(intent: Optional[str], slots: dict[str, Any]) -> Optional[str]:
-    """The plain command for an intent and its slots (None where there is no plain form)."""
-    if intent is None:
-        return "none"
+def _target(slots: dict[str, Any], vocab: Vocabulary) -> str:
     name, area, floor, domain = slots.get("name"), slots.get("area"), slots.get("floor"), slots.get("domain")
-    kind = KIND_WORDS.get(str(domain), "lights")
+    kind = vocab.kind_words.get(str(domain), vocab.kind_words["light"])
     if name:
-        target = str(name)
-    elif area:
-        target = f"the {kind} in the {area}"
-    elif floor:
-        target = f"the {kind} on the {floor}"
-    else:
-        target = f"the {kind}"
+        return str(name)
+    if area:
+        return vocab.phrases["in_area"].format(kind=kind, area=area)
+    if floor:
+        return vocab.phrases["on_floor"].format(kind=kind, floor=floor)
+    return vocab.phrases["kind"].format(kind=kind)
+
+
+def _turn(on: bool, domain: Any) -> str:
+    """The phrase key of turning a device of ``domain`` on or off."""
+    if domain == "lock":
+        return "lock" if on else "unlock"
+    if domain in ("cover", "valve"):
+        return "open" if on else "close"
+    return "on" if on else "off"
+
+
+def render(intent: Optional[str], slots: dict[str, Any], vocab: Vocabulary) -> Optional[str]:
+    """The plain command for an intent and its slots (None where there is no plain form)."""
+    phrases = vocab.phrases
+    if intent is None:
+        return phrases["none"]
+    target, name, area = _target(slots, vocab), slots.get("name"), slots.get("area")
     if intent in ("HassTurnOn", "HassTurnOff"):
-        on = intent == "HassTurnOn"
-        if domain == "lock":
-            return f"{'lock' if on else 'unlock'} {target}"
-        if domain in ("cover", "valve"):
-            return f"{'open' if on else 'close'} {target}"
-        return f"turn {'on' if on else 'off'} {target}"
+        return phrases[_turn(intent == "HassTurnOn", slots.get("domain"))].format(target=target)
     if intent == "HassLightSet":
         if "color" in slots:
-            return f"set {target} to {slots['color']}"
+            return phrases["color"].format(target=target, color=slots["color"])
         if "brightness" in slots:
-            return f"set {target} brightness to {slots['brightness']}%"
+            return phrases["brightness"].format(target=target, value=slots["brightness"])
     if intent == "HassSetPosition" and "position" in slots:
-        return f"set {target} position to {slots['position']}%"
+        return phrases["position"].format(target=target, value=slots["position"])
     if intent == "HassClimateSetTemperature" and "temperature" in slots:
-        return f"set {target} to {slots['temperature']} degrees" if name else \
-            f"set the temperature{f' in the {area}' if area else ''} to {slots['temperature']} degrees"
+        value = slots["temperature"]
+        if name:
+            return phrases["temperature"].format(target=target, value=value)
+        if area:
+            return phrases["area_temperature"].format(area=area, value=value)
+        return phrases["here_temperature"].format(value=value)
     if intent == "HassGetState" and name:
         state = slots.get("state")
-        return f"is {name} {state}" if state else f"what is the state of {name}"
-    simple = {"HassMediaPause": "pause", "HassMediaUnpause": "resume", "HassMediaNext": "next track on",
-              "HassVacuumStart": "start", "HassVacuumReturnToBase": "return"}
-    if intent in simple and (name or domain):
-        return f"{simple[intent]} {target}"
+        return phrases["is_state"].format(target=name, state=state) if state else \
+            phrases["state_of"].format(target=name)
+    if intent in phrases and (name or slots.get("domain")):
+        return phrases[intent].format(target=target)
     return None
 
 
-_LIGHT_WORDS = {"light", "lights", "lamp", "lamps", "lighting"}
-_COVER_WORDS = {"curtain", "curtains", "blind", "blinds", "shade", "shades", "shutter", "shutters", "cover", "covers"}
-#: How the templates say each action, by domain.
-VERBS = {
-    "light": ("turn on", "turn off"), "switch": ("turn on", "turn off"), "fan": ("turn on", "turn off"),
-    "input_boolean": ("turn on", "turn off"), "media_player": ("turn on", "turn off", "pause", "resume"),
-    "cover": ("open", "close"), "valve": ("open", "close"), "lock": ("lock", "unlock"),
-    "scene": ("activate",), "script": ("run",), "vacuum": ("start", "return"),
-}
-#: States a question may ask about, by domain.
-STATES = {"light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "binary_sensor": ("on", "off"),
-          "cover": ("open", "closed"), "valve": ("open", "closed"), "lock": ("locked", "unlocked")}
+def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: set[str],
+             vocab: Vocabulary) -> list[tuple[str, str]]:
+    """Every target over what was mentioned, with its domain. A room's or floor's devices by kind
+    only for a kind that was named ("lights", "the lamps"...)."""
+    said = sorted(heard)
+    kinds = [(vocab.kind_words[d], d) for d, words in (("light", vocab.light_words), ("fan", vocab.fan_words),
+                                                        ("cover", vocab.cover_words))
+             if any(mentioned(w, said, vocab) for w in words)]
+    domain_of = {e.name: e.domain for e in home.entities}
+    targets = [(vocab.phrases["in_area"].format(kind=k, area=a), d) for a in m.areas for k, d in kinds]
+    targets += [(vocab.phrases["on_floor"].format(kind=k, floor=f), d) for f in m.floors for k, d in kinds
+                if d == "light"]
+    targets += [(n, domain_of.get(n, "")) for n in m.names]
+    if context_area:
+        targets += [(vocab.phrases["kind"].format(kind=k), d) for k, d in kinds]
+    return targets
 
 
-def answers(m: Mentions, home: Home, context_area: Optional[str], text: str = "") -> list[str]:
+def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:
+    return bool(units & heard) or any(u in text for u in units if not u.isalpha())
+
+
+def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary) -> list[str]:
     """Every plain command over what was mentioned, and "none": the only answers the model may give.
     Each target gets only the verbs, states and values its kind of device takes, and a colour or
     a number that was said must be used: a command that ignores it is not what was asked."""
-    heard = set(words(text))
-    percent = bool({"percent", "per", "cent"} & heard) or "%" in text
-    degrees = bool({"degrees", "degree"} & heard) or "°" in text
-    # A room's or floor's devices by kind, only for a kind that was named ("lights", "the lamps"...).
-    kinds = [(k, d) for k, d, said in (("lights", "light", _LIGHT_WORDS), ("fans", "fan", {"fan", "fans"}),
-                                       ("curtains", "cover", _COVER_WORDS))
-             if any(mentioned(w, sorted(heard)) for w in said)]
-    domain_of = {e.name: e.domain for e in home.entities}
-    targets = [(f"the {k} in the {a}", d) for a in m.areas for k, d in kinds]
-    targets += [(f"the {k} on the {f}", d) for f in m.floors for k, d in kinds if d == "light"]
-    targets += [(n, domain_of.get(n, "")) for n in m.names]
-    if context_area:
-        targets += [(f"the {k}", d) for k, d in kinds]
-    found = ["none"]
+    heard = set(vocab.words(text))
+    percent = _unit_said(text, heard, vocab.percent_words)
+    degrees = _unit_said(text, heard, vocab.degree_words)
+    targets = _targets(m, home, context_area, heard, vocab)
+    p = vocab.phrases
+    found = [p["none"]]
     if not (m.colors or m.numbers):
-        found += [f"{verb} {t}" for t, d in targets for verb in VERBS.get(d, ())]
-        found += [f"is {t} {state}" for t, d in targets for state in STATES.get(d, ())]
+        found += [f"{verb} {t}" for t, d in targets for verb in vocab.verbs.get(d, ())]
+        found += [p["is_state"].format(target=t, state=state) for t, d in targets for state in vocab.states.get(d, ())]
     lights = [t for t, d in targets if d == "light"]
-    found += [f"set {t} to {c}" for t in lights for c in m.colors]
+    found += [p["color"].format(target=t, color=c) for t in lights for c in m.colors]
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
     for n in m.numbers:
         if not degrees:
-            found += [f"set {t} brightness to {n}%" for t in lights]
-            found += [f"set {t} position to {n}%" for t, d in targets if d == "cover"]
+            found += [p["brightness"].format(target=t, value=n) for t in lights]
+            found += [p["position"].format(target=t, value=n) for t, d in targets if d == "cover"]
         if not percent:
-            found += [f"set {t} to {n} degrees" for t, d in targets if d == "climate"]
-            found += [f"set the temperature in the {a} to {n} degrees" for a in m.areas if a in climates]
+            found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
+            found += [p["area_temperature"].format(area=a, value=n) for a in m.areas if a in climates]
             if context_area in climates and not m.areas:
-                found.append(f"set the temperature to {n} degrees")
+                found.append(p["here_temperature"].format(value=n))
     return list(dict.fromkeys(found))

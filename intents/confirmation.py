@@ -8,17 +8,12 @@ opt in or out (``confirm:`` in config.yaml).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from devices.registry import Entity, Home
 from intents.schema import Decision
-
-YES = frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
-                 "yes please", "please do", "affirmative", "correct"})
-NO = frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"})
 
 #: Device classes of covers that open a way into the home.
 _ENTRY_COVERS = frozenset({"garage", "garage_door", "gate", "door"})
@@ -35,16 +30,6 @@ def sensitive(entity: Entity, intent: str) -> bool:
     if entity.domain == "alarm_control_panel":
         return intent == "HassTurnOff"  # disarm
     return False
-
-
-def answer(text: str) -> Optional[bool]:
-    """True for a yes, False for a no, None for anything else."""
-    words = " ".join(re.findall(r"[a-z']+", text.lower()))
-    if words in YES:
-        return True
-    if words in NO:
-        return False
-    return None
 
 
 @dataclass(frozen=True)

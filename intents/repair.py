@@ -6,7 +6,7 @@ parses, stretches of one or two heard words are compared, by rough sound, with
 the words that matter here: the home's entity, area and floor names and the
 words of Home Assistant's own sentence templates. Variants replacing close
 stretches are listed cheapest first; the caller keeps those the templates
-parse, and speech-to-text itself judges between them (`app.rescore`). A
+parse, and speech-to-text itself judges between them (`app.stt.rescore`). A
 transcript that parses as heard is never changed.
 """
 
@@ -21,33 +21,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from devices.registry import Home
-
-#: Words of commands that matter even when no template spells them out.
-COMMAND_WORDS = (
-    "turn", "on", "off", "lock", "unlock", "open", "close", "set", "start", "pause", "resume", "in", "the",
-    "light", "lights", "lamp", "fan", "fans", "tv", "door", "doors", "locked", "unlocked", "temperature",
-    "temp", "thermostat", "curtain", "curtains", "blinds", "shade", "shades", "window", "windows",
-    "brightness", "percent", "degrees", "timer", "minutes", "seconds", "hours", "volume", "vacuum",
-    "garage", "valve", "floor", "room", "here", "to", "for", "activate", "deactivate",
-)
-
-#: Short words that sound alike in running speech, where spelling cannot tell. Directions are
-#: here too: "off" is often heard as "up"; both directions are offered and the audio decides.
-SOUND_ALIKES: dict[str, tuple[str, ...]] = {
-    "and": ("in", "on"), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",), "two": ("to",),
-    "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",), "up": ("off", "on"),
-    "life": ("light", "lights"), "lives": ("lights",), "life's": ("lights",), "lies": ("lights",),
-    "the": ("to",),
-}
+from intents.vocabulary import Vocabulary
 
 #: Cost of dropping a heard word that is not a word of commands ("lights off please" heard as
 #: "lights up lean"): dearer than most replacements, so it comes late.
 DROP_COST = 0.5
 #: Extra cost of replacing words that are already words of commands: they were likely heard right.
 KNOWN_COST = 0.25
-#: Ordinals Whisper writes as digits, as the templates spell them.
-ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third"}
-
 #: Most edits allowed per letter of the sound key (a misheard word is rarely further away).
 MAX_EDIT_RATIO = 0.45
 #: Replacements offered per stretch of heard words.
@@ -75,17 +55,13 @@ def sound_key(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key.replace(" ", ""))
 
 
-def words_of(text: str) -> list[str]:
-    """Lower-case words, punctuation dropped (apostrophes kept)."""
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def template_words(sentence_texts: Iterable[str]) -> set[str]:
-    """The literal words of sentence templates (``{lists}`` and ``<rules>`` left out)."""
+def template_words(sentence_texts: Iterable[str], vocab: Vocabulary) -> set[str]:
+    """The literal words of sentence templates (``{lists}`` and ``<rules>`` left out); one-letter
+    words only where the language has them (``Vocabulary.short_words``)."""
     words: set[str] = set()
     for text in sentence_texts:
-        literal = re.sub(r"\{[^}]*\}|<[^>]*>", " ", text.lower())
-        words.update(w for w in re.findall(r"[a-z][a-z']*", literal) if len(w) > 1 or w in ("a", "i"))
+        literal = re.sub(r"\{[^}]*\}|<[^>]*>", " ", text)
+        words.update(w for w in vocab.words(literal) if w[0].isalpha() and (len(w) > 1 or w in vocab.short_words))
     return words
 
 
@@ -102,14 +78,18 @@ class Repair:
 class WordRepairer:
     """Proposes repaired variants of a transcript, cheapest first."""
 
-    def __init__(self, home: Home, extra_words: Iterable[str] = COMMAND_WORDS) -> None:
+    def __init__(self, home: Home, vocab: Vocabulary, extra_words: Iterable[str] = ()) -> None:
+        """``extra_words``: known words besides the vocabulary's command words and the home's names
+        (the templates' words, `template_words`)."""
+        self.vocab = vocab
+        words_of = vocab.words
         names = [n for e in home.entities for n in e.names] + [n for a in home.areas for n in (a.name, *a.aliases)] \
             + [n for f in home.floors for n in (f.name, *f.aliases)]
         name_words = {w for name in names for w in words_of(name)}
-        vocabulary = set(extra_words) | name_words
+        vocabulary = set(vocab.command_words) | set(extra_words) | name_words
         # One heard word may stand for two said ones ("believing" for "the living", "backdoor").
         phrases = {" ".join(words_of(n)) for n in names if len(words_of(n)) > 1}
-        phrases |= {f"the {w}" for w in name_words if w.isalpha() and len(w) > 3} | {"in here", "lights on", "lights off"}
+        phrases |= {f"{vocab.article} {w}" for w in name_words if w.isalpha() and len(w) > 3} | set(vocab.repair_phrases)
         self.vocabulary = sorted(vocabulary)
         self._known = frozenset(vocabulary)
         self._targets = sorted(vocabulary | phrases)
@@ -119,9 +99,9 @@ class WordRepairer:
     def candidates(self, heard: str) -> list[tuple[str, float]]:
         """Known words or phrases that sound like ``heard`` (one or two words), with their cost;
         an empty replacement drops the word."""
-        found = {alike: 0.2 for alike in SOUND_ALIKES.get(heard, ())}
-        if heard in ORDINALS:
-            return [(ORDINALS[heard], 0.0)]
+        found = {alike: 0.2 for alike in self.vocab.sound_alikes.get(heard, ())}
+        if heard in self.vocab.ordinals:
+            return [(self.vocab.ordinals[heard], 0.0)]
         if " " not in heard and heard not in self._known and not heard.isdigit():
             found[""] = DROP_COST
         extra = KNOWN_COST if all(w in self._known for w in heard.split()) else 0.0
@@ -149,7 +129,7 @@ class WordRepairer:
 
     def variants(self, text: str, limit: int = 400) -> list[Repair]:
         """Repaired variants, cheapest first (the text itself is not included)."""
-        words = words_of(text)
+        words = self.vocab.words(text)
         if len(words) > MAX_WORDS:
             return []
         options = self._stretches(words)

@@ -8,6 +8,7 @@ literal entity name, as Home Assistant's default conversation agent does.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Optional
 
 from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
@@ -16,7 +17,6 @@ from home_assistant_intents import get_intents
 
 from devices.registry import Home
 from intents.schema import Recognition, Source
-
 
 
 class TemplateLanguageError(Exception):
@@ -83,9 +83,11 @@ class TemplateRecognizer:
             texts += [getattr(value.text_in, "text", "") for value in getattr(slot_list, "values", [])]
         return texts + list(self.intents.skip_words)
 
-    def use_home(self, home: Home) -> None:
-        """Match against a new registry's names, areas and floors."""
-        self.slot_lists = build_slot_lists(home)
+    def with_home(self, home: Home) -> "TemplateRecognizer":
+        """A recogniser over another registry's names, areas and floors (the templates are shared)."""
+        other = copy.copy(self)
+        other.slot_lists = build_slot_lists(home)
+        return other
 
     def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> Recognition:
         """The best template match for ``text``; ``context`` is e.g. ``{"area": "Kitchen"}``."""

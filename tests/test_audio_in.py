@@ -9,10 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.audio_in import FRAME_BYTES, AudioError, frames, read_wav, stream_frames, write_wav
-from app.audio_out import WavSink
-from app.feedback import listening_tone
-from app.tts import AudioChunk
+from app.audio.inputs import (
+    FRAME_BYTES,
+    AudioError,
+    frames,
+    read_wav,
+    stream_frames,
+    write_wav,
+)
+from app.audio.outputs import WavSink
+from app.audio.tones import listening_tone
+from app.speak.tts import AudioChunk
 
 
 def _wav(path: Path, rate: int, channels: int, width: int = 2) -> Path:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from tests.conftest import FIXTURES, HA_TESTS
 
 #: Measured 2026-11-22: 1022 of 1024 sentences (99.8%).
@@ -17,7 +17,7 @@ FLOOR = 0.98
 
 
 def _ha_slot_rules(actual: dict[str, Any], expected: dict[str, Any]) -> bool:
-    """Written out again here, independently of app.evaluate, from HA's test runner."""
+    """Written out again here, independently of app.cli.evaluate, from HA's test runner."""
     for name, value in actual.items():
         if name not in expected:
             return False

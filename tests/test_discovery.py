@@ -10,9 +10,9 @@ from typing import Any, Callable, Iterator
 import paho.mqtt.client as paho
 import pytest
 
+from app.broker.connections import HomeConnection, connect_home, wait_for_discovery
 from app.config import HomeAssistantSettings, MqttSettings, Settings
-from app.connections import HomeConnection, connect_home, wait_for_discovery
-from app.pipeline import Assistant, load_home
+from app.core.assistant import Assistant, load_home
 from devices.discovery import DiscoveryError, parse_discovery
 from devices.entity_config import DeviceConfig
 from devices.mqtt import MqttLink

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from tests.conftest import DEV_COMMANDS, FIXTURES
 
 CONTRACT_KEYS = {"text", "transcript", "intent", "slots", "targets", "data", "acted", "source", "timings_ms"}

@@ -10,9 +10,9 @@ from typing import Callable, Iterator
 import paho.mqtt.client as paho
 import pytest
 
+from app.broker.connections import Callbacks, connect_home
 from app.config import HermesSettings, HomeAssistantSettings, MqttSettings, Settings
-from app.connections import Callbacks, connect_home
-from app.pipeline import Assistant, Outcome, load_home
+from app.core.assistant import Assistant, Outcome, load_home
 from devices.discovery import parse_discovery
 from devices.mqtt import MqttLink
 from tests.conftest import FIXTURES, Mosquitto, Subscriber

@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from app.config import IntentSettings, LlmSettings, Settings
-from app.pipeline import Assistant
+from app.core.assistant import Assistant
 from devices.registry import build_home, load_fixture_file
 from intents.canonical import answers, find_mentions
+from intents.vocabulary import vocabulary
 from tests.conftest import DEV_COMMANDS, FIXTURES, ROOT
+
+EN = vocabulary("en")
 
 UNSEEN = ROOT / "tests" / "data" / "unseen_commands.yaml"
 UNSEEN_2 = ROOT / "tests" / "data" / "unseen_commands_2.yaml"
@@ -60,19 +63,19 @@ def test_templates_answer_first_and_unchanged(tmp_path: Path) -> None:
     templates = Assistant(Settings(intents=IntentSettings(stage="templates")), home)
     texts = [c["text"] for c in yaml.safe_load(DEV_COMMANDS.read_text())["cases"]]
     for text in texts:
-        alone = templates.understand(text)
+        alone = templates.understand(text).decision
         if alone.intent is not None:
-            with_llm = both.understand(text)
+            with_llm = both.understand(text).decision
             assert with_llm == alone and with_llm.recognition.source.value == "template", text
     assert templates.llm_stage() is None
 
 
 def test_only_mentioned_devices_can_be_answered() -> None:
     home = build_home(load_fixture_file(FIXTURES))
-    allowed = answers(find_mentions("kill the living room lamp", home), home, None, "kill the living room lamp")
+    allowed = answers(find_mentions("kill the living room lamp", home, EN), home, None, "kill the living room lamp", EN)
     assert "turn off Living Room Lamp" in allowed and "none" in allowed
     assert not [a for a in allowed if "Garage" in a or "Kitchen" in a]  # nothing the user did not name
-    assert answers(find_mentions("turn on the jacuzzi", home), home, None, "turn on the jacuzzi") == ["none"]
+    assert answers(find_mentions("turn on the jacuzzi", home, EN), home, None, "turn on the jacuzzi", EN) == ["none"]
 
 
 @pytest.mark.parametrize("text", ["don't turn off the living room lamp", "I love the kitchen lights",
@@ -81,7 +84,7 @@ def test_only_mentioned_devices_can_be_answered() -> None:
                                   "bedroom lamp up", "first floor light's up, lean"])  # misheard "off"
 def test_never_an_action_for_non_commands(text: str) -> None:
     assistant = Assistant(Settings(), build_home(load_fixture_file(FIXTURES)))
-    assert not assistant.understand(text).acts
+    assert not assistant.understand(text).decision.acts
 
 
 @pytest.mark.parametrize("content, reason", [(None, "not found"), (b"not a model at all", "not a GGUF"),
@@ -92,8 +95,8 @@ def test_missing_or_corrupt_model_falls_back_to_templates(tmp_path: Path, caplog
         path.write_bytes(content)
     assistant = Assistant(Settings(llm=LlmSettings(model=str(path))), build_home(load_fixture_file(FIXTURES)))
     with caplog.at_level(logging.ERROR):
-        missed = assistant.understand("can you put the kitchen lights on for me")
-        assert assistant.understand("turn on the kitchen lights").acts  # templates still work
+        missed = assistant.understand("can you put the kitchen lights on for me").decision
+        assert assistant.understand("turn on the kitchen lights").decision.acts  # templates still work
     assert not missed.acts and missed.recognition.source.value != "llm"
     errors = [r.getMessage() for r in caplog.records if "LLM stage off" in r.getMessage()]
     assert len(errors) == 1 and reason in errors[0]  # said once, with the reason

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from tests.conftest import FIXTURES, Mosquitto, Subscriber, free_port
 
 

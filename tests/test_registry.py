@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.config import parse_settings
-from app.pipeline import load_home
+from app.core.assistant import load_home
 from devices.registry import RegistryError, build_home, load_fixture_file
 from tests.conftest import FIXTURES
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import paho.mqtt.client as paho
 
 from app.config import MqttSettings, Settings
-from app.pipeline import Assistant
+from app.core.assistant import Assistant
 from devices.mqtt import MqttLink
 from devices.registry import build_home, load_fixture_file
 from devices.state_listener import follow_states

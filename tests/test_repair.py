@@ -6,14 +6,17 @@ import logging
 
 import pytest
 
-from app.audio_in import to_float
-from app.clips import command_clip
+from app.audio.inputs import to_float
+from app.bench.clips import command_clip
 from app.config import Settings
-from app.pipeline import Assistant
-from app.rescore import opposites
+from app.core.assistant import Assistant
+from app.stt.rescore import opposites
 from devices.registry import build_home, load_fixture_file
 from intents.repair import edit_distance, sound_key
+from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
+
+EN = vocabulary("en")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def test_sound_keys_meet_across_spelling_and_word_breaks() -> None:
 
 
 def test_candidates_are_words_of_commands(assistant: Assistant) -> None:
-    repairer = assistant.repairer
+    repairer = assistant.view.repairer
     assert "deactivate" in dict(repairer.candidates("the activate"))
     assert "the living" in dict(repairer.candidates("believing"))
     assert {"off", "on"} <= set(dict(repairer.candidates("up")))
@@ -42,39 +45,49 @@ def test_candidates_are_words_of_commands(assistant: Assistant) -> None:
 
 
 def test_variants_use_known_words_only_cheapest_first(assistant: Assistant) -> None:
-    variants = assistant.repairer.variants("first floor light's up lean")
+    variants = assistant.view.repairer.variants("first floor light's up lean")
     assert variants and [v.cost for v in variants] == sorted(v.cost for v in variants)
     assert "first floor lights off" in [v.text for v in variants]
     words = {w for v in variants for w in v.text.split()}
     assert "lean" not in words and "light's" not in words
-    assert words <= set(assistant.repairer.vocabulary)  # nothing no template, name or number has
-    assert assistant.repairer.variants(" ".join(["kitchen"] * 13)) == []  # too long to be a command
+    assert words <= set(assistant.view.repairer.vocabulary)  # nothing no template, name or number has
+    assert assistant.view.repairer.variants(" ".join(["kitchen"] * 13)) == []  # too long to be a command
 
 
 def test_opposites() -> None:
-    assert opposites("turn on the kitchen lights") == ["turn off the kitchen lights"]
-    assert opposites("close the garage door") == ["open the garage door"]
-    assert opposites("pause the tv") == ["start the tv", "unpause the tv", "resume the tv"]
-    assert opposites("what is the temperature") == []
+    assert opposites("turn on the kitchen lights", EN) == ["turn off the kitchen lights"]
+    assert opposites("close the garage door", EN) == ["open the garage door"]
+    assert opposites("pause the tv", EN) == ["start the tv", "unpause the tv", "resume the tv"]
+    assert opposites("what is the temperature", EN) == []
 
 
 def _heard(assistant: Assistant, text: str, seed: int, context: dict | None = None):
     hypotheses = assistant.hear(to_float(command_clip(text, espeak_voice="en-us", snr_db=20, seed=seed)))
-    return hypotheses, assistant.understand_speech(hypotheses, context or {})
+    understood = assistant.understand_speech(hypotheses, context or {})
+    return hypotheses, (understood.text, understood.decision)
 
 
 def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant, caplog: pytest.LogCaptureFixture) -> None:
-    # tiny.en hears this espeak-ng clip as "turn the kitchen lights up"; "off" and "on" are both
-    # offered, and the audio picks "off".
-    caplog.set_level(logging.INFO, logger="app.rescore")
-    hypotheses, (text, decision) = _heard(assistant, "turn the kitchen lights off", 13)
-    logged = [r.getMessage() for r in caplog.records if r.name == "app.rescore"]
-    assert logged and logged[-1].startswith("Repaired")
-    assert not any("kitchen" in line for line in logged)  # transcripts stay out of the log by default
-    assert "off" not in next(iter(hypotheses)).lower().split()
-    typed = assistant.understand("turn the kitchen lights off", {})
-    assert text == "turn the kitchen lights off"
-    assert decision.action == typed.action and decision.intent == "HassTurnOff"
+    # tiny.en hears these espeak-ng clips (ten noise seeds) as "turn the kitchen lights up" or
+    # "...are"; "off" and "on" are both offered, and the audio picks "off" or, too close to call,
+    # neither. Measured with ctranslate2 4.8.5: 7 of 10 repaired, 3 left alone, none turned on.
+    # (One clip, seed 13, was repaired with an earlier ctranslate2 and is now too close to call.)
+    caplog.set_level(logging.INFO, logger="app.stt.rescore")
+    typed = assistant.understand("turn the kitchen lights off", {}).decision
+    repaired = 0
+    for seed in range(10, 20):
+        caplog.clear()
+        hypotheses, (text, decision) = _heard(assistant, "turn the kitchen lights off", seed)
+        logged = [r.getMessage() for r in caplog.records if r.name == "app.stt.rescore"]
+        assert logged and not any("kitchen" in line for line in logged)  # transcripts stay out of the log
+        assert "off" not in next(iter(hypotheses)).lower().split()
+        assert decision.intent != "HassTurnOn"  # never the opposite
+        if decision.acts:
+            assert logged[-1].startswith("Repaired")
+            assert text.lower().rstrip(".") == "turn the kitchen lights off"
+            assert decision.action == typed.action and decision.intent == "HassTurnOff"
+            repaired += 1
+    assert repaired >= 6
 
 
 def test_run_together_words_are_split_and_joined(assistant: Assistant) -> None:
@@ -95,11 +108,12 @@ def test_a_direction_against_the_cheaper_repair_needs_clear_audio(stt, tts, capl
     # Primed, tiny.en hears Piper's "unpause" as "Emporous" / "And pause". Repair offers "unpause"
     # (cheaper: "and pause" sounds like it) and "pause" (drops "and"), and the audio prefers
     # "pause" by 2.2 nats: not enough to go against the cheaper repair's direction.
-    caplog.set_level(logging.INFO, logger="app.rescore")
+    caplog.set_level(logging.INFO, logger="app.stt.rescore")
     primed = Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES), topic_base="home"),
                        stt=stt)
     hypotheses = primed.hear(to_float(command_clip("unpause", tts)))
-    text, decision = primed.understand_speech(hypotheses, {"area": "Living Room"})
-    logged = [r.getMessage() for r in caplog.records if r.name == "app.rescore"]
+    understood = primed.understand_speech(hypotheses, {"area": "Living Room"})
+    text, decision = understood.text, understood.decision
+    logged = [r.getMessage() for r in caplog.records if r.name == "app.stt.rescore"]
     assert logged and logged[-1].startswith("Repair not taken: the opposite direction needs less repair")
     assert not decision.acts

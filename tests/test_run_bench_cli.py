@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from app.audio_in import write_wav
-from app.cli import main
+from app.audio.inputs import write_wav
+from app.cli.main import main
 from tests.conftest import FIXTURES, ROOT, spoken
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import paho.mqtt.client as paho
 import yaml
 
-from app.audio_in import write_wav
+from app.audio.inputs import write_wav
 from tests.conftest import FIXTURES, Mosquitto, Subscriber, spoken
 
 #: site → (area, what is said there, light command topics it must reach, payload)
@@ -103,8 +103,8 @@ def test_four_satellites_at_once_on_two_hubs(tmp_path: Path, mosquitto: Mosquitt
 
 def test_satellite_benchmark_runs_end_to_end(mosquitto: Mosquitto) -> None:
     """`hearth bench --satellites`: every utterance answered, figures reported (no timing asserted)."""
+    from app.bench.satellites import bench_satellites, satellite_table
     from app.config import MqttSettings, Settings
-    from app.satellite_bench import bench_satellites, satellite_table
 
     figures = bench_satellites(Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port)), 2, 2, 2)
     assert (figures["utterances"], figures["answered"], figures["right_reply"]) == (4, 4, 4)
@@ -115,8 +115,16 @@ def test_satellite_benchmark_runs_end_to_end(mosquitto: Mosquitto) -> None:
 def test_protocol_round_trip_and_malformed_messages() -> None:
     import pytest
 
-    from app.satellite_protocol import (ProtocolError, ReplyChunk, Utterance, decode_reply, decode_utterance,
-                                        encode_reply, encode_utterance, hub_subscription)
+    from app.serve.protocol import (
+        ProtocolError,
+        ReplyChunk,
+        Utterance,
+        decode_reply,
+        decode_utterance,
+        encode_reply,
+        encode_utterance,
+        hub_subscription,
+    )
 
     utterance = Utterance("kitchen", "u1", 1700000000.5, b"\x01\x00" * 1600)
     assert decode_utterance(encode_utterance(utterance)) == utterance

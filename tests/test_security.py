@@ -9,18 +9,23 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from app.config import MqttSettings, Settings
-from app.pipeline import Assistant
+from app.core.assistant import Assistant
 from devices.commands import CommandError, build_messages
 from devices.mqtt import MqttLink
 from devices.registry import build_home, load_fixture_file
 from devices.resolve import resolve
 from devices.state import StateStore
-from intents.confirmation import Confirmations, answer
+from intents.confirmation import Confirmations
 from intents.schema import Recognition, Source
+from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES, ROOT, Mosquitto, Subscriber
+
+EN = vocabulary("en")
 
 HOME = build_home(load_fixture_file(FIXTURES), topic_base="home")
 COMMAND_TOPICS = {getattr(e.mqtt, k) for e in HOME.entities if e.mqtt for k in (
@@ -50,9 +55,9 @@ def test_any_recogniser_output_publishes_only_to_registered_command_topics(inten
 
 
 def test_yes_and_no() -> None:
-    assert answer("Yes.") is True and answer("do it") is True and answer("Okay!") is True
-    assert answer("no") is False and answer("Cancel.") is False
-    assert answer("turn on the lights") is None
+    assert EN.answer("Yes.") is True and EN.answer("do it") is True and EN.answer("Okay!") is True
+    assert EN.answer("no") is False and EN.answer("Cancel.") is False
+    assert EN.answer("turn on the lights") is None
 
 
 def test_confirmations_expire() -> None:
@@ -89,8 +94,8 @@ def test_unlocking_waits_for_a_yes(mosquitto: Mosquitto) -> None:
 
 
 def test_per_entity_confirmation_override() -> None:
-    from devices.registry import build_home as build
     from devices.entity_config import DeviceConfig
+    from devices.registry import build_home as build
 
     home = build(load_fixture_file(FIXTURES), devices=[
         DeviceConfig(id="switch.heater", name="Heater", confirm=True, mqtt={"command_topic": "heater/set"}),
@@ -122,14 +127,14 @@ def hook(event, args):
             peers.append(str(args[1]))
 
 sys.addaudithook(hook)
-from app.cli import main
+from app.cli.main import main
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "peers": peers}))
 """
 
 
 def test_no_network_peer_but_the_broker(tmp_path: Path, mosquitto: Mosquitto, tts) -> None:
-    from app.audio_in import write_wav
+    from app.audio.inputs import write_wav
     from tests.conftest import spoken
 
     config = tmp_path / "c.yaml"
@@ -149,7 +154,7 @@ def test_no_network_peer_but_the_broker(tmp_path: Path, mosquitto: Mosquitto, tt
 def test_transcripts_stay_out_of_the_log_unless_enabled(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    caplog.set_level(logging.INFO, logger="app.pipeline")
+    caplog.set_level(logging.INFO, logger="app.core.assistant")
     Assistant(Settings(), HOME).handle("turn on the secret lamp please", dry_run=True)
     Assistant(Settings(security={"log_transcripts": True}), HOME).handle("turn on the garage light", dry_run=True)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("utterance")]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.audio_in import write_wav
-from app.cli import main
+from app.audio.inputs import write_wav
+from app.cli.main import main
 from tests.conftest import FIXTURES, ROOT, Mosquitto, spoken
 
 

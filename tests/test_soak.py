@@ -7,13 +7,13 @@ import os
 import threading
 from typing import Iterator
 
-from app.audio_in import frames
-from app.audio_out import NullSink
+from app.audio.inputs import frames
+from app.audio.outputs import NullSink
 from app.config import MqttSettings, Settings
-from app.pipeline import Assistant
-from app.speaker import Speaker
-from app.vad import EndPointer
-from app.voice import VoiceLoop, VoiceSettings
+from app.core.assistant import Assistant
+from app.listen.vad import EndPointer
+from app.serve.loop import VoiceLoop, VoiceSettings
+from app.speak.speaker import Speaker
 from devices.mqtt import MqttLink
 from devices.registry import build_home, load_fixture_file
 from tests.conftest import FIXTURES, Mosquitto, spoken
@@ -54,7 +54,7 @@ def test_thousand_utterances(mosquitto: Mosquitto, tts, stt) -> None:
         print(f"soak: {len(warm) + len(rest)} utterances, RSS {rss} kB -> {_rss_kb()} kB ({100 * grown:+.1f}%)")
         outcomes = warm + rest
         assert len(outcomes) == 1000 and loop.failures == 0
-        typed = [loop.assistant.understand(command, {}) for command in COMMANDS]
+        typed = [loop.assistant.understand(command, {}).decision for command in COMMANDS]
         expected = [(d.intent, d.targets) if d.acts else None for d in typed]
         right = [(o.decision.intent, o.decision.targets) == expected[i % len(COMMANDS)] if o.decision.acts
                  else expected[i % len(COMMANDS)] is None for i, o in enumerate(outcomes)]

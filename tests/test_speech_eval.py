@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.audio_in import write_wav
-from app.bench import command_texts
-from app.clips import command_clip
+from app.audio.inputs import write_wav
+from app.bench.bench import command_texts
+from app.bench.clips import command_clip
+from app.cli.main import main
 from app.config import Settings
-from app.pipeline import Assistant
-from app.cli import main
+from app.core.assistant import Assistant
 from devices.registry import build_home, load_fixture_file
 from tests.conftest import DEV_COMMANDS, FIXTURES, HA_TESTS
 
@@ -21,7 +21,7 @@ from tests.conftest import DEV_COMMANDS, FIXTURES, HA_TESTS
 #: the same action spoken as typed. The floors are the issue's targets (95% and
 #: 80%). Measured 2026-11-23: Piper 40/40, espeak-ng with 20 dB noise 38/40 and
 #: no wrong action (31/40 before recognition was primed with the home's words,
-#: `app.stt_prompt`; 22/40 before misheard transcripts were repaired, `app.rescore`).
+#: `app.stt.prompt`; 22/40 before misheard transcripts were repaired, `app.stt.rescore`).
 PIPER_FLOOR = 38
 ESPEAK_FLOOR = 32
 

@@ -11,21 +11,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.audio_in import frames, to_float
-from app.audio_out import NullSink
-from app.cli import main
+from app.audio.inputs import frames, to_float
+from app.audio.outputs import NullSink
+from app.cli.main import main
 from app.config import Settings
-from app.pipeline import Assistant
-from app.speaker import Speaker, fixed_replies, speakable
-from app.tts import AudioChunk, resample
-from app.stop_word import STOP_WORDS
-from app.vad import EndPointer
-from app.voice import VoiceLoop, VoiceSettings
-from app.wake import WakeWordDetector
+from app.core.assistant import Assistant
+from app.listen.vad import EndPointer
+from app.listen.wake import WakeWordDetector
+from app.serve.loop import VoiceLoop, VoiceSettings
+from app.speak.speaker import Speaker, fixed_replies, speakable
+from app.speak.tts import AudioChunk, resample
 from devices.registry import build_home, load_fixture_file
+from intents.vocabulary import vocabulary
 from models import ModelError
 from models.voice import default_voice, load_voice
 from tests.conftest import FIXTURES, spoken
+
+EN = vocabulary("en")
 
 
 class RealTimeSink:
@@ -149,7 +151,7 @@ def test_own_voice_does_not_trigger(tts, stt) -> None:
     outcomes = loop.run(frames(audio))
     assert [o.reply for o in outcomes] == ["Turned on the light"]
     replies = fixed_replies(loop.assistant.responder.templates)
-    assert not [r for r in replies if set(re.findall(r"[a-z]+", r.lower())) & STOP_WORDS]  # never stops itself
+    assert not [r for r in replies if set(EN.words(r)) & EN.stop_words]  # never stops itself
     for reply in replies[:40]:
         assert not any(WakeWordDetector().process(f) for f in frames(spoken(tts, 0.2, reply, 0.5))), reply
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.audio_in import to_float
-from app.stt import trim_repeats
+from app.audio.inputs import to_float
+from app.stt.speech_to_text import trim_repeats
 from models import ModelError
 from models.whisper import check_whisper_dir, default_whisper_dir, load_whisper
 from tests.conftest import spoken

@@ -6,13 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from app.audio_in import to_float
-from app.clips import command_clip
+from app.audio.inputs import to_float
+from app.bench.clips import command_clip
 from app.config import Settings
-from app.pipeline import Assistant
-from app.stt_prompt import home_prompt
+from app.core.assistant import Assistant
+from app.stt.prompt import home_prompt
 from devices.registry import Area, Entity, Home, build_home, load_fixture_file
+from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
+
+EN = vocabulary("en")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def home() -> Home:
 
 
 def test_prompt_has_a_command_per_kind_of_device_and_the_rooms(home: Home) -> None:
-    prompt = home_prompt(home)
+    prompt = home_prompt(home, EN)
     assert prompt.startswith("Turn on the lights in the bedroom. Turn off the living room fan.")
     assert "Lock the" in prompt and "temperature" in prompt and "brightness" in prompt
     for room in ("Garage", "First Floor", "Basement"):
@@ -33,23 +36,23 @@ def test_prompt_has_a_command_per_kind_of_device_and_the_rooms(home: Home) -> No
 
 def test_prompt_follows_what_the_home_has() -> None:
     lights_only = Home(areas=(Area("den", "Den"),), entities=(Entity("light.reading", "Reading Lamp", area_id="den"),))
-    assert home_prompt(lights_only) == "Turn on the lights in the den. Set the den brightness to 50%. Reading Lamp."
-    assert home_prompt(Home()) == ""
+    assert home_prompt(lights_only, EN) == "Turn on the lights in the den. Set the den brightness to 50%. Reading Lamp."
+    assert home_prompt(Home(), EN) == ""
     unplaced = Home(entities=(Entity("fan.attic", "Attic Fan"),))
-    assert home_prompt(unplaced) == "Turn off the fan. Attic Fan."
-    assert len(home_prompt(lights_only, max_words=10).split()) <= 10
+    assert home_prompt(unplaced, EN) == "Turn off the fan. Attic Fan."
+    assert len(home_prompt(lights_only, EN, max_words=10).split()) <= 10
 
 
 def test_assistant_primes_with_its_home_or_the_configured_text(home: Home) -> None:
-    assert Assistant(Settings(), home).stt_prompt == home_prompt(home)
-    assert Assistant(Settings(stt={"prompt": ""}), home).stt_prompt == ""
-    assert Assistant(Settings(stt={"prompt": "Hearth, Aga."}), home).stt_prompt == "Hearth, Aga."
+    assert Assistant(Settings(), home).view.stt_prompt == home_prompt(home, EN)
+    assert Assistant(Settings(stt={"prompt": ""}), home).view.stt_prompt == ""
+    assert Assistant(Settings(stt={"prompt": "Hearth, Aga."}), home).view.stt_prompt == "Hearth, Aga."
     assistant = Assistant(Settings(), home)
     grown = replace(home, areas=(*home.areas, Area("conservatory", "Conservatory")),
                     entities=(*home.entities, Entity("light.palm", "Palm Light", area_id="conservatory")))
     assistant.offer_home(grown)
     assistant.understand("turn on the palm light")  # a new home is taken up between utterances
-    assert assistant.stt_prompt == home_prompt(grown) and "Conservatory" in assistant.stt_prompt
+    assert assistant.view.stt_prompt == home_prompt(grown, EN) and "Conservatory" in assistant.view.stt_prompt
 
 
 def test_priming_makes_the_room_heard(home: Home, stt) -> None:
@@ -61,7 +64,7 @@ def test_priming_makes_the_room_heard(home: Home, stt) -> None:
     assert "bedroom" not in next(iter(unprimed.hear(samples))).lower()
     heard = next(iter(primed.hear(samples)))
     assert "bedroom" in heard.lower()
-    decision = primed.understand(heard)
+    decision = primed.understand(heard).decision
     assert decision.intent == "HassLightSet" and decision.targets == ("light.bedroom_lamp",)
 
 

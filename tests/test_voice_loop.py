@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.audio_in import frames
-from app.audio_out import NullSink
+from app.audio.inputs import frames
+from app.audio.outputs import NullSink
 from app.config import Settings
-from app.pipeline import Assistant
-from app.speaker import Speaker
-from app.vad import EndPointer
-from app.voice import State, VoiceLoop, VoiceSettings
-from app.wake import WakeWordDetector
+from app.core.assistant import Assistant
+from app.listen.vad import EndPointer
+from app.listen.wake import WakeWordDetector
+from app.serve.loop import State, VoiceLoop, VoiceSettings
+from app.speak.speaker import Speaker
 from devices.registry import Home, build_home, load_fixture_file
 from tests.conftest import FIXTURES, spoken
 
@@ -47,7 +47,7 @@ def test_wake_word_then_command_and_nothing_without_it(home: Home, stt, tts) -> 
 
 def test_push_to_talk(home: Home, stt, tts) -> None:
     loop = _loop(home, stt, tts, NullSink())
-    loop.push_to_talk()
+    loop.session.push_to_talk()
     outcomes = loop.run(frames(spoken(tts, 0.3, "turn off the bedroom lamp", 1.5)))
     assert [o.decision.targets for o in outcomes] == [("light.bedroom_lamp",)]
 
@@ -73,7 +73,7 @@ def test_one_failing_utterance_does_not_stop_the_loop(home: Home, stt, tts, monk
 
 def test_no_speech_after_wake_word_returns_to_idle(home: Home, stt, tts) -> None:
     loop = _loop(home, stt, tts, NullSink())
-    loop.push_to_talk()
+    loop.session.push_to_talk()
     assert loop.run(frames(bytes(7 * 32000))) == []
     assert loop.state is State.IDLE
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.audio_in import frames, to_pcm
-from app.vad import EndPoint, EndPointer, EndPointSettings
-from app.wake import WakeWordDetector
+from app.audio.inputs import frames, to_pcm
+from app.listen.vad import EndPoint, EndPointer, EndPointSettings
+from app.listen.wake import WakeWordDetector
 from models import ModelError
 from tests.conftest import spoken
 

@@ -1,0 +1,144 @@
+"""Everything Hearth does on the home's broker besides sending commands.
+
+:func:`connect_home` wires one assistant to one MQTT link: live state from
+the entities' state topics, the registry from Home Assistant's discovery
+configs, Hearth announced as a device (state, transcript, intent, mute,
+typed commands) and, when enabled, the Hermes protocol. Call it before the
+link starts, so the last will is in place on the first connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from app.broker.ha_device import HomeAssistantDevice
+from app.config import Settings
+from app.core.assistant import Assistant, Outcome
+from app.core.failure import InputError
+from devices.discovery_listener import DiscoveryListener
+from devices.mqtt import MqttLink
+from devices.registry import Home
+from devices.state_listener import StateFollower
+from intents.hermes import (
+    SAY_TOPIC,
+    SayRequest,
+    intent_message,
+    parse_say,
+    say_finished,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Callbacks:
+    """What the rest of Hearth does when the broker asks for something."""
+
+    speak: Optional[Callable[[str], None]] = None
+    """Say a text (Hermes ``tts/say``); None: nothing to speak with."""
+    mute: Optional[Callable[[bool], None]] = None
+    """The mute switch was turned on or off."""
+    on_outcome: Optional[Callable[[Outcome], None]] = None
+    """A typed command from Home Assistant was handled."""
+
+
+@dataclass
+class HomeConnection:
+    """The parts attached to the link; kept for tests and shutdown."""
+
+    follower: StateFollower
+    """Keeps entity states current."""
+    discovery: Optional[DiscoveryListener] = None
+    """Imports devices from discovery configs (None: disabled)."""
+    device: Optional[HomeAssistantDevice] = None
+    """Hearth as a Home Assistant device (None: not announced)."""
+    commands: "queue.Queue[Optional[str]]" = field(default_factory=queue.Queue)
+    """Typed commands from Home Assistant, handled off the network thread."""
+    worker: Optional[threading.Thread] = None
+    """Thread running those commands."""
+
+    def close(self) -> None:
+        """Stop the command worker and say offline."""
+        if self.worker is not None:
+            self.commands.put(None)
+            self.worker.join(timeout=10)
+        if self.device is not None:
+            self.device.withdraw()
+
+
+def _command_worker(assistant: Assistant, commands: "queue.Queue[Optional[str]]", site: str,
+                    on_outcome: Optional[Callable[[Outcome], None]]) -> None:
+    while (text := commands.get()) is not None:
+        try:
+            outcome = assistant.handle(text, site=site)
+        except InputError as err:
+            _LOGGER.warning("Command from Home Assistant refused: %s", err)
+            continue
+        except Exception:  # the service outlives any one command
+            _LOGGER.exception("Command from Home Assistant failed")
+            continue
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+
+def _hermes(link: MqttLink, assistant: Assistant, site: str, speak: Optional[Callable[[str], None]]) -> None:
+    def publish_intent(outcome: Outcome, where: str) -> None:
+        if link.connected:
+            topic, payload = intent_message(outcome.text, outcome.decision, where, uuid.uuid4().hex)
+            link.publish(topic, payload, wait=False)
+
+    def say(topic: str, payload: bytes) -> None:
+        try:
+            request: SayRequest = parse_say(payload, site)
+        except (ValueError, UnicodeDecodeError) as err:
+            _LOGGER.warning("Ignored hermes/tts/say: %s", err)
+            return
+        if request.site != site or speak is None:
+            return  # another site's, or nothing to speak with
+        speak(request.text)
+        link.publish(*say_finished(request), wait=False)
+
+    assistant.observers.append(publish_intent)
+    link.subscribe(SAY_TOPIC, say)
+
+
+def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site: str,
+                 callbacks: Callbacks = Callbacks(), announce: bool = True) -> HomeConnection:
+    """Attach live state, discovery, Hearth's device and Hermes to ``link`` (before it starts).
+    ``announce=False`` for one-shot commands, which should not appear as a device."""
+    follower = StateFollower(link, assistant.states)
+    follower.follow(assistant.home)
+    connection = HomeConnection(follower)
+    ha = settings.homeassistant
+    if ha.import_devices:
+        def changed(home: Home) -> None:
+            assistant.offer_home(home)
+            follower.follow(home)
+
+        connection.discovery = DiscoveryListener(assistant.home, changed, ha.discovery_prefix)
+        connection.discovery.start(link)
+    if ha.announce and announce:
+        device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript)
+        connection.device = device
+        connection.worker = threading.Thread(
+            target=_command_worker, args=(assistant, connection.commands, site, callbacks.on_outcome),
+            name="hearth-commands", daemon=True)
+        connection.worker.start()
+        device.start(callbacks.mute or (lambda muted: None), connection.commands.put)
+        assistant.observers.append(lambda outcome, where: device.utterance(outcome.text, outcome.decision.intent))
+        link.when_connected(device.announce)
+    if settings.hermes.enabled:
+        _hermes(link, assistant, site, callbacks.speak)
+    return connection
+
+
+def wait_for_discovery(connection: HomeConnection, quiet: float = 0.3, limit: float = 3.0) -> None:
+    """For one-shot commands: give the broker's retained configs a moment to arrive."""
+    if connection.discovery is not None:
+        connection.discovery.settle(quiet, limit)
+

@@ -1,0 +1,174 @@
+"""Hearth announced to Home Assistant as a device, over MQTT discovery.
+
+One device-discovery config (``<prefix>/device/hearth_<site>/config``) with
+five entities: the pipeline state (idle, listening, thinking, speaking), the
+last transcript, the last intent, a mute switch and a text entity that runs a
+typed command. Availability is a retained ``online`` with ``offline`` as the
+last will; the config is published again whenever Home Assistant comes back
+online (``<prefix>/status``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from devices.mqtt import MqttError, MqttLink
+
+
+class HomeAssistantSettings(BaseModel):
+    """Home Assistant's MQTT discovery, in both directions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    discovery_prefix: str = Field("homeassistant", min_length=1, pattern=r"^[^#+$][^#+]*$")
+    """Prefix of discovery configs (Home Assistant's default is ``homeassistant``)."""
+    import_devices: bool = True
+    """Build registry entities from the discovery configs on the broker."""
+    announce: bool = True
+    """Announce Hearth itself as a device (state, last transcript and intent, mute, command)."""
+    share_transcript: bool = True
+    """Publish the last transcript to Home Assistant (off: only the last intent)."""
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Longest text published on the transcript and intent sensors (Home Assistant's state limit).
+MAX_STATE = 255
+
+
+@dataclass(frozen=True)
+class DeviceTopics:
+    """Hearth's own topics for one site."""
+
+    root: str
+    """``<topic_prefix>/<site>``."""
+
+    @property
+    def availability(self) -> str:
+        return f"{self.root}/availability"
+
+    @property
+    def state(self) -> str:
+        return f"{self.root}/state"
+
+    @property
+    def transcript(self) -> str:
+        return f"{self.root}/transcript"
+
+    @property
+    def last_intent(self) -> str:
+        return f"{self.root}/last_intent"
+
+    @property
+    def mute_state(self) -> str:
+        return f"{self.root}/mute"
+
+    @property
+    def mute_set(self) -> str:
+        return f"{self.root}/mute/set"
+
+    @property
+    def command(self) -> str:
+        return f"{self.root}/command"
+
+
+def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
+    """The device-discovery payload describing Hearth on ``site``."""
+    uid = f"hearth_{site}"
+    return {
+        "dev": {"ids": [uid], "name": f"Hearth {site}", "mf": "Hearth", "mdl": "voice assistant"},
+        "o": {"name": "Hearth"},
+        "avty_t": topics.availability,
+        "cmps": {
+            "state": {"p": "sensor", "name": "State", "uniq_id": f"{uid}_state", "stat_t": topics.state,
+                      "dev_cla": "enum", "ops": ["idle", "listening", "thinking", "speaking"]},
+            "transcript": {"p": "sensor", "name": "Last transcript", "uniq_id": f"{uid}_transcript",
+                           "stat_t": topics.transcript},
+            "intent": {"p": "sensor", "name": "Last intent", "uniq_id": f"{uid}_intent",
+                       "stat_t": topics.last_intent},
+            "mute": {"p": "switch", "name": "Mute", "uniq_id": f"{uid}_mute", "cmd_t": topics.mute_set,
+                     "stat_t": topics.mute_state, "ic": "mdi:microphone-off"},
+            "command": {"p": "text", "name": "Command", "uniq_id": f"{uid}_command", "cmd_t": topics.command,
+                        "max": 255},
+        },
+    }
+
+
+class HomeAssistantDevice:
+    """Publishes Hearth's state to its discovery entities and takes their commands."""
+
+    def __init__(self, link: MqttLink, site: str, topic_prefix: str, discovery_prefix: str,
+                 share_transcript: bool = True) -> None:
+        self.link = link
+        self.site = site
+        self.topics = DeviceTopics(f"{topic_prefix}/{site}")
+        self.config_topic = f"{discovery_prefix}/device/hearth_{site}/config"
+        self.status_topic = f"{discovery_prefix}/status"
+        self.share_transcript = share_transcript
+        self.muted = False
+        link.set_will(self.topics.availability, "offline")
+
+    def start(self, on_mute: Callable[[bool], None], on_command: Callable[[str], None]) -> None:
+        """Subscribe to the mute switch, the command text and Home Assistant's status."""
+        def mute(topic: str, payload: bytes) -> None:
+            text = payload.decode("utf-8", "replace").strip().upper()
+            if text not in ("ON", "OFF"):
+                _LOGGER.warning("Ignored mute payload %r (expected ON or OFF)", text[:20])
+                return
+            self.muted = text == "ON"
+            on_mute(self.muted)
+            self._send(self.topics.mute_state, text, retain=True)
+
+        def command(topic: str, payload: bytes) -> None:
+            try:
+                text = payload.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                _LOGGER.warning("Ignored command that is not UTF-8 text")
+                return
+            if text:
+                on_command(text)
+
+        def status(topic: str, payload: bytes) -> None:
+            if payload.strip() == b"online":
+                self.announce()
+
+        self.link.subscribe(self.topics.mute_set, mute)
+        self.link.subscribe(self.topics.command, command)
+        self.link.subscribe(self.status_topic, status)
+
+    def _send(self, topic: str, payload: str, retain: bool = False) -> None:
+        """Fire and forget: may run on the network thread, and a state update is never worth a wait."""
+        if not self.link.connected:
+            return
+        try:
+            self.link.publish(topic, payload, retain=retain, wait=False)
+        except MqttError as err:
+            _LOGGER.warning("Not published to %s: %s", topic, err)
+
+    def announce(self) -> None:
+        """Publish the discovery config, availability and current values."""
+        self._send(self.config_topic, json.dumps(discovery_config(self.site, self.topics)), retain=True)
+        self._send(self.topics.availability, "online", retain=True)
+        self._send(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+
+    def pipeline_state(self, state: str) -> None:
+        """idle, listening, thinking or speaking."""
+        self._send(self.topics.state, state, retain=True)
+
+    def utterance(self, transcript: str, intent: str | None) -> None:
+        """The last transcript and intent."""
+        if self.share_transcript:
+            self._send(self.topics.transcript, transcript[:MAX_STATE], retain=True)
+        self._send(self.topics.last_intent, (intent or "none")[:MAX_STATE], retain=True)
+
+    def withdraw(self) -> None:
+        """Say offline before a clean shutdown (the last will only covers crashes)."""
+        if self.link.connected:
+            try:
+                self.link.publish(self.topics.availability, "offline", retain=True)
+            except MqttError as err:
+                _LOGGER.warning("Could not say offline: %s", err)

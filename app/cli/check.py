@@ -1,0 +1,78 @@
+"""``hearth check``: is everything in place? One line per item, problems first-class."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Callable
+
+from app.config import Settings
+from app.core.assistant import load_home
+from app.listen.wake import WakeWordDetector
+from app.speak.tts import TextToSpeech
+from app.stt.speech_to_text import SpeechToText
+from devices.mqtt import MqttError, MqttLink
+
+
+def _timed(load: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    load()
+    return time.perf_counter() - start
+
+
+def _audio_devices() -> list[tuple[str, str]]:
+    try:
+        import sounddevice
+    except OSError as err:
+        return [("audio", f"PROBLEM no audio system: {err} (install libportaudio2)")]
+    try:
+        devices = sounddevice.query_devices()
+    except sounddevice.PortAudioError as err:
+        return [("audio", f"PROBLEM {err}")]
+    inputs = [d["name"] for d in devices if d["max_input_channels"] > 0]
+    outputs = [d["name"] for d in devices if d["max_output_channels"] > 0]
+    return [("microphone", ", ".join(inputs) if inputs else "PROBLEM no input device (use --wav or --stdin)"),
+            ("speaker", ", ".join(outputs) if outputs else "PROBLEM no output device (use --output-wav)")]
+
+
+def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]]:
+    """(item, result) pairs; a result starting with PROBLEM is one."""
+
+    def home() -> str:
+        found = load_home(settings, args.home)
+        return f"ok ({len(found.entities)} entities, {len(found.areas)} areas)"
+
+    def speech_to_text() -> str:
+        return f"ok (loaded in {_timed(SpeechToText(settings.stt).load):.1f} s)"
+
+    def voice() -> str:
+        return f"ok (loaded in {_timed(TextToSpeech(settings.tts).load):.1f} s)"
+
+    def wake_word() -> str:
+        return f"ok ({WakeWordDetector(settings.wake.model, settings.wake.threshold).phrase})"
+
+    results: list[tuple[str, str]] = [("config", "ok")]
+    items: list[tuple[str, Callable[[], str]]] = [
+        ("home", home), ("speech-to-text", speech_to_text), ("voice", voice), ("wake word", wake_word)]
+    for name, run in items:
+        try:
+            results.append((name, run()))
+        except Exception as err:  # every kind of failure is reported, one line each
+            results.append((name, f"PROBLEM {err}"))
+    if settings.mqtt.host:
+        try:
+            with MqttLink(settings.mqtt, f"hearth-check-{settings.site}"):
+                results.append(("broker", f"ok ({settings.mqtt.host}:{settings.mqtt.port})"))
+        except MqttError as err:
+            results.append(("broker", f"PROBLEM {err}"))
+    else:
+        results.append(("broker", "not configured (mqtt.host): commands are not sent"))
+    return results + _audio_devices()
+
+
+def check(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the checks; exit status 1 when any is a problem."""
+    results = checks(args, settings)
+    for name, result in results:
+        print(f"{name:<15} {result}")
+    return 1 if any(result.startswith("PROBLEM") for _, result in results) else 0

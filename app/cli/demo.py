@@ -1,0 +1,105 @@
+"""``hearth demo``: the whole text pipeline against a simulated home.
+
+With no broker configured it starts an embedded one (amqtt) on loopback,
+runs virtual MQTT devices for a small bundled home, sends sample commands
+through the pipeline and prints, for each: text → intent → MQTT message →
+device state after → reply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from app.broker.embedded import EmbeddedBroker
+from app.config import MqttSettings, Settings
+from app.core.assistant import Assistant, Outcome
+from devices.mqtt import MqttLink
+from devices.registry import Home, build_home, load_fixture_file
+from devices.simulated import SimulatedHome, describe
+from devices.state import StateStore, initial_states
+from devices.state_listener import follow_states
+
+DEMO_HOME = Path(__file__).with_name("demo_home.yaml")
+
+#: (site the command is heard at, what is said)
+SAMPLES: tuple[tuple[Optional[str], str], ...] = (
+    (None, "turn on the kitchen lights"),
+    (None, "set the living room lamp to 40%"),
+    (None, "make the bedroom lamp blue"),
+    (None, "close the living room blinds"),
+    (None, "lock the front door"),
+    (None, "set the thermostat to 21 degrees"),
+    ("garage", "turn off the lights in here"),
+    (None, "start the robot vacuum"),
+    (None, "is the front door locked?"),
+    (None, "turn on the sprinklers"),
+)
+
+
+def demo_home() -> Home:
+    """The bundled home with topics under ``demo/``."""
+    return build_home(load_fixture_file(DEMO_HOME), topic_base="demo")
+
+
+@contextlib.contextmanager
+def _broker(settings: Settings) -> Iterator[MqttSettings]:
+    if settings.mqtt.host:
+        yield settings.mqtt
+        return
+    with EmbeddedBroker() as broker:
+        yield settings.mqtt.model_copy(update={"host": broker.host, "port": broker.port, "tls": settings.mqtt.tls.model_copy(update={"enabled": False})})
+
+
+def _wait_for_devices(sim: SimulatedHome, assistant: Assistant, outcome: Outcome,
+                      before: dict[str, int], timeout: float = 3.0) -> None:
+    """Wait until each commanded device applied its command and Hearth saw its new state."""
+    targets = {m.entity_id for m in outcome.messages}
+    deadline = time.monotonic() + timeout
+
+    def settled(entity_id: str) -> bool:
+        applied = sim.applied.get(entity_id, 0) > before.get(entity_id, 0)
+        return applied and assistant.states.get(entity_id) == sim.states.get(entity_id)
+
+    while time.monotonic() < deadline and not all(settled(t) for t in targets):
+        time.sleep(0.01)
+
+
+def _report(outcome: Outcome, states: StateStore, echo: Callable[[str], None]) -> None:
+    decision = outcome.decision
+    echo(f'> "{outcome.text}"')
+    slots = ", ".join(f"{k}={v}" for k, v in decision.recognition.slots.items())
+    echo(f"  intent : {decision.intent or 'none'}" + (f" ({slots})" if slots and decision.intent else ""))
+    for message in outcome.messages:
+        echo(f"  mqtt   : {message.topic} {message.payload}")
+    for target in decision.targets if outcome.messages else ():
+        echo(f"  device : {target} is now {describe(states.get(target))}")
+    echo(f"  reply  : {outcome.reply}")
+
+
+def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
+    """Run the samples; returns the exit status (0 when every action reached its device)."""
+    home = demo_home()
+    settings = settings.model_copy(update={"site": "living_room", "area": "Living Room",
+                                           "sites": {"garage": "Garage"}})
+    failures = 0
+    with _broker(settings) as mqtt:
+        settings = settings.model_copy(update={"mqtt": mqtt})
+        echo(f"Hearth demo: simulated home on MQTT broker {mqtt.host}:{mqtt.port}\n")
+        with MqttLink(mqtt, "hearth-demo-devices") as device_link, MqttLink(mqtt, "hearth-demo") as link:
+            sim = SimulatedHome(home, initial_states(home.initial_states), device_link)
+            sim.start()
+            assistant = Assistant(settings, home, link)
+            follow_states(link, home, assistant.states)
+            time.sleep(0.3)  # let the subscriptions settle before the first command
+            for site, text in SAMPLES:
+                before = dict(sim.applied)
+                outcome = assistant.handle(text, site=site)
+                _wait_for_devices(sim, assistant, outcome, before)
+                failures += bool(outcome.messages) and outcome.failed
+                _report(outcome, assistant.states, echo)
+                echo("")
+    echo("Demo finished." if not failures else f"Demo finished with {failures} undelivered command(s).")
+    return 0 if not failures else 1

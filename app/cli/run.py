@@ -1,0 +1,160 @@
+"""``hearth run``: the live service loop, from a microphone, a WAV file or stdin."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import sys
+from contextlib import ExitStack
+from typing import Iterator, Optional
+
+from app.audio.inputs import (
+    AudioError,
+    frames,
+    microphone_frames,
+    read_wav,
+    stream_frames,
+)
+from app.audio.outputs import AudioSink, NullSink, SpeakerSink, WavSink
+from app.broker.connections import Callbacks, connect_home
+from app.cli.service import Watchdog, notify
+from app.config import Settings
+from app.core.assistant import Assistant, Outcome, load_home
+from app.listen.vad import EndPointer
+from app.listen.wake import WakeWordDetector
+from app.serve.loop import VoiceLoop, VoiceSettings
+from app.speak.speaker import Speaker, fixed_replies
+from app.speak.tts import TextToSpeech
+from app.stt.speech_to_text import SpeechToText
+from devices.mqtt import MqttLink
+from models import ModelError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hearth run``."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--wav", help="read audio from a 16 kHz mono 16-bit WAV file instead of the microphone")
+    source.add_argument("--stdin", action="store_true", help="read raw 16 kHz mono 16-bit PCM from stdin")
+    parser.add_argument("--no-wake", action="store_true", help="no wake word: every utterance is a command")
+    parser.add_argument("--output-wav", help="write replies and tones to this WAV file instead of the speaker")
+    parser.add_argument("--site", help="site whose area 'in here' means")
+    parser.add_argument("--dry-run", action="store_true", help="decide and reply but send nothing over MQTT")
+
+
+def audio_source(args: argparse.Namespace, settings: Settings) -> Iterator[bytes]:
+    """``--wav``, ``--stdin`` or the microphone, as 10 ms frames."""
+    if args.wav:
+        return frames(read_wav(args.wav))
+    if args.stdin:
+        return stream_frames(sys.stdin.buffer)
+    return microphone_frames(settings.audio.input_device)
+
+
+def configured_endpointer(settings: Settings) -> EndPointer:
+    """The end-pointer with the ``vad:`` settings."""
+    return EndPointer(settings.vad)
+
+
+def output_sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
+    """``--output-wav`` if given, else the speaker, else nothing (replies are printed)."""
+    if args.output_wav:
+        return WavSink(args.output_wav)
+    try:
+        return SpeakerSink(settings.audio.output_device)
+    except AudioError as err:
+        _LOGGER.warning("%s: replies are printed only", err)
+        return NullSink()
+
+
+def _speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optional[Speaker]:
+    try:
+        tts = TextToSpeech(settings.tts).load()
+    except ModelError as err:
+        _LOGGER.error("%s: replies are printed only", err)
+        return None
+    speaker = Speaker(tts, sink)
+    speaker.warm(fixed_replies(assistant.responder.templates))
+    return speaker
+
+
+def _report(outcome: Outcome) -> None:
+    print(f'"{outcome.text}" -> {outcome.decision.intent or "nothing"}: {outcome.reply}', flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run until the audio source ends (file, stdin) or Ctrl-C."""
+    home = load_home(settings, args.home)
+    source = audio_source(args, settings)  # a missing device or bad WAV fails here, before models load
+    stt = SpeechToText(settings.stt).load()
+    use_wake = settings.wake.enabled and not args.no_wake
+    wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
+    endpointer = configured_endpointer(settings)
+    with ExitStack() as stack:
+        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
+        assistant = Assistant(settings, home, link, stt)
+        assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
+        sink = output_sink(args, settings)
+        stack.callback(sink.close)
+        loop = VoiceLoop(assistant, endpointer, wake, _speaker(settings, sink, assistant), sink,
+                         VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run,
+                                       wait_for_replies=bool(args.wav)), _report)
+        if link is not None:
+            _connect(link, assistant, loop, settings, args.site or settings.site, stack)
+        _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")
+        notify("READY=1")
+        loop.run(_watched(source, Watchdog()))
+        notify("STOPPING=1")
+    return 0
+
+
+def _connect(link: MqttLink, assistant: Assistant, loop: VoiceLoop, settings: Settings, site: str,
+             stack: ExitStack) -> None:
+    """Live state, discovery, Home Assistant's device, Hermes and push-to-talk; then start the link.
+    It starts even while the broker is down: commands meanwhile are reported as failed."""
+    session = loop.session  # everything from the network thread reaches the frame thread as a request
+    connection = connect_home(assistant, link, settings, site, Callbacks(speak=loop.say, mute=session.set_muted,
+                                                                          on_outcome=_report))
+    if connection.device is not None:
+        device = connection.device
+        session.on_state = lambda state: device.pipeline_state(state.value)
+    link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: session.push_to_talk())
+    link.start()
+    stack.callback(link.close)
+    stack.callback(connection.close)
+
+
+def _watched(source: Iterator[bytes], watchdog: Watchdog) -> Iterator[bytes]:
+    """Frames, pinging systemd's watchdog as they flow: a stalled loop stops the pings."""
+    for frame in source:
+        watchdog.tick()
+        yield frame
+
+
+def add_say_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hearth say``."""
+    parser.add_argument("text", help="what to say")
+    parser.add_argument("--output-wav", help="write a WAV file instead of playing it ('-' for stdout)")
+
+
+def say(args: argparse.Namespace, settings: Settings) -> int:
+    """Speak a text with the configured voice: speaker, WAV file, or WAV on stdout."""
+    tts = TextToSpeech(settings.tts).load()
+    # A WAV header records the length, so stdout (a pipe) gets the file in one piece.
+    memory = io.BytesIO() if args.output_wav == "-" else None
+    if memory is not None:
+        sink: AudioSink = WavSink(memory)
+    elif args.output_wav:
+        sink = WavSink(args.output_wav)
+    else:
+        sink = SpeakerSink(settings.audio.output_device)  # no speaker: a clear error, exit 2
+    speaker = Speaker(tts, sink)
+    speaker.say(args.text)
+    speaker.wait()
+    sink.close()
+    if memory is not None:
+        sys.stdout.buffer.write(memory.getvalue())
+        sys.stdout.buffer.flush()
+    return 0

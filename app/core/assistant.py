@@ -1,0 +1,250 @@
+"""The orchestrator: one utterance in, an :class:`Outcome` out, over the pure parts of :mod:`app.core`.
+
+Typed: understand (`understanding`) → confirm if sensitive (`dialog`) → carry
+out (`delivery`) → reply (Home Assistant's response templates, or the
+failure's own words) → tell observers. Spoken: hear first (speech-to-text,
+primed with the home's words), then the same. One log line per utterance
+gives each stage's time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+import numpy as np
+
+from app.config import Settings
+from app.core.delivery import Delivery, carry_out, intent_event
+from app.core.dialog import ConfirmationDialog
+from app.core.failure import Failure, reply_for
+from app.core.home_view import HomeView
+from app.core.understanding import Understander, Understanding, check_text
+from app.stt.speech_to_text import Hypotheses, SpeechToText
+from devices.mqtt import MqttError, MqttLink
+from devices.registry import Home, build_home, load_fixture_file
+from devices.state import initial_states
+from intents.confirmation import Confirmations
+from intents.llm import LlmRecognizer
+from intents.repair import template_words
+from intents.responses import Responder
+from intents.schema import Decision, Recognition
+from intents.templates import TemplateRecognizer, load_language
+from intents.vocabulary import vocabulary
+from models import ModelError
+from models.llm import load_llm, model_path
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything that happened for one utterance."""
+
+    text: str
+    """What was heard or typed."""
+    decision: Decision
+    """What Hearth understood and would do."""
+    reply: str
+    """What Hearth says back."""
+    messages: tuple = ()
+    """Commands built for the targets (published unless ``dry_run``)."""
+    published: bool = False
+    """True when the commands reached the broker."""
+    failure: Optional[Failure] = None
+    """Why nothing (or not everything) was done; None when all went well."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Per-stage times in milliseconds."""
+
+    @property
+    def failed(self) -> bool:
+        """True when the utterance was not understood or its action not carried out."""
+        return self.failure not in (None, Failure.DECLINED, Failure.NEEDS_CONFIRMATION)
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """True when a sensitive action waits for a spoken "yes"."""
+        return self.failure is Failure.NEEDS_CONFIRMATION
+
+    @property
+    def exit_code(self) -> int:
+        """0 done, 1 not understood, not possible, not delivered, or waiting for a yes."""
+        return self.failure.exit_code if self.failure is not None else 0
+
+
+def load_home(settings: Settings, home_file: Optional[str] = None) -> Home:
+    """The registry: the home file (argument, else config) merged with config entries."""
+    path = home_file or settings.home_file
+    fixture = load_fixture_file(path) if path else None
+    return build_home(fixture, settings.floors, settings.areas, settings.devices, settings.topic_base)
+
+
+class Assistant:
+    """Hearth's runtime for one home: understands, confirms, carries out and replies."""
+
+    def __init__(self, settings: Settings, home: Home, link: Optional[MqttLink] = None,
+                 stt: Optional[SpeechToText] = None) -> None:
+        self.settings = settings
+        self.link = link
+        self.stt = stt
+        self.vocab = vocabulary(settings.intents.language)
+        """The words of the language: every stage takes them from here."""
+        language = load_language(settings.intents.language)
+        recognizer = TemplateRecognizer(home, settings.intents.language, language)
+        self.responder = Responder(language.get("responses", {}).get("intents", {}))
+        known = frozenset(template_words(recognizer.template_texts(), self.vocab))
+        self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
+        self._next_home: Optional[Home] = None
+        self._home_lock = threading.Lock()
+        self.states = initial_states(home.initial_states)
+        self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
+                                         settings.security.log_transcripts)
+        self.dialog = ConfirmationDialog(Confirmations(settings.security.confirm_seconds), self.vocab)
+        self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
+        self._llm_tried = settings.intents.stage == "templates"
+        self.llm_load_seconds = 0.0
+        """Time to load the LLM and fill its KV cache with the fixed prompt."""
+        self.observers: list[Callable[[Outcome, str], None]] = []
+        """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
+
+    @property
+    def view(self) -> HomeView:
+        """The home and the stages over it, as the next utterance will see them."""
+        with self._home_lock:
+            home, self._next_home = self._next_home, None
+        if home is not None:
+            self._view = self._view.for_home(home)  # one assignment: never half of each
+        return self._view
+
+    @property
+    def home(self) -> Home:
+        """The registry in use."""
+        return self.view.home
+
+    def offer_home(self, home: Home) -> None:
+        """A new registry (from discovery, on the network thread), used from the next utterance on."""
+        with self._home_lock:
+            self._next_home = home
+
+    def llm_stage(self) -> Optional[LlmRecognizer]:
+        """The LLM stage, loaded on first use; None when switched off or its model cannot be loaded
+        (said once in the log)."""
+        view = self.view
+        if view.llm is None and not self._llm_tried:
+            self._llm_tried = True
+            config, started = self.settings.llm, time.perf_counter()
+            try:
+                model = load_llm(model_path(config.model, config.bundled), config.threads, config.context)
+            except ModelError as err:
+                _LOGGER.error("LLM stage off, templates only: %s", err)
+                return None
+            llm = LlmRecognizer(model, view.recognizer, view.home, self.vocab, config)
+            llm.warm()
+            self._view = view = view.with_llm(llm)
+            self.llm_load_seconds = time.perf_counter() - started
+        return view.llm
+
+    def hear(self, samples: np.ndarray) -> Hypotheses:
+        """Speech-to-text's hypotheses for one utterance, primed with this home's words."""
+        if self.stt is None:
+            raise RuntimeError("Assistant was built without a speech-to-text stage")
+        return self.stt.hypotheses(samples, self.view.stt_prompt)
+
+    def context_of(self, site: Optional[str]) -> dict[str, Any]:
+        """``{"area": ...}`` for the site that heard it (this device when None), for "in here"."""
+        site = site or self.settings.site
+        ref = self.settings.sites.get(site) or (self.settings.area if site == self.settings.site else None) or site
+        area = self.home.find_area(ref)
+        return {"area": area.name} if area else {}
+
+    def check_text(self, text: str) -> str:
+        """``text`` cleaned, or InputError for empty or too long input."""
+        return check_text(text, self.settings.intents.max_text_length)
+
+    def understand(self, text: str, context: Optional[dict[str, Any]] = None) -> Understanding:
+        """Recognise and resolve without acting; ``context`` as in eval cases."""
+        return self.understander.text(self.view, self.states, text, dict(context or {}), self.llm_stage)
+
+    def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any]) -> Understanding:
+        """The hypothesis (or repair, or LLM reading) to act on."""
+        return self.understander.speech(self.view, self.states, hypotheses, context, self.llm_stage)
+
+    def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
+        """One typed utterance end to end; raises InputError for unusable input only. ``confirmed``
+        carries out sensitive actions without asking."""
+        with self._busy:
+            start, site = time.perf_counter(), site or self.settings.site
+            text = self.check_text(text)
+            answered = self.dialog.answer(text, site)
+            if answered is not None and answered.decision is None:
+                return self._finish(Understanding(text, Decision(Recognition(None))), site, dry_run, start,
+                                    {"stt": 0.0}, answered.failure)
+            if answered is not None:
+                return self._finish(Understanding(text, answered.decision), site, dry_run, start, {"stt": 0.0},
+                                    confirmed=True)
+            understood = self.understand(text, self.context_of(site))
+            return self._finish(understood, site, dry_run, start, {"stt": 0.0}, confirmed=confirmed)
+
+    def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
+        """One spoken utterance (float32, 16 kHz) end to end (RuntimeError without speech-to-text)."""
+        with self._busy:
+            start, site = time.perf_counter(), site or self.settings.site
+            hypotheses = self.hear(samples)
+            if self.dialog.waiting(site):
+                heard = next(iter(hypotheses), "")
+                answered = self.dialog.answer(heard, site)
+                if answered is not None:
+                    understood = Understanding(heard, answered.decision or Decision(Recognition(None)))
+                    return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, answered.failure,
+                                        confirmed=True)
+            understood = self.understand_speech(hypotheses, self.context_of(site))
+            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms})
+
+    def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
+                declined: Optional[Failure] = None, confirmed: bool = False) -> Outcome:
+        """Confirm, carry out, reply, tell the observers, log."""
+        text, decision, home = understood.text, understood.decision, self.home
+        question = None if confirmed or declined else self.dialog.ask(decision, site, home)
+        if question is not None or declined is not None:
+            failure = declined or Failure.NEEDS_CONFIRMATION
+            return Outcome(text, decision, question or reply_for(failure, self.vocab), failure=failure)
+        nlu_done = time.perf_counter()
+        timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
+        timings.update(understood.timings_ms)
+        delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
+        act_done = time.perf_counter()
+        failure = delivery.failure or understood.failure
+        reply = reply_for(failure, self.vocab, delivery.detail or decision.error) if delivery.failure else \
+            decision.error or self.responder.render(decision, home, self.states)
+        timings["act"] = (act_done - nlu_done) * 1000
+        timings["reply"] = (time.perf_counter() - act_done) * 1000
+        timings["total"] = (time.perf_counter() - start) * 1000
+        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings)
+        if not dry_run:
+            self._tell(outcome, site)
+        heard = f" heard={text!r}" if self.settings.security.log_transcripts else ""
+        _LOGGER.info("utterance site=%s intent=%s targets=%d published=%s failure=%s %s%s", site, decision.intent,
+                     len(decision.targets), delivery.published, failure.value if failure else None,
+                     " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard)
+        return outcome
+
+    def _tell(self, outcome: Outcome, site: str) -> None:
+        """Publish the intent event and call the observers; neither may fail the utterance."""
+        if self.link is not None and outcome.decision.intent is not None:
+            if not self.link.connected:  # the command already waited for the broker; don't wait twice
+                _LOGGER.warning("Intent event not published: broker unreachable")
+            else:
+                event = intent_event(outcome.text, outcome.decision, outcome.reply, site)
+                try:
+                    self.link.publish(f"{self.settings.mqtt.topic_prefix}/{site}/intent", json.dumps(event, default=str))
+                except MqttError as err:
+                    _LOGGER.warning("Intent event not published: %s", err)
+        for observer in self.observers:
+            try:
+                observer(outcome, site)
+            except Exception:  # an observer's failure is not the user's problem
+                _LOGGER.exception("Outcome observer failed")

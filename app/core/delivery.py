@@ -1,0 +1,69 @@
+"""Carrying out a decision: the MQTT commands for its targets, published and acknowledged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from app.core.failure import Failure
+from devices.commands import CommandError, MqttMessage, build_messages
+from devices.mqtt import MqttError, MqttLink
+from devices.registry import Home
+from intents.schema import Decision
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What reached the devices."""
+
+    messages: tuple[MqttMessage, ...] = ()
+    """Commands built for the targets (published unless it was a dry run)."""
+    published: bool = False
+    """True when every command was acknowledged by the broker."""
+    failure: Optional[Failure] = None
+    """Why not, or None."""
+    detail: Optional[str] = None
+    """The specific reason, in words for the user, where there is one (a value a device cannot take)."""
+
+
+def build(decision: Decision, home: Home) -> Delivery:
+    """The commands for an acting decision, unpublished; NOT_POSSIBLE when a target cannot take them."""
+    messages: list[MqttMessage] = []
+    for entity_id in decision.targets if decision.acts else ():
+        entity = home.entity(entity_id)
+        if entity is None:
+            continue
+        try:
+            messages.extend(build_messages(entity, decision.recognition.intent or "", decision.data))
+        except CommandError as err:
+            return Delivery(failure=Failure.NOT_POSSIBLE, detail=str(err))
+    return Delivery(tuple(messages))
+
+
+def carry_out(decision: Decision, home: Home, link: Optional[MqttLink], dry_run: bool = False) -> Delivery:
+    """Build the decision's commands and, unless ``dry_run``, publish each and wait for the broker."""
+    built = build(decision, home)
+    if built.failure is not None or not built.messages or dry_run:
+        return built
+    if link is None:
+        return Delivery(built.messages, failure=Failure.NO_BROKER)
+    try:
+        for message in built.messages:
+            link.publish(message.topic, message.payload)
+    except MqttError as err:
+        _LOGGER.error("Command not delivered: %s", err)
+        return Delivery(built.messages, failure=Failure.NOT_DELIVERED)
+    return Delivery(built.messages, published=True)
+
+
+def intent_event(text: str, decision: Decision, reply: str, site: str) -> dict[str, Any]:
+    """The JSON event published on ``<prefix>/<site>/intent``."""
+    return {
+        "text": text, "intent": decision.intent, "slots": decision.recognition.slots,
+        "targets": list(decision.targets), "data": decision.data, "site": site,
+        "source": decision.recognition.source.value, "reply": reply, "timestamp": time.time(),
+    }

@@ -1,0 +1,50 @@
+"""What can go wrong with one utterance, as types; replies and exit codes for them in one place."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+from intents.vocabulary import Vocabulary
+
+
+class InputError(Exception):
+    """The utterance itself is unusable (empty, too long); one line."""
+
+
+class Failure(str, Enum):
+    """Why an utterance did not end in what was asked."""
+
+    NOT_HEARD = "not_heard"
+    """Speech-to-text heard nothing usable."""
+    NOT_UNDERSTOOD = "not_understood"
+    """No stage understood the words (or the LLM's reading was not trusted)."""
+    NOT_POSSIBLE = "not_possible"
+    """Understood, but the home cannot do it (no such device, area, or value)."""
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    """A sensitive action waits for a spoken "yes"."""
+    DECLINED = "declined"
+    """The user said no to a confirmation."""
+    NO_BROKER = "no_broker"
+    """No MQTT broker is configured, so nothing can be sent."""
+    NOT_DELIVERED = "not_delivered"
+    """The broker did not acknowledge a command."""
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status: 0 for a question asked back or a no, 1 otherwise."""
+        return 0 if self in (Failure.DECLINED,) else 1
+
+
+#: Which of the vocabulary's replies says each failure (NOT_POSSIBLE and NEEDS_CONFIRMATION carry
+#: their own words: the resolver's reason, the question).
+_REPLY_KEYS = {Failure.NOT_HEARD: "not_heard", Failure.NOT_UNDERSTOOD: "not_understood",
+               Failure.DECLINED: "declined", Failure.NO_BROKER: "no_broker",
+               Failure.NOT_DELIVERED: "not_delivered"}
+
+
+def reply_for(failure: Failure, vocab: Vocabulary, detail: Optional[str] = None) -> str:
+    """What Hearth says for ``failure``; ``detail`` is the specific reason where there is one."""
+    if detail:
+        return detail
+    return vocab.replies[_REPLY_KEYS.get(failure, "not_understood")]

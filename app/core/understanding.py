@@ -1,0 +1,157 @@
+"""Understanding: typed words or speech hypotheses in, an :class:`Understanding` out.
+
+Home Assistant's templates answer first; the LLM stage only when they find
+nothing (``intents.stage``). For speech, the first hypothesis the templates
+act on wins, else a repaired one the audio supports (`app.stt.rescore`), else
+the LLM stage's reading of the most likely transcripts. Nothing here acts or
+holds state: each call reads one :class:`HomeView` and the device states.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.failure import Failure, InputError
+from app.core.home_view import HomeView
+from app.stt.rescore import RescoreSettings, Scored, choose
+from devices.resolve import resolve
+from devices.state import StateStore
+from intents.llm import LlmRecognizer, LlmResult
+from intents.schema import Decision, Recognition, Source
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Gives the LLM stage when it is wanted (loading it on first use), or None.
+LlmSource = Callable[[], Optional[LlmRecognizer]]
+
+
+class IntentSettings(BaseModel):
+    """Intent recognition (``intents:`` in config.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    language: Literal["en"] = "en"
+    """Language of the sentence templates, responses and vocabulary."""
+    max_text_length: int = Field(500, ge=1, le=100_000)
+    """Longer utterances are refused before recognition."""
+    stage: Literal["both", "templates", "llm"] = "both"
+    """``both``: templates first, the LLM when they find nothing; or one of them only."""
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What was understood from one utterance, and how."""
+
+    text: str
+    """The words understood (typed, or the transcript chosen)."""
+    decision: Decision
+    """The recognition applied to the home: intent, targets, data, or why not."""
+    llm: Optional[LlmResult] = None
+    """The LLM stage's answer, when it ran."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """``llm``: time in the model, when it ran."""
+
+    @property
+    def failure(self) -> Optional[Failure]:
+        """Why this cannot be carried out as asked, or None."""
+        if self.decision.intent is None:
+            return Failure.NOT_HEARD if not self.text else Failure.NOT_UNDERSTOOD
+        return Failure.NOT_POSSIBLE if self.decision.error else None
+
+
+def check_text(text: str, limit: int) -> str:
+    """Collapse whitespace and refuse empty or absurdly long input (InputError)."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InputError("nothing to do: the command is empty")
+    if len(cleaned) > limit:
+        raise InputError(f"command too long: {len(cleaned)} characters (limit {limit}, intents.max_text_length)")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Understander:
+    """The understanding stages with their settings; every call is over the view it is given."""
+
+    intents: IntentSettings = IntentSettings()
+    """Which stages run, and the longest utterance."""
+    rescore: RescoreSettings = RescoreSettings()
+    """How far the repair of misheard transcripts may go."""
+    min_confidence_speech: float = 0.8
+    """``llm.min_confidence_speech``: how sure the model must be of a spoken command."""
+    log_texts: bool = False
+    """``security.log_transcripts``: name transcripts and repairs in the log."""
+
+    def text(self, view: HomeView, states: StateStore, text: str, context: dict[str, Any],
+             llm: Optional[LlmSource] = None) -> Understanding:
+        """Recognise and resolve ``text`` without acting; ``llm`` (None: templates only) is asked for
+        the LLM stage only when the templates find nothing."""
+        stage = self.intents.stage
+        recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
+        result = None
+        model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
+        if model is not None:
+            result = model.recognize(text, context)
+            recognition = result.recognition
+            if result.refused:
+                _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
+        decision = resolve(recognition, view.home, states, context.get("area"))
+        return Understanding(text, decision, result, {"llm": result.ms} if result else {})
+
+    def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
+               context: dict[str, Any], llm: Optional[LlmSource] = None) -> Understanding:
+        """The first hypothesis the templates act on, else a repair the audio supports, else the
+        LLM stage's reading, else the most likely one. ``hypotheses`` is consumed only as far as needed."""
+        fallback: Optional[Understanding] = None
+        transcripts: list[str] = []
+        for heard in hypotheses:
+            text = self._checked(heard)
+            if text is None or text in transcripts:
+                continue
+            transcripts.append(text)
+            understood = self.text(view, states, text, context)
+            if understood.decision.intent is not None and understood.decision.error is None:
+                return understood
+            fallback = fallback or understood
+        if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses:
+            chosen = choose(transcripts[:3], hypotheses, view.repairer,
+                            lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts)
+            if chosen is not None:
+                return Understanding(chosen.text, chosen.decision)
+        if fallback is not None and llm is not None and self.intents.stage != "templates":
+            return self._llm_on_speech(view, states, transcripts[:2], context, llm)
+        return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
+
+    def _checked(self, heard: str) -> Optional[str]:
+        try:
+            return check_text(heard, self.intents.max_text_length)
+        except InputError:
+            return None
+
+    def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
+                       llm: LlmSource) -> Understanding:
+        """The LLM stage on the most likely transcript. With a second candidate transcript, both must
+        lead to the same action: a misheard word ("off" heard as "up") must not become an action."""
+        first = self.text(view, states, texts[0], context, llm)
+        if first.llm is None or not first.decision.acts:
+            return first
+        refused = replace(first, decision=resolve(Recognition(None, source=Source.LLM), view.home, states,
+                                                  context.get("area")))
+        if first.llm.recognition.confidence < self.min_confidence_speech:
+            _LOGGER.info("LLM not acted on: confidence %.2f below %.2f for speech",
+                         first.llm.recognition.confidence, self.min_confidence_speech)
+            return refused
+        if len(texts) < 2:
+            return first
+        second = self.text(view, states, texts[1], context, llm)
+        spent = first.llm.ms + (second.llm.ms if second.llm is not None else 0.0)
+        both = replace(first, llm=replace(first.llm, ms=spent), timings_ms={"llm": spent})
+        if second.decision.action == first.decision.action:
+            return both
+        _LOGGER.info("LLM not acted on: the transcripts disagree (%s / %s)", first.decision.intent,
+                     second.decision.intent)
+        return replace(refused, llm=both.llm, timings_ms=both.timings_ms)

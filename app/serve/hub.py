@@ -1,0 +1,125 @@
+"""``hearth hub``: understands and answers the utterances satellites send over MQTT.
+
+The hub subscribes to every satellite's utterance topic (shared among hubs
+with an MQTT 5 shared subscription when ``--group`` is given, so a house adds
+compute by adding a box), runs speech-to-text, intent and action with the
+satellite's site (so "in here" means the satellite's room), and streams the
+spoken reply back to that satellite as it is synthesised.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Iterator, Optional
+
+from app.audio.inputs import to_float
+from app.core.assistant import Assistant, Outcome
+from app.serve.protocol import (
+    ProtocolError,
+    ReplyChunk,
+    Utterance,
+    decode_utterance,
+    encode_reply,
+    hub_subscription,
+    reply_topic,
+)
+from app.speak.speaker import Speaker
+from app.speak.tts import AudioChunk
+from devices.mqtt import MqttError, MqttLink
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Utterances waiting for the worker; beyond this the hub is overloaded and says so.
+QUEUE_LIMIT = 32
+
+
+class Hub:
+    """Serves satellites through one MQTT link; one worker thread answers utterances in order."""
+
+    def __init__(self, assistant: Assistant, speaker: Optional[Speaker], link: MqttLink, prefix: str,
+                 group: Optional[str] = None) -> None:
+        self.assistant = assistant
+        self.speaker = speaker
+        self.link = link
+        self.prefix = prefix
+        self.group = group
+        self.served = 0
+        """Utterances answered."""
+        self.rejected = 0
+        """Messages that were not utterances."""
+        self._queue: "queue.Queue[Optional[tuple[Utterance, float]]]" = queue.Queue(QUEUE_LIMIT)
+        self._worker = threading.Thread(target=self._work, name="hearth-hub", daemon=True)
+
+    def start(self) -> None:
+        """Subscribe and start answering."""
+        self._worker.start()
+        self.link.subscribe(hub_subscription(self.prefix, self.group), self._receive)
+
+    def stop(self) -> None:
+        """Finish the utterance in hand and stop."""
+        self._queue.put(None)
+        self._worker.join(timeout=30)
+
+    def _receive(self, topic: str, payload: bytes) -> None:
+        """On the network thread: check and queue; the work happens elsewhere."""
+        received_at = time.time()
+        parts = topic.split("/")
+        try:
+            utterance = decode_utterance(payload)
+        except ProtocolError as err:
+            self.rejected += 1
+            _LOGGER.warning("Ignored message on %s: %s", topic, err)
+            return
+        site = parts[-2] if len(parts) >= 2 else utterance.site
+        if site != utterance.site:  # the topic is what broker ACLs protect: trust it
+            _LOGGER.warning("Utterance on %s claims site %r; using %r", topic, utterance.site, site)
+            utterance = Utterance(site, utterance.utterance_id, utterance.sent_at, utterance.pcm)
+        try:
+            self._queue.put_nowait((utterance, received_at))
+        except queue.Full:
+            _LOGGER.error("Hub overloaded: utterance from %s dropped", site)
+            self._send(utterance, "Sorry, I'm busy, please try again", {}, iter(()))
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            try:
+                self.serve(*item)
+            except Exception:  # the hub outlives any one utterance
+                _LOGGER.exception("Utterance from %s failed", item[0].site)
+
+    def serve(self, utterance: Utterance, received_at: float) -> Outcome | None:
+        """Answer one utterance: decide, act, and stream the reply to its satellite."""
+        started = time.time()
+        timings = {"uplink": max(0.0, (received_at - utterance.sent_at) * 1000), "queue": (started - received_at) * 1000}
+        outcome: Optional[Outcome] = None
+        try:
+            outcome = self.assistant.handle_speech(to_float(utterance.pcm), site=utterance.site)
+            reply = outcome.reply
+            timings.update(outcome.timings_ms)
+        except Exception:
+            _LOGGER.exception("Utterance from %s failed", utterance.site)
+            reply = "Sorry, something went wrong"
+        self._send(utterance, reply, timings, self._audio(reply))
+        self.served += 1
+        return outcome
+
+    def _audio(self, text: str) -> Iterator[AudioChunk]:
+        return self.speaker.chunks(text) if self.speaker is not None else iter(())
+
+    def _send(self, utterance: Utterance, text: str, timings: dict[str, float], audio: Iterator[AudioChunk]) -> None:
+        """Stream the reply: one message per synthesised chunk, then a final one."""
+        topic = reply_topic(self.prefix, utterance.site)
+        seq, rate = 0, 22050
+        try:
+            for chunk in audio:
+                rate = chunk.sample_rate
+                self.link.publish(topic, encode_reply(ReplyChunk(utterance.utterance_id, seq, False, rate, text,
+                                                                 time.time(), timings, chunk.pcm)), wait=False)
+                seq += 1
+            self.link.publish(topic, encode_reply(ReplyChunk(utterance.utterance_id, seq, True, rate, text,
+                                                             time.time(), timings)), wait=False)
+        except MqttError as err:
+            _LOGGER.error("Reply to %s not sent: %s", utterance.site, err)

