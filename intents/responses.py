@@ -45,8 +45,11 @@ class ResponseState:
 class Responder:
     """Renders the reply for a decision."""
 
-    def __init__(self, templates: dict[str, dict[str, str]], now: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(self, templates: dict[str, dict[str, str]], now: Callable[[], datetime] = datetime.now,
+                 done: str = "Done") -> None:
         self.templates = templates
+        self.done = done
+        """The reply where no template says more (the vocabulary's ``done``)."""
         """Response templates per intent, as Home Assistant ships them."""
         self._env = SandboxedEnvironment()
         self._now = now
@@ -68,7 +71,7 @@ class Responder:
         recognition = decision.recognition
         template = self.templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
         if not template:
-            return "Done"
+            return self.done
         matched = self._states(decision.matched, home, states)
         unmatched = self._states(tuple(t for t in decision.targets if t not in decision.matched), home, states)
         first: Optional[ResponseState] = (matched or unmatched or [None])[0]
@@ -89,5 +92,5 @@ class Responder:
             )
         except (TemplateError, TypeError, ValueError, AttributeError) as err:
             _LOGGER.warning("Response template %s/%s failed: %s", recognition.intent, recognition.response_key, err)
-            return "Done"
-        return " ".join(text.split()) or "Done"
+            return self.done
+        return " ".join(text.split()) or self.done

@@ -10,6 +10,8 @@ from devices.commands import CommandError, build_messages
 from devices.entity_config import MqttEntityConfig
 from devices.registry import Entity
 
+pytestmark = pytest.mark.fast
+
 
 def _entity(entity_id: str, **mqtt: object) -> Entity:
     return Entity(entity_id, entity_id.split(".")[1].title(), mqtt=MqttEntityConfig.model_validate(mqtt))

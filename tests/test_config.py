@@ -12,6 +12,8 @@ from app.cli.main import main
 from app.config import ConfigError, Settings, load_settings
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.fast
+
 
 def test_root_config_is_the_documented_default() -> None:
     assert load_settings(ROOT / "config.yaml") == Settings()

@@ -11,6 +11,8 @@ from app.core.assistant import load_home
 from devices.registry import RegistryError, build_home, load_fixture_file
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.fast
+
 
 def test_reference_home_loads() -> None:
     home = load_fixture_file(FIXTURES)

@@ -10,6 +10,8 @@ from devices.state import EntityState, StateStore
 from intents.schema import Recognition, Source
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.fast
+
 KITCHEN_LIGHTS = {"light.kitchen_countertop", "light.kitchen_ceiling", "light.kitchen_cabinets"}
 FIRST_FLOOR_LIGHTS = KITCHEN_LIGHTS | {"light.living_room_lamp", "light.play_corner", "light.garage"}
 

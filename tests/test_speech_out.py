@@ -60,7 +60,7 @@ def test_speakable_text() -> None:
 
 def test_common_confirmations_are_cached(tts) -> None:
     templates = Assistant(Settings(), build_home(load_fixture_file(FIXTURES))).responder.templates
-    common = fixed_replies(templates)
+    common = fixed_replies(templates, EN)
     assert {"Turned on the lights", "Brightness set", "Locking", "Sorry, I didn't understand that"} <= set(common)
     speaker = Speaker(tts, NullSink())
     assert speaker.warm(common[:20]) == 20
@@ -86,7 +86,7 @@ def test_every_fixed_reply_is_real_speech_that_transcribes_back(tts, stt) -> Non
 
     Measured 2026-11-22: 109 of 135 words (80.7%); tiny.en mishears some
     one-word replies in isolation ("Locking" as "Walking")."""
-    replies = fixed_replies(Assistant(Settings(), build_home(load_fixture_file(FIXTURES))).responder.templates)
+    replies = fixed_replies(Assistant(Settings(), build_home(load_fixture_file(FIXTURES))).responder.templates, EN)
     speaker = Speaker(tts, NullSink())
     words = lambda t: re.findall(r"[a-z']+", t.lower())  # noqa: E731
     said = heard_right = 0
@@ -150,7 +150,7 @@ def test_own_voice_does_not_trigger(tts, stt) -> None:
     audio = spoken(tts, 0.3, "turn on the garage light", 1.3, "Turned on the light", 0.2)
     outcomes = loop.run(frames(audio))
     assert [o.reply for o in outcomes] == ["Turned on the light"]
-    replies = fixed_replies(loop.assistant.responder.templates)
+    replies = fixed_replies(loop.assistant.responder.templates, EN)
     assert not [r for r in replies if set(EN.words(r)) & EN.stop_words]  # never stops itself
     for reply in replies[:40]:
         assert not any(WakeWordDetector().process(f) for f in frames(spoken(tts, 0.2, reply, 0.5))), reply

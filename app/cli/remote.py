@@ -92,7 +92,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
     assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
     tts = TextToSpeech(settings.tts).load()
     speaker = Speaker(tts, NullSink())
-    speaker.warm(fixed_replies(assistant.responder.templates))
+    speaker.warm(fixed_replies(assistant.responder.templates, assistant.vocab))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ExitStack() as stack:

@@ -76,7 +76,7 @@ def _speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optio
         _LOGGER.error("%s: replies are printed only", err)
         return None
     speaker = Speaker(tts, sink)
-    speaker.warm(fixed_replies(assistant.responder.templates))
+    speaker.warm(fixed_replies(assistant.responder.templates, assistant.vocab))
     return speaker
 
 

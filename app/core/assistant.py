@@ -95,7 +95,7 @@ class Assistant:
         """The words of the language: every stage takes them from here."""
         language = load_language(settings.intents.language)
         recognizer = TemplateRecognizer(home, settings.intents.language, language)
-        self.responder = Responder(language.get("responses", {}).get("intents", {}))
+        self.responder = Responder(language.get("responses", {}).get("intents", {}), done=self.vocab.replies["done"])
         known = frozenset(template_words(recognizer.template_texts(), self.vocab))
         self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
         self._next_home: Optional[Home] = None
@@ -113,17 +113,21 @@ class Assistant:
 
     @property
     def view(self) -> HomeView:
-        """The home and the stages over it, as the next utterance will see them."""
-        with self._home_lock:
-            home, self._next_home = self._next_home, None
-        if home is not None:
-            self._view = self._view.for_home(home)  # one assignment: never half of each
+        """The home and the stages over it, as the last utterance saw them."""
         return self._view
 
     @property
     def home(self) -> Home:
         """The registry in use."""
-        return self.view.home
+        return self._view.home
+
+    def _current(self) -> HomeView:
+        """The view for this utterance: a home offered since the last one is taken up now."""
+        with self._home_lock:
+            home, self._next_home = self._next_home, None
+        if home is not None:
+            self._view = self._view.for_home(home)  # one assignment: never half of each
+        return self._view
 
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread), used from the next utterance on."""
@@ -133,7 +137,7 @@ class Assistant:
     def llm_stage(self) -> Optional[LlmRecognizer]:
         """The LLM stage, loaded on first use; None when switched off or its model cannot be loaded
         (said once in the log)."""
-        view = self.view
+        view = self._current()
         if view.llm is None and not self._llm_tried:
             self._llm_tried = True
             config, started = self.settings.llm, time.perf_counter()
@@ -152,7 +156,7 @@ class Assistant:
         """Speech-to-text's hypotheses for one utterance, primed with this home's words."""
         if self.stt is None:
             raise RuntimeError("Assistant was built without a speech-to-text stage")
-        return self.stt.hypotheses(samples, self.view.stt_prompt)
+        return self.stt.hypotheses(samples, self._current().stt_prompt)
 
     def context_of(self, site: Optional[str]) -> dict[str, Any]:
         """``{"area": ...}`` for the site that heard it (this device when None), for "in here"."""
@@ -167,11 +171,11 @@ class Assistant:
 
     def understand(self, text: str, context: Optional[dict[str, Any]] = None) -> Understanding:
         """Recognise and resolve without acting; ``context`` as in eval cases."""
-        return self.understander.text(self.view, self.states, text, dict(context or {}), self.llm_stage)
+        return self.understander.text(self._current(), self.states, text, dict(context or {}), self.llm_stage)
 
     def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any]) -> Understanding:
         """The hypothesis (or repair, or LLM reading) to act on."""
-        return self.understander.speech(self.view, self.states, hypotheses, context, self.llm_stage)
+        return self.understander.speech(self._current(), self.states, hypotheses, context, self.llm_stage)
 
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
         """One typed utterance end to end; raises InputError for unusable input only. ``confirmed``

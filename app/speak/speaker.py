@@ -11,6 +11,7 @@ the same (and the cache holds what would have been said anyway).
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import threading
 import unicodedata
@@ -19,12 +20,9 @@ from typing import Iterable, Iterator, Optional
 
 from app.audio.outputs import AudioSink
 from app.speak.tts import AudioChunk, TextToSpeech
+from intents.vocabulary import Vocabulary
 
 _LOGGER = logging.getLogger(__name__)
-
-#: Hearth's own replies, cached along with Home Assistant's fixed confirmations.
-OWN_REPLIES = ("Sorry, I didn't understand that", "Sorry, I couldn't reach your devices",
-               "Sorry, something went wrong", "Done")
 
 _UNITS = ((r"\s*°\s*F\b", " degrees Fahrenheit"), (r"\s*°\s*C\b", " degrees Celsius"), (r"\s*°", " degrees"),
           (r"(\d)\s*%", r"\1 percent"), (r"(\d)\s*h\b", r"\1 hours"), (r"(\d)\s*min\b", r"\1 minutes"),
@@ -40,11 +38,15 @@ def speakable(text: str) -> str:
     return " ".join(kept.split())
 
 
-def fixed_replies(templates: dict[str, dict[str, str]]) -> list[str]:
-    """Response templates without variables: the confirmations worth caching."""
+#: Hearth's own replies (the vocabulary's) cached along with Home Assistant's fixed confirmations.
+CACHED_REPLIES = ("not_understood", "not_delivered", "failed", "done")
+
+
+def fixed_replies(templates: dict[str, dict[str, str]], vocab: Vocabulary) -> list[str]:
+    """Response templates without variables, and Hearth's own common replies: the ones worth caching."""
     found = {t.strip() for responses in templates.values() for t in responses.values()
              if "{" not in t and t.strip()}
-    return sorted(found | set(OWN_REPLIES))
+    return sorted(found | {vocab.replies[key] for key in CACHED_REPLIES})
 
 
 class Speaker:
@@ -55,9 +57,14 @@ class Speaker:
         self.sink = sink
         self.cache_size = cache_size
         self._cache: "OrderedDict[str, tuple[AudioChunk, ...]]" = OrderedDict()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()  # the cache
+        self._say_lock = threading.Lock()  # say and stop, from any thread
+        self._state = threading.Lock()  # the queue and the idle flag together
+        self._requests: "queue.SimpleQueue[tuple[int, str]]" = queue.SimpleQueue()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._generation = 0
+        self._worker: Optional[threading.Thread] = None
         self.interrupted = 0
         """How many replies were cut short."""
 
@@ -97,38 +104,55 @@ class Speaker:
             yield chunk
         self._store(key, tuple(made))
 
-    def _play(self, text: str) -> None:
+    def _play(self, generation: int, text: str) -> None:
         try:
             for chunk in self.chunks(text):
-                if self._stop.is_set():
+                if generation != self._generation:  # stopped, or a newer reply was asked for
                     self.interrupted += 1
                     return
                 self.sink.play(chunk)
         except Exception:  # a broken voice must not take the loop down with it
             _LOGGER.exception("Could not speak %r", text)
 
+    def _work(self) -> None:
+        """The one playback thread: replies in order (a thread per reply would leave the C
+        allocator a new arena to fill each time the CPU is contended)."""
+        while True:
+            generation, text = self._requests.get()
+            self._play(generation, text)
+            with self._state:
+                if self._requests.empty():
+                    self._idle.set()
+
     def say(self, text: str) -> None:
-        """Start saying ``text`` (stopping anything still being said) and return at once."""
-        self.stop()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._play, args=(text,), name="speaker", daemon=True)
-        self._thread.start()
+        """Start saying ``text`` (stopping anything still being said) and return at once (thread-safe)."""
+        with self._say_lock:
+            self._interrupt()
+            with self._state:
+                self._idle.clear()
+                self._requests.put((self._generation, text))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="speaker", daemon=True)
+                self._worker.start()
 
     @property
     def speaking(self) -> bool:
         """True while a reply is being played."""
-        return self._thread is not None and self._thread.is_alive()
+        return not self._idle.is_set()
 
-    def stop(self) -> None:
-        """Cut the current reply short (barge-in) and wait for playback to let go."""
+    def _interrupt(self) -> None:
+        self._generation += 1
         if self.speaking:
-            self._stop.set()
             stopper = getattr(self.sink, "stop", None)
             if stopper is not None:
                 stopper()
-            self._thread.join(5)
+            self._idle.wait(5)
+
+    def stop(self) -> None:
+        """Cut the current reply short (barge-in) and wait for playback to let go (thread-safe)."""
+        with self._say_lock:
+            self._interrupt()
 
     def wait(self, timeout: Optional[float] = None) -> None:
         """Block until the current reply has been played."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._idle.wait(timeout)

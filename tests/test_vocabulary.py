@@ -1,0 +1,52 @@
+"""The vocabulary: every word a stage needs, from one module per language."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.vocabulary import UnknownLanguage, vocabulary
+
+pytestmark = pytest.mark.fast
+
+EN = vocabulary("en")
+
+
+def test_words_numbers_and_answers() -> None:
+    assert EN.words("Turn ON the Kitchen-lights, please!") == ["turn", "on", "the", "kitchen", "lights", "please"]
+    assert {25, 60} <= EN.numbers("set it to twenty five, no, sixty") and 7 in EN.numbers("7 percent")
+    assert EN.answer("Yes, please.") is True and EN.answer("never mind") is False and EN.answer("lights") is None
+
+
+@pytest.mark.parametrize("text", ["don't turn off the lamp", "do not open the garage", "never unlock the door",
+                                  "I said not the lamp"])
+def test_negations(text: str) -> None:
+    assert EN.negated(text)
+
+
+@pytest.mark.parametrize("text", ["turn off the lamp", "knot the rope", "nothing to see"])
+def test_not_negations(text: str) -> None:
+    assert not EN.negated(text)  # whole words only
+
+
+def test_questions_statements_and_directions() -> None:
+    assert EN.is_question("is the garage light on") and EN.is_question("what's the temperature")
+    assert not EN.is_question("this is the lamp")
+    assert EN.asks_for_action("kill the lamp") and not EN.asks_for_action("I bought a new lamp")
+    assert EN.opposite["on"] == ("off",) and set(EN.opposite["pause"]) == {"start", "unpause", "resume"}
+    assert "off" in EN.direction_words["turn off"] and "on" not in EN.direction_words["turn off"]
+
+
+def test_every_stage_finds_its_words() -> None:
+    # What the stages read by key: a new language's module must provide the same keys.
+    assert {"none", "on", "off", "lock", "unlock", "open", "close", "color", "brightness", "position",
+            "temperature", "area_temperature", "here_temperature", "is_state", "state_of"} <= set(EN.phrases)
+    assert {"not_understood", "not_heard", "not_delivered", "no_broker", "failed", "hub_unreachable", "declined",
+            "done", "confirm", "and"} <= set(EN.replies)
+    assert "brightness" in EN.prompt_commands and "default" in EN.confirm_verbs
+
+
+def test_unknown_language_is_a_clear_error() -> None:
+    with pytest.raises(UnknownLanguage, match="no vocabulary for language 'xx'"):
+        vocabulary("xx")
+    with pytest.raises(UnknownLanguage):
+        vocabulary("../en")
