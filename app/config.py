@@ -21,13 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.audio import AudioSettings
 from app.broker.ha_device import HomeAssistantSettings
 from app.core.understanding import IntentSettings
-from app.files import read_yaml
 from app.listen.vad import EndPointSettings
 from app.listen.wake import WakeSettings
 from app.speak.tts import TtsSettings
 from app.stt.rescore import RescoreSettings
 from app.stt.speech_to_text import SttSettings
 from devices.entity_config import AreaConfig, DeviceConfig, FloorConfig
+from devices.files import read_yaml
 from devices.mqtt import MqttSettings
 from intents.hermes import HermesSettings
 from intents.llm import LlmSettings

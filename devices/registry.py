@@ -15,8 +15,8 @@ from typing import Any, Iterable, Optional
 
 from hassil import is_template, parse_sentence, sample_expression
 
-from app.files import read_yaml
 from devices.entity_config import DeviceConfig, MqttEntityConfig
+from devices.files import read_yaml
 
 
 class RegistryError(Exception):

@@ -100,3 +100,14 @@ def test_a_new_home_is_one_new_view(settings: Settings) -> None:
     assert after.home is grown and "Den" in after.stt_prompt and "den" in after.repairer.vocabulary
     assert before.home is HOME and "Den" not in before.stt_prompt  # ...and the old view is untouched
     assert before.recognizer.recognize("turn on the den light").intent is None
+
+
+def test_lower_layers_never_import_the_app() -> None:
+    import re
+
+    from tests.conftest import ROOT
+
+    for layer in ("devices", "intents", "models"):
+        for path in (ROOT / layer).rglob("*.py"):
+            imports = re.findall(r"^\s*(?:from|import) (app)\b", path.read_text(), re.M)
+            assert not imports, f"{path.relative_to(ROOT)} imports app/"

@@ -68,26 +68,26 @@ def _heard(assistant: Assistant, text: str, seed: int, context: dict | None = No
 
 
 def test_a_misheard_direction_is_decided_by_the_audio(assistant: Assistant, caplog: pytest.LogCaptureFixture) -> None:
-    # tiny.en hears these espeak-ng clips (ten noise seeds) as "turn the kitchen lights up" or
-    # "...are"; "off" and "on" are both offered, and the audio picks "off" or, too close to call,
-    # neither. Measured with ctranslate2 4.8.5: 7 of 10 repaired, 3 left alone, none turned on.
-    # (One clip, seed 13, was repaired with an earlier ctranslate2 and is now too close to call.)
+    # tiny.en hears these espeak-ng clips (ten noise seeds) first as "turn the kitchen lights up" (or
+    # "...are"). Where no beam hypothesis says "off", "off" and "on" are both offered and the audio
+    # picks "off" or, too close to call, neither. Measured with ctranslate2 4.8.5: 4 repaired to
+    # "off", 2 heard "off" in the beam, 4 left alone, none turned on. (Seed 13, the one clip this
+    # test used before, was repaired with an earlier ctranslate2 and is now too close to call.)
     caplog.set_level(logging.INFO, logger="app.stt.rescore")
     typed = assistant.understand("turn the kitchen lights off", {}).decision
-    repaired = 0
+    right = repaired = 0
     for seed in range(10, 20):
         caplog.clear()
         hypotheses, (text, decision) = _heard(assistant, "turn the kitchen lights off", seed)
         logged = [r.getMessage() for r in caplog.records if r.name == "app.stt.rescore"]
-        assert logged and not any("kitchen" in line for line in logged)  # transcripts stay out of the log
+        assert not any("kitchen" in line for line in logged)  # transcripts stay out of the log
         assert "off" not in next(iter(hypotheses)).lower().split()
         assert decision.intent != "HassTurnOn"  # never the opposite
         if decision.acts:
-            assert logged[-1].startswith("Repaired")
-            assert text.lower().rstrip(".") == "turn the kitchen lights off"
-            assert decision.action == typed.action and decision.intent == "HassTurnOff"
-            repaired += 1
-    assert repaired >= 6
+            assert decision.action == typed.action and text.lower().rstrip(".") == "turn the kitchen lights off"
+            right += 1
+            repaired += bool(logged) and logged[-1].startswith("Repaired")
+    assert right >= 6 and repaired >= 4
 
 
 def test_run_together_words_are_split_and_joined(assistant: Assistant) -> None:
@@ -112,8 +112,7 @@ def test_a_direction_against_the_cheaper_repair_needs_clear_audio(stt, tts, capl
     primed = Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES), topic_base="home"),
                        stt=stt)
     hypotheses = primed.hear(to_float(command_clip("unpause", tts)))
-    understood = primed.understand_speech(hypotheses, {"area": "Living Room"})
-    text, decision = understood.text, understood.decision
+    decision = primed.understand_speech(hypotheses, {"area": "Living Room"}).decision
     logged = [r.getMessage() for r in caplog.records if r.name == "app.stt.rescore"]
     assert logged and logged[-1].startswith("Repair not taken: the opposite direction needs less repair")
     assert not decision.acts

@@ -18,7 +18,7 @@ from app.audio.inputs import AudioError, read_wav, to_float
 from app.core.assistant import Assistant
 from app.core.failure import InputError
 from app.core.understanding import Understanding
-from app.files import read_yaml
+from devices.files import read_yaml
 
 
 class CaseError(Exception):
