@@ -8,13 +8,20 @@ every token of the vocabulary at every step (60 ms a token for SmolLM2 on two
 cores, against about 10 ms here). The prompt is formatted with the model's
 own chat template, and whatever it shares with the previous request (the
 instructions and static examples) is reused from the KV cache.
+
+Its cost is bounded: a request whose new words exceed a token budget is
+refused before anything is evaluated, and the words are evaluated a few
+tokens at a time with a deadline checked in between and at every decoding
+step, so a machine whose cores are busy with other work makes Hearth refuse
+sooner, never stall.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -35,6 +42,12 @@ class Choice:
     """Of which evaluated now (the rest came from the KV cache)."""
     completion_tokens: int
     """Tokens of the answer."""
+    over_budget: Optional[str] = None
+    """Why no answer was chosen: the words were too long, or the deadline passed (``text`` is "")."""
+
+
+#: Tokens evaluated between two looks at the clock.
+_STEP = 8
 
 
 class ChatPrompt:
@@ -67,8 +80,19 @@ def _log_softmax_at(logits: np.ndarray, token: int) -> float:
     return float(logits[token]) - top - math.log(float(np.exp(logits - top).sum()))
 
 
-def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: Sequence[str]) -> Choice:
-    """The most likely of ``answers`` as the model's reply to ``messages``."""
+def _evaluate(llm: Any, tokens: list[int], deadline: float) -> bool:
+    """Evaluate ``tokens`` a few at a time; False when the deadline passed first."""
+    for start in range(0, len(tokens), _STEP):
+        if time.perf_counter() > deadline:
+            return False
+        llm.eval(tokens[start:start + _STEP])
+    return True
+
+
+def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: Sequence[str],
+           deadline: float = math.inf, max_new_tokens: int = 1_000_000) -> Choice:
+    """The most likely of ``answers`` as the model's reply to ``messages``, unless more than
+    ``max_new_tokens`` must be evaluated or the clock (``time.perf_counter``) passes ``deadline``."""
     prompt = chat.tokens(messages)
     end = llm.tokenize(chat.end_of_turn.encode("utf-8"), add_bos=False, special=True) if chat.end_of_turn else [llm.token_eos()]
     sequences = [llm.tokenize(a.encode("utf-8"), add_bos=False, special=False) + end[:1] for a in answers]
@@ -77,7 +101,12 @@ def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: 
     while cached < min(len(previous), len(prompt) - 1) and previous[cached] == prompt[cached]:
         cached += 1
     llm.n_tokens = cached  # keep the shared prefix in the KV cache; eval() drops the rest
-    llm.eval(prompt[cached:])
+    new = len(prompt) - cached
+    if new > max_new_tokens:
+        return Choice("", 0.0, 0.0, len(prompt), 0, 0, f"{new} new tokens, more than {max_new_tokens}")
+    late = Choice("", 0.0, 0.0, len(prompt), new, 0, "past the deadline")
+    if not _evaluate(llm, prompt[cached:], deadline):
+        return late
     chosen: list[int] = []
     alive = list(range(len(sequences)))
     log_probability = log_decisive = 0.0
@@ -96,4 +125,6 @@ def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: 
         if done:
             return Choice(answers[done[0]], math.exp(log_probability), math.exp(log_decisive), len(prompt),
                           len(prompt) - cached, len(chosen))
+        if time.perf_counter() > deadline:
+            return late
         llm.eval([token])

@@ -79,6 +79,12 @@ class LlmSettings(BaseModel):
     """Below this probability of its answer among the allowed ones, Hearth does not act."""
     min_confidence_speech: float = Field(0.8, ge=0.0, le=1.0)
     """The same for spoken commands, whose transcripts may be misheard: the model must be surer."""
+    max_input_tokens: int = Field(96, ge=8, le=4096)
+    """Utterances longer than this many tokens (with the chat's own markers) are not read by the model:
+    a command is short, and reading costs time."""
+    deadline_ms: float = Field(1000.0, ge=50.0, le=60_000.0)
+    """The model gives up (and Hearth does not act) when it has not answered in this time, so a busy
+    machine makes it refuse sooner instead of stalling."""
 
 
 @dataclass(frozen=True)
@@ -152,19 +158,30 @@ class LlmRecognizer:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""
         choose(self.llm, self.chat, self.messages("hello"), ["none"])
 
-    def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> LlmResult:
-        """The model's reading of ``text`` through the templates; intent None when not to be acted on."""
+    def recognize(self, text: str, context: Optional[dict[str, Any]] = None,
+                  deadline: Optional[float] = None) -> LlmResult:
+        """The model's reading of ``text`` through the templates; intent None when not to be acted on.
+        ``deadline`` (``time.perf_counter``) is when to give up; by default ``deadline_ms`` from now."""
         context = context or {}
         start = time.perf_counter()
+        size = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        if size > self.settings.max_input_tokens:  # checked first: finding mentions in a long text costs too
+            return LlmResult(Recognition(None, source=Source.LLM), "",
+                             f"not read: {size} tokens, more than {self.settings.max_input_tokens}")
         mentions = find_mentions(text, self.home, self.vocab)
         nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        choice = choose(self.llm, self.chat, self.messages(text), answers(mentions, self.home, context.get("area"), text, self.vocab))
+        allowed = answers(mentions, self.home, context.get("area"), text, self.vocab)
+        choice = choose(self.llm, self.chat, self.messages(text), allowed,
+                        deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,
+                        max_new_tokens=self.settings.max_input_tokens)
         ms = (time.perf_counter() - start) * 1000
         answer, probability = choice.text, choice.confidence
         tokens = (choice.new_prompt_tokens, choice.completion_tokens)
         nothing = Recognition(None, source=Source.LLM, confidence=probability)
+        if choice.over_budget:
+            return LlmResult(nothing, answer, f"not read: {choice.over_budget}", *tokens, ms)
         if answer == "none" or not answer:
             return LlmResult(nothing, answer, None, *tokens, ms)
         recognition = self.templates.recognize(answer, context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,20 @@ def test_missing_or_corrupt_model_falls_back_to_templates(tmp_path: Path, caplog
     assert not missed.acts and missed.recognition.source.value != "llm"
     errors = [r.getMessage() for r in caplog.records if "LLM stage off" in r.getMessage()]
     assert len(errors) == 1 and reason in errors[0]  # said once, with the reason
+
+
+def test_cost_is_bounded_by_length_and_deadline() -> None:
+    """Whatever is said, the LLM stage refuses rather than stalls (the time itself: `hearth bench`)."""
+    home = build_home(load_fixture_file(FIXTURES))
+    assistant = Assistant(Settings(), home)
+    llm = assistant.llm_stage()
+    every = "please set " + ", ".join(e.name for e in home.entities) + " to 20, 45, 70 and 90 percent"
+    long = assistant.understand(every[:500])
+    assert long.llm is not None and long.llm.refused.startswith("not read:") and long.llm.prompt_tokens == 0
+    assert not long.decision.acts
+    text = "make the kitchen look like a sunset"
+    late = llm.recognize(text, {}, deadline=0.0)  # as if the machine were too busy to answer in time
+    assert late.refused == "not read: past the deadline" and late.recognition.intent is None
+    after = llm.recognize(text, {}, deadline=math.inf)  # the KV cache is consistent after giving up:
+    fresh = Assistant(Settings(), home).llm_stage().recognize(text, {}, deadline=math.inf)
+    assert (after.answer, after.recognition) == (fresh.answer, fresh.recognition) and after.answer

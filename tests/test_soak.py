@@ -11,6 +11,7 @@ from app.audio.inputs import frames
 from app.audio.outputs import NullSink
 from app.config import MqttSettings, Settings
 from app.core.assistant import Assistant
+from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.serve.loop import VoiceLoop, VoiceSettings
 from app.speak.speaker import Speaker
@@ -40,7 +41,7 @@ def test_thousand_utterances(mosquitto: Mosquitto, tts, stt) -> None:
     sink = NullSink()
     with MqttLink(settings.mqtt, "hearth-soak") as link:
         loop = VoiceLoop(Assistant(settings, home, link, stt), EndPointer(), None, Speaker(tts, sink), sink,
-                         VoiceSettings(always_listening=True, feedback_sounds=False, wait_for_replies=True))
+                         VoiceSettings(listening=SessionSettings(always_listening=True, feedback_sounds=False), wait_for_replies=True))
 
         def utterances(count: int) -> Iterator[bytes]:
             for clip in itertools.islice(itertools.cycle(clips), count):

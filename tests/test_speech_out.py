@@ -16,6 +16,7 @@ from app.audio.outputs import NullSink
 from app.cli.main import main
 from app.config import Settings
 from app.core.assistant import Assistant
+from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
 from app.serve.loop import VoiceLoop, VoiceSettings
@@ -115,7 +116,7 @@ def test_wake_word_cuts_a_reply_short(tts, stt) -> None:
     speaker = Speaker(tts, sink)
     home = build_home(load_fixture_file(FIXTURES), topic_base="home")
     loop = VoiceLoop(Assistant(Settings(), home, stt=stt), EndPointer(), WakeWordDetector(), speaker, sink,
-                     VoiceSettings(dry_run=True, feedback_sounds=False))
+                     VoiceSettings(dry_run=True, listening=SessionSettings(feedback_sounds=False)))
     audio = spoken(tts, 0.5, "okay nabu", 0.4, "what is the temperature in the living room", 0.8,
                    "okay nabu", 0.4, "lock the front door", 1.5)
     outcomes = loop.run(frames(audio))  # faster than real time: the first reply is still playing
@@ -129,7 +130,7 @@ def test_stop_cuts_a_reply_short_and_listens(tts, stt) -> None:
     speaker = Speaker(tts, sink)
     home = build_home(load_fixture_file(FIXTURES), topic_base="home")
     loop = VoiceLoop(Assistant(Settings(), home, stt=stt), EndPointer(), WakeWordDetector(), speaker, sink,
-                     VoiceSettings(dry_run=True, feedback_sounds=False))
+                     VoiceSettings(dry_run=True, listening=SessionSettings(feedback_sounds=False)))
     long_reply = "The living room lamp is on at forty percent. The kitchen lights are off, and the front door is locked."
     loop.speak(long_reply)  # a long answer is playing...
     audio = spoken(tts, 1.5, "Stop!", 1.0, "turn off the bedroom lamp", 1.5)  # ...when the user says stop
@@ -144,7 +145,7 @@ def test_own_voice_does_not_trigger(tts, stt) -> None:
     sink = RealTimeSink()
     home = build_home(load_fixture_file(FIXTURES), topic_base="home")
     loop = VoiceLoop(Assistant(Settings(), home, stt=stt), EndPointer(), None, Speaker(tts, sink), sink,
-                     VoiceSettings(dry_run=True, always_listening=True, feedback_sounds=False))
+                     VoiceSettings(dry_run=True, listening=SessionSettings(always_listening=True, feedback_sounds=False)))
     # The command; once it has been decided (hangover and thinking), the
     # microphone hears Hearth's own reply while it plays.
     audio = spoken(tts, 0.3, "turn on the garage light", 1.3, "Turned on the light", 0.2)
@@ -202,7 +203,7 @@ def test_action_reaches_the_broker_before_the_reply_is_heard(tts, stt, mosquitto
     sink = WatchingSink()
     with MqttLink(settings.mqtt, "hearth-order-test") as link:
         loop = VoiceLoop(Assistant(settings, home, link, stt), EndPointer(), None, Speaker(tts, sink), sink,
-                         VoiceSettings(always_listening=True, feedback_sounds=False, wait_for_replies=True))
+                         VoiceSettings(listening=SessionSettings(always_listening=True, feedback_sounds=False), wait_for_replies=True))
         outcomes = loop.run(frames(spoken(tts, 0.3, "turn off the garage light", 1.5)))
     subscriber.close()
     assert outcomes[0].published

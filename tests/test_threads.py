@@ -16,7 +16,7 @@ import pytest
 
 from app.config import Settings
 from app.core.assistant import Assistant
-from app.listen.session import State
+from app.listen.session import SessionSettings, State
 from app.listen.vad import EndPoint
 from app.serve.loop import VoiceLoop, VoiceSettings
 from app.speak.speaker import Speaker
@@ -86,7 +86,7 @@ def test_say_mute_and_push_to_talk_from_other_threads_during_replies() -> None:
     speaker = Speaker(FakeVoice(), sink)  # type: ignore[arg-type]
     assistant = Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES)))
     loop = VoiceLoop(assistant, FakeEndPointer(), FakeWake(), speaker, sink,  # type: ignore[arg-type]
-                     VoiceSettings(feedback_sounds=False, dry_run=True))
+                     VoiceSettings(listening=SessionSettings(feedback_sounds=False), dry_run=True))
     changes: list[tuple[int, State]] = []
     loop.session.on_state = lambda state: changes.append((threading.get_ident(), state))
     mutes: list[bool] = []

@@ -8,6 +8,7 @@ from app.audio.inputs import frames
 from app.audio.outputs import NullSink
 from app.config import Settings
 from app.core.assistant import Assistant
+from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
 from app.serve.loop import State, VoiceLoop, VoiceSettings
@@ -21,10 +22,11 @@ def home() -> Home:
     return build_home(load_fixture_file(FIXTURES), topic_base="home")
 
 
-def _loop(home: Home, stt, tts, sink: NullSink, wake: bool = True, **settings: object) -> VoiceLoop:
+def _loop(home: Home, stt, tts, sink: NullSink, wake: bool = True, feedback_sounds: bool = True) -> VoiceLoop:
     assistant = Assistant(Settings(), home, stt=stt)
     return VoiceLoop(assistant, EndPointer(), WakeWordDetector() if wake else None, Speaker(tts, sink), sink,
-                     VoiceSettings(dry_run=True, always_listening=not wake, wait_for_replies=True, **settings))
+                     VoiceSettings(dry_run=True, listening=SessionSettings(not wake, feedback_sounds),
+                                   wait_for_replies=True))
 
 
 def test_wake_word_then_command_and_nothing_without_it(home: Home, stt, tts) -> None:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -62,6 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--png", help="write a chart of the latencies as PNG (needs matplotlib)")
     parser.add_argument("--llm-cases", nargs="*", default=[],
                         help="typed case files for the LLM stage (those the templates miss are timed)")
+    parser.add_argument("--busy-core", action="store_true",
+                        help="time the LLM stage again while another process keeps one core busy")
     parser.add_argument("--satellites", type=int, default=0,
                         help="instead: this many satellite processes speaking at once to hub processes")
     parser.add_argument("--rounds", type=int, default=5, help="with --satellites: commands per satellite")
@@ -86,10 +91,37 @@ def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tu
 
 
 def stats(values: list[float]) -> dict[str, float]:
-    """p50 and p95 in milliseconds."""
+    """p50, p95 and the worst case, in milliseconds."""
     if not values:
-        return {"p50": 0.0, "p95": 0.0}
-    return {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
+        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
+    return {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1),
+            "max": round(float(max(values)), 1)}
+
+
+@contextmanager
+def busy_core(enabled: bool) -> Iterator[None]:
+    """Another process keeping one core busy meanwhile, as on a home server running other services."""
+    if not enabled:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # let it take its core
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def _llm_runs(assistant: Assistant, cases: list) -> tuple[list, float]:
+    """Each case the templates miss, through the LLM stage; and the CPU seconds this process spent."""
+    runs = []
+    cpu = time.process_time()
+    for case in cases:
+        understood = assistant.understand(case.text or "", case.context)
+        if understood.llm is not None:
+            runs.append((case, understood.decision, understood.llm))
+    return runs, time.process_time() - cpu
 
 
 def run_clip(assistant: Assistant, default: SpeechToText, pcm: bytes, context: dict, text: str,
@@ -148,23 +180,29 @@ def speech_out(tts: TextToSpeech, replies: list[str]) -> dict[str, Any]:
             "long_answer_first_audio_ms": round(long_first, 1), "long_answer_total_ms": round(long_total, 1)}
 
 
-def llm_stage(assistant: Assistant, paths: list[str]) -> dict[str, Any]:
-    """The LLM stage on typed cases the templates miss: latency, tokens, load time (accuracy: ``hearth eval``)."""
+def llm_stage(assistant: Assistant, paths: list[str], busy: bool = False) -> dict[str, Any]:
+    """The LLM stage on typed cases the templates miss: latency (quiet, and with ``busy`` also while
+    another process keeps one core busy), CPU-seconds per request, tokens, load time (accuracy:
+    ``hearth eval``)."""
     if assistant.llm_stage() is None:
         return {"loaded": False}
     cases = [c for path in paths for c in load_cases(path) if c.text]
-    runs = []
-    for case in cases:
-        understood = assistant.understand(case.text or "", case.context)
-        if understood.llm is not None:
-            runs.append((case, understood.decision, understood.llm))
-    return {
+    runs, cpu = _llm_runs(assistant, cases)
+    report = {
         "loaded": True, "load_s": round(assistant.llm_load_seconds, 2), "requests": len(runs),
+        "threads": assistant.settings.llm.threads,
         "ms": stats([r.ms for _, _, r in runs]),
+        "cpu_s_per_request": round(cpu / max(1, len(runs)), 3),
         "prompt_tokens": stats([float(r.prompt_tokens) for _, _, r in runs]),
         "completion_tokens": stats([float(r.completion_tokens) for _, _, r in runs]),
         "acted": sum(d.acts for _, d, _ in runs),
     }
+    if busy:
+        with busy_core(True):
+            loaded, cpu = _llm_runs(assistant, cases)
+        report["busy_core"] = {"ms": stats([r.ms for _, _, r in loaded]),
+                               "cpu_s_per_request": round(cpu / max(1, len(loaded)), 3)}
+    return report
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -188,7 +226,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     for i, (text, context, expected) in enumerate(commands):
         pcm = command_clip(text, tts, "en-us" if args.voice == "espeak" else None, args.snr, seed=i)
         results.append(run_clip(assistant, default, pcm, context, text, expected))
-    llm = llm_stage(assistant, args.llm_cases)
+    llm = llm_stage(assistant, args.llm_cases, args.busy_core)
     replies = sorted({assistant.handle(text, dry_run=True).reply for text, _, _ in commands})[:12]
     report: dict[str, Any] = {
         "clips": len(results), "voice": args.voice, "snr_db": args.snr,
@@ -230,7 +268,14 @@ def table(report: dict[str, Any]) -> str:
     lines.append(row("model load s (stt, tts, wake)", f"{loads['stt']}, {loads['tts']}, {loads['wake']}"))
     llm = report.get("llm") or {}
     if llm.get("loaded") and llm.get("requests"):
-        lines.append(row("LLM stage p50 / p95 ms", f"{llm['ms']['p50']} / {llm['ms']['p95']} ({llm['requests']} requests)"))
+        ms = llm["ms"]
+        lines.append(row(f"LLM stage p50 / p95 / max ms ({llm['threads']} threads)",
+                         f"{ms['p50']} / {ms['p95']} / {ms['max']} ({llm['requests']} requests)"))
+        lines.append(row("  CPU-seconds per request", llm["cpu_s_per_request"]))
+        if "busy_core" in llm:
+            busy = llm["busy_core"]["ms"]
+            lines.append(row("  one core busy: p50 / p95 / max ms", f"{busy['p50']} / {busy['p95']} / {busy['max']}"))
+            lines.append(row("  one core busy: CPU-seconds per request", llm["busy_core"]["cpu_s_per_request"]))
         lines.append(row("  prompt / generated tokens p50", f"{llm['prompt_tokens']['p50']} / {llm['completion_tokens']['p50']}"))
         lines.append(row("  model load s", f"{llm['load_s']}"))
     elif not llm.get("loaded", True):

@@ -12,17 +12,20 @@ from contextlib import ExitStack
 
 from app.audio.outputs import NullSink
 from app.broker.connections import connect_home
-from app.cli.run import audio_source, configured_endpointer, output_sink
+from app.cli.run import (
+    audio_source,
+    configured_endpointer,
+    load_assistant,
+    load_speaker,
+    output_sink,
+)
 from app.cli.service import notify
 from app.config import Settings
-from app.core.assistant import Assistant, load_home
+from app.core.assistant import load_home
 from app.listen.session import SessionSettings
 from app.listen.wake import WakeWordDetector
 from app.serve.hub import Hub
 from app.serve.satellite import Exchange, Satellite, SatelliteSettings
-from app.speak.speaker import Speaker, fixed_replies
-from app.speak.tts import TextToSpeech
-from app.stt.speech_to_text import SpeechToText
 from devices.mqtt import MqttError, MqttLink
 from intents.vocabulary import vocabulary
 
@@ -85,14 +88,10 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
     mqtt = settings.mqtt.model_copy(update={"protocol": "5"}) if args.group else settings.mqtt
     if not mqtt.host:
         raise MqttError("a hub needs a broker: set mqtt.host")
-    stt = SpeechToText(settings.stt).load()
     # Hubs of one group run side by side: each needs its own client id.
     link = MqttLink(mqtt, mqtt.client_id or f"hearth-hub-{settings.site}-{os.getpid()}")
-    assistant = Assistant(settings, load_home(settings, args.home), link, stt)
-    assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
-    tts = TextToSpeech(settings.tts).load()
-    speaker = Speaker(tts, NullSink())
-    speaker.warm(fixed_replies(assistant.responder.templates, assistant.vocab))
+    assistant = load_assistant(settings, load_home(settings, args.home), link)
+    speaker = load_speaker(settings, NullSink(), assistant)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ExitStack() as stack:

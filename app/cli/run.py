@@ -21,6 +21,7 @@ from app.broker.connections import Callbacks, connect_home
 from app.cli.service import Watchdog, notify
 from app.config import Settings
 from app.core.assistant import Assistant, Outcome, load_home
+from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
 from app.serve.loop import VoiceLoop, VoiceSettings
@@ -28,6 +29,7 @@ from app.speak.speaker import Speaker, fixed_replies
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
 from devices.mqtt import MqttLink
+from devices.registry import Home
 from models import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,7 +71,16 @@ def output_sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
         return NullSink()
 
 
-def _speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optional[Speaker]:
+def load_assistant(settings: Settings, home: Home, link: Optional[MqttLink]) -> Assistant:
+    """The assistant with every model loaded: speech-to-text, and the LLM stage now rather than at the
+    first utterance the templates miss (`hearth run` and `hearth hub`)."""
+    assistant = Assistant(settings, home, link, SpeechToText(settings.stt).load())
+    assistant.llm_stage()
+    return assistant
+
+
+def load_speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optional[Speaker]:
+    """The configured voice with the common replies cached; None (said once) when it cannot load."""
     try:
         tts = TextToSpeech(settings.tts).load()
     except ModelError as err:
@@ -88,19 +99,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run until the audio source ends (file, stdin) or Ctrl-C."""
     home = load_home(settings, args.home)
     source = audio_source(args, settings)  # a missing device or bad WAV fails here, before models load
-    stt = SpeechToText(settings.stt).load()
     use_wake = settings.wake.enabled and not args.no_wake
     wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
     endpointer = configured_endpointer(settings)
     with ExitStack() as stack:
         link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
-        assistant = Assistant(settings, home, link, stt)
-        assistant.llm_stage()  # loaded with the other models, not on the first utterance the templates miss
+        assistant = load_assistant(settings, home, link)
         sink = output_sink(args, settings)
         stack.callback(sink.close)
-        loop = VoiceLoop(assistant, endpointer, wake, _speaker(settings, sink, assistant), sink,
-                         VoiceSettings(args.site, not use_wake, settings.audio.feedback_sounds, args.dry_run,
-                                       wait_for_replies=bool(args.wav)), _report)
+        loop = VoiceLoop(assistant, endpointer, wake, load_speaker(settings, sink, assistant), sink,
+                         VoiceSettings(site=args.site, dry_run=args.dry_run, wait_for_replies=bool(args.wav),
+                                       listening=SessionSettings(not use_wake, settings.audio.feedback_sounds)),
+                         _report)
         if link is not None:
             _connect(link, assistant, loop, settings, args.site or settings.site, stack)
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")

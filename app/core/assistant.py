@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -169,13 +170,16 @@ class Assistant:
         """``text`` cleaned, or InputError for empty or too long input."""
         return check_text(text, self.settings.intents.max_text_length)
 
-    def understand(self, text: str, context: Optional[dict[str, Any]] = None) -> Understanding:
-        """Recognise and resolve without acting; ``context`` as in eval cases."""
-        return self.understander.text(self._current(), self.states, text, dict(context or {}), self.llm_stage)
+    def understand(self, text: str, context: Optional[dict[str, Any]] = None, bounded: bool = True) -> Understanding:
+        """Recognise and resolve without acting; ``context`` as in eval cases. ``bounded``: the LLM stage
+        gives up at ``llm.deadline_ms`` (False reads to the end, for figures that do not depend on load)."""
+        return self.understander.text(self._current(), self.states, text, dict(context or {}), self.llm_stage,
+                                      None if bounded else math.inf)
 
-    def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any]) -> Understanding:
-        """The hypothesis (or repair, or LLM reading) to act on."""
-        return self.understander.speech(self._current(), self.states, hypotheses, context, self.llm_stage)
+    def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any], bounded: bool = True) -> Understanding:
+        """The hypothesis (or repair, or LLM reading) to act on; ``bounded`` as for `understand`."""
+        return self.understander.speech(self._current(), self.states, hypotheses, context, self.llm_stage,
+                                        None if bounded else math.inf)
 
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
         """One typed utterance end to end; raises InputError for unusable input only. ``confirmed``

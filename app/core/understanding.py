@@ -10,6 +10,7 @@ holds state: each call reads one :class:`HomeView` and the device states.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Literal, Optional
 
@@ -87,15 +88,16 @@ class Understander:
     """``security.log_transcripts``: name transcripts and repairs in the log."""
 
     def text(self, view: HomeView, states: StateStore, text: str, context: dict[str, Any],
-             llm: Optional[LlmSource] = None) -> Understanding:
+             llm: Optional[LlmSource] = None, deadline: Optional[float] = None) -> Understanding:
         """Recognise and resolve ``text`` without acting; ``llm`` (None: templates only) is asked for
-        the LLM stage only when the templates find nothing."""
+        the LLM stage only when the templates find nothing, and must answer by ``deadline``
+        (``time.perf_counter``; by default its own ``llm.deadline_ms`` from now)."""
         stage = self.intents.stage
         recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
         result = None
         model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
         if model is not None:
-            result = model.recognize(text, context)
+            result = model.recognize(text, context, deadline)
             recognition = result.recognition
             if result.refused:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
@@ -103,7 +105,8 @@ class Understander:
         return Understanding(text, decision, result, {"llm": result.ms} if result else {})
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
-               context: dict[str, Any], llm: Optional[LlmSource] = None) -> Understanding:
+               context: dict[str, Any], llm: Optional[LlmSource] = None,
+               deadline: Optional[float] = None) -> Understanding:
         """The first hypothesis the templates act on, else a repair the audio supports, else the
         LLM stage's reading, else the most likely one. ``hypotheses`` is consumed only as far as needed."""
         fallback: Optional[Understanding] = None
@@ -123,7 +126,7 @@ class Understander:
             if chosen is not None:
                 return Understanding(chosen.text, chosen.decision)
         if fallback is not None and llm is not None and self.intents.stage != "templates":
-            return self._llm_on_speech(view, states, transcripts[:2], context, llm)
+            return self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
     def _checked(self, heard: str) -> Optional[str]:
@@ -133,10 +136,13 @@ class Understander:
             return None
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
-                       llm: LlmSource) -> Understanding:
+                       llm: LlmSource, deadline: Optional[float]) -> Understanding:
         """The LLM stage on the most likely transcript. With a second candidate transcript, both must
         lead to the same action: a misheard word ("off" heard as "up") must not become an action."""
-        first = self.text(view, states, texts[0], context, llm)
+        model = llm()
+        if deadline is None and model is not None:  # one budget for the utterance, however many transcripts
+            deadline = time.perf_counter() + model.settings.deadline_ms / 1000
+        first = self.text(view, states, texts[0], context, llm, deadline)
         if first.llm is None or not first.decision.acts:
             return first
         refused = replace(first, decision=resolve(Recognition(None, source=Source.LLM), view.home, states,
@@ -147,7 +153,7 @@ class Understander:
             return refused
         if len(texts) < 2:
             return first
-        second = self.text(view, states, texts[1], context, llm)
+        second = self.text(view, states, texts[1], context, llm, deadline)
         spent = first.llm.ms + (second.llm.ms if second.llm is not None else 0.0)
         both = replace(first, llm=replace(first.llm, ms=spent), timings_ms={"llm": spent})
         if second.decision.action == first.decision.action:

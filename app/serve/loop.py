@@ -34,10 +34,8 @@ class VoiceSettings:
 
     site: Optional[str] = None
     """Site whose area "in here" means (None: this device)."""
-    always_listening: bool = False
-    """No wake word: every utterance is a command (push-to-talk setups, tests)."""
-    feedback_sounds: bool = True
-    """Tones when listening starts and ends."""
+    listening: SessionSettings = SessionSettings()
+    """Wake word or not, tones: as the satellite listens."""
     dry_run: bool = False
     """Decide and reply, but send nothing over MQTT."""
     wait_for_replies: bool = False
@@ -61,9 +59,7 @@ class VoiceLoop:
         # Tones at the voice's rate, so the speaker stream is not reopened between them.
         rate = speaker.tts.sample_rate if speaker is not None else SAMPLE_RATE
         tones = (listening_tone(rate), done_tone(rate))
-        self.session = ListeningSession(endpointer, wake, SessionSettings(settings.always_listening,
-                                                                          settings.feedback_sounds),
-                                        lambda which: self.sink.play(tones[which]))
+        self.session = ListeningSession(endpointer, wake, settings.listening, lambda which: self.sink.play(tones[which]))
         """Listening; other threads reach the loop through ``session.request``."""
         use_stop = settings.stop_word and speaker is not None and assistant.stt is not None
         self._stop_word = StopListener(assistant.stt, assistant.vocab) if use_stop else None
