@@ -188,12 +188,9 @@ class Assistant:
             start, site = time.perf_counter(), site or self.settings.site
             text = self.check_text(text)
             answered = self.dialog.answer(text, site)
-            if answered is not None and answered.decision is None:
-                return self._finish(Understanding(text, Decision(Recognition(None))), site, dry_run, start,
-                                    {"stt": 0.0}, answered.failure)
             if answered is not None:
-                return self._finish(Understanding(text, answered.decision), site, dry_run, start, {"stt": 0.0},
-                                    confirmed=True)
+                understood = Understanding(text, answered.decision or Decision(Recognition(None)))
+                return self._finish(understood, site, dry_run, start, {"stt": 0.0}, answered.failure, confirmed=True)
             understood = self.understand(text, self.context_of(site))
             return self._finish(understood, site, dry_run, start, {"stt": 0.0}, confirmed=confirmed)
 
@@ -226,8 +223,8 @@ class Assistant:
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
         failure = delivery.failure or understood.failure
-        reply = reply_for(failure, self.vocab, delivery.detail or decision.error) if delivery.failure else \
-            decision.error or self.responder.render(decision, home, self.states)
+        reply = reply_for(delivery.failure, self.vocab, delivery.detail) if delivery.failure else \
+            self.responder.render(decision, home, self.states)  # the resolver's reason where it has one
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000

@@ -59,7 +59,7 @@ class Speaker:
         self._cache: "OrderedDict[str, tuple[AudioChunk, ...]]" = OrderedDict()
         self._lock = threading.Lock()  # the cache
         self._say_lock = threading.Lock()  # say and stop, from any thread
-        self._state = threading.Lock()  # the queue and the idle flag together
+        self._queue_lock = threading.Lock()  # the queue and the idle flag change together
         self._requests: "queue.SimpleQueue[tuple[int, str]]" = queue.SimpleQueue()
         self._idle = threading.Event()
         self._idle.set()
@@ -120,7 +120,7 @@ class Speaker:
         while True:
             generation, text = self._requests.get()
             self._play(generation, text)
-            with self._state:
+            with self._queue_lock:
                 if self._requests.empty():
                     self._idle.set()
 
@@ -128,7 +128,7 @@ class Speaker:
         """Start saying ``text`` (stopping anything still being said) and return at once (thread-safe)."""
         with self._say_lock:
             self._interrupt()
-            with self._state:
+            with self._queue_lock:
                 self._idle.clear()
                 self._requests.put((self._generation, text))
             if self._worker is None:
