@@ -121,3 +121,38 @@ def test_say_mute_and_push_to_talk_from_other_threads_during_replies() -> None:
     finished = sum(pcm.startswith(b"end") for pcm in sink.played)
     assert finished + speaker.interrupted == REQUESTS  # every reply either played to its end or was cut
     assert len(sink.threads) == 1 and frame_thread not in sink.threads  # one playback thread, not the loop's
+
+
+class FakeLink:
+    """Keeps the satellite's subscriptions, so a test can deliver messages as the network thread would."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, object] = {}
+        self.sent: list[str] = []
+
+    def subscribe(self, topic: str, handler) -> None:
+        self.handlers[topic] = handler
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.sent.append(topic)
+
+
+def test_satellite_push_to_talk_and_mute_arrive_as_requests() -> None:
+    from app.listen.session import SessionSettings
+    from app.serve.satellite import Satellite, SatelliteSettings
+
+    link = FakeLink()
+    node = Satellite(link, SatelliteSettings("porch", listening=SessionSettings(feedback_sounds=False),  # type: ignore[arg-type]
+                                            reply_timeout=0.1), FakeEndPointer(), FakeWake(), SlowSink())
+    node.start()
+    link.handlers["hearth/porch/mute/set"]("hearth/porch/mute/set", b"ON")
+    link.handlers["hearth/porch/listen"]("hearth/porch/listen", b"")
+    assert node.session.state is State.IDLE  # nothing changes until the frame thread runs the requests
+    node.process(FRAME)
+    assert node.session.muted and node.session.state is State.IDLE  # muted: push-to-talk ignored
+    link.handlers["hearth/porch/mute/set"]("hearth/porch/mute/set", b"OFF")
+    link.handlers["hearth/porch/listen"]("hearth/porch/listen", b"")
+    node.process(FRAME)
+    assert not node.session.muted and node.session.state is State.LISTENING
+    node.run([FRAME] * 25)  # nobody speaks: back to waiting for the wake word
+    assert node.session.state is State.IDLE and link.sent == []

@@ -73,11 +73,6 @@ def satellite(args: argparse.Namespace, settings: Settings) -> int:
         node = Satellite(link, config, configured_endpointer(settings), wake, sink,
                          lambda exchange: _print_exchange(exchange, args.site, args.json))
         node.start()
-        # Push-to-talk and mute, as on the hub's own device; they reach the frame thread as requests.
-        prefix = settings.mqtt.topic_prefix
-        link.subscribe(f"{prefix}/{args.site}/listen", lambda topic, payload: node.session.push_to_talk())
-        link.subscribe(f"{prefix}/{args.site}/mute/set",
-                       lambda topic, payload: node.session.set_muted(payload.strip().upper() == b"ON"))
         notify("READY=1")
         node.run(source)
     return 0

@@ -102,9 +102,14 @@ class Satellite:
         self._player = threading.Thread(target=self._play, name="satellite-playback", daemon=True)
 
     def start(self) -> None:
-        """Subscribe to this site's replies and start the playback thread."""
+        """Subscribe to this site's replies, push-to-talk (``<prefix>/<site>/listen``) and mute
+        (``<prefix>/<site>/mute/set``, ON or OFF), as the hub's own device has them; start playback."""
         self._player.start()
-        self.link.subscribe(reply_topic(self.settings.prefix, self.settings.site), self._on_reply)
+        prefix, site = self.settings.prefix, self.settings.site
+        self.link.subscribe(reply_topic(prefix, site), self._on_reply)
+        self.link.subscribe(f"{prefix}/{site}/listen", lambda topic, payload: self.session.push_to_talk())
+        self.link.subscribe(f"{prefix}/{site}/mute/set",
+                            lambda topic, payload: self.session.set_muted(payload.strip().upper() == b"ON"))
 
     def _play(self) -> None:
         while (chunk := self._playback.get()) is not None:
