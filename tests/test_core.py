@@ -111,3 +111,14 @@ def test_lower_layers_never_import_the_app() -> None:
         for path in (ROOT / layer).rglob("*.py"):
             imports = re.findall(r"^\s*(?:from|import) (app)\b", path.read_text(), re.M)
             assert not imports, f"{path.relative_to(ROOT)} imports app/"
+
+
+def test_asking_for_the_llm_mid_utterance_takes_up_no_new_home(settings: Settings) -> None:
+    """The templates and the LLM of one utterance read the same home."""
+    assistant = Assistant(settings, HOME)
+    before = assistant.view
+    assistant.offer_home(replace(HOME, areas=(*HOME.areas, Area("den", "Den"))))
+    assistant.llm_stage()
+    assert assistant.view is before
+    assistant.understand("turn on the garage light")  # the next utterance takes it up
+    assert assistant.view is not before and assistant.view.home.find_area("Den") is not None

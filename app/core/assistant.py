@@ -137,8 +137,9 @@ class Assistant:
 
     def llm_stage(self) -> Optional[LlmRecognizer]:
         """The LLM stage, loaded on first use; None when switched off or its model cannot be loaded
-        (said once in the log)."""
-        view = self._current()
+        (said once in the log). It is over the view the utterance in hand already took up: asking for
+        the LLM mid-utterance must not take up a newly discovered home."""
+        view = self._view
         if view.llm is None and not self._llm_tried:
             self._llm_tried = True
             config, started = self.settings.llm, time.perf_counter()
@@ -219,7 +220,8 @@ class Assistant:
             return Outcome(text, decision, question or reply_for(failure, self.vocab), failure=failure)
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
-        timings.update(understood.timings_ms)
+        if understood.llm is not None:
+            timings["llm"] = understood.llm.ms
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
         failure = delivery.failure or understood.failure

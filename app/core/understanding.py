@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,9 +52,7 @@ class Understanding:
     decision: Decision
     """The recognition applied to the home: intent, targets, data, or why not."""
     llm: Optional[LlmResult] = None
-    """The LLM stage's answer, when it ran."""
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    """``llm``: time in the model, when it ran."""
+    """The LLM stage's answer and its time in the model, when it ran."""
 
     @property
     def failure(self) -> Optional[Failure]:
@@ -102,7 +100,7 @@ class Understander:
             if result.refused:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
         decision = resolve(recognition, view.home, states, context.get("area"))
-        return Understanding(text, decision, result, {"llm": result.ms} if result else {})
+        return Understanding(text, decision, result)
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
                context: dict[str, Any], llm: Optional[LlmSource] = None,
@@ -155,9 +153,9 @@ class Understander:
             return first
         second = self.text(view, states, texts[1], context, llm, deadline)
         spent = first.llm.ms + (second.llm.ms if second.llm is not None else 0.0)
-        both = replace(first, llm=replace(first.llm, ms=spent), timings_ms={"llm": spent})
+        both = replace(first, llm=replace(first.llm, ms=spent))
         if second.decision.action == first.decision.action:
             return both
         _LOGGER.info("LLM not acted on: the transcripts disagree (%s / %s)", first.decision.intent,
                      second.decision.intent)
-        return replace(refused, llm=both.llm, timings_ms=both.timings_ms)
+        return replace(refused, llm=both.llm)
