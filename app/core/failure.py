@@ -33,7 +33,7 @@ class Failure(str, Enum):
     @property
     def exit_code(self) -> int:
         """The command line's exit status: 0 for a question asked back or a no, 1 otherwise."""
-        return 0 if self in (Failure.DECLINED,) else 1
+        return 0 if self is Failure.DECLINED else 1
 
 
 #: Which of the vocabulary's replies says each failure (NOT_POSSIBLE and NEEDS_CONFIRMATION carry

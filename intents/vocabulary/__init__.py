@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping
 
@@ -86,8 +86,6 @@ class Vocabulary:
     """The verb of a confirmation question by domain ("unlock"); ``default`` for the rest."""
     llm_instruction: str
     """The LLM stage's system instruction."""
-    extra: Mapping[str, str] = field(default_factory=dict)
-    """Anything else a later stage needs, by name."""
 
     @cached_property
     def _word(self) -> re.Pattern[str]:
