@@ -26,6 +26,7 @@ from app.core.failure import Failure, reply_for
 from app.core.home_view import HomeView
 from app.core.understanding import Understander, Understanding, check_text
 from app.stt.speech_to_text import Hypotheses, SpeechToText
+from devices.commands import MqttMessage
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
 from devices.state import initial_states
@@ -52,7 +53,7 @@ class Outcome:
     """What Hearth understood and would do."""
     reply: str
     """What Hearth says back."""
-    messages: tuple = ()
+    messages: tuple[MqttMessage, ...] = ()
     """Commands built for the targets (published unless ``dry_run``)."""
     published: bool = False
     """True when the commands reached the broker."""
