@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from devices.commands import COLORS
 from devices.registry import Home
+from intents.repair import edit_distance, sound_key
 from intents.vocabulary import Vocabulary
 
 #: Numbers outside this range are no brightness, position or temperature anyone asks for.
@@ -24,14 +25,29 @@ _NUMBER_RANGE = (0, 120)
 
 
 def _close(a: str, b: str) -> bool:
-    return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8)
+    """The same word, or a misspelling of it: close in spelling, or in sound ("lamb" for "lamp",
+    "dor" for "door"); digits must match exactly."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit():
+        return False
+    if min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8:
+        return True
+    key_a, key_b = sound_key(a), sound_key(b)
+    if min(len(key_a), len(key_b)) >= 3 and key_a == key_b:
+        return True
+    return min(len(a), len(b)) >= 4 and a[0] == b[0] and edit_distance(key_a, key_b) <= 1
 
 
 def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
-    """Every word of ``name`` (but little ones) was said, misspellings allowed; "lights" counts for "light"."""
+    """Every word of ``name`` (but little ones) was said, misspellings allowed; "lights" counts for
+    "light", and words said apart or run together count ("bed room", "frontdoor")."""
     named = vocab.words(name)
     wanted = [w for w in named if len(w) > 2 or w.isdigit()] or named
-    return bool(wanted) and all(any(_close(w, h) or _close(w + "s", h) for h in heard) for w in wanted)
+    said = heard + [a + b for a, b in zip(heard, heard[1:])]
+    if len(named) > 1 and any(_close("".join(named), h) for h in heard):
+        return True
+    return bool(wanted) and all(any(_close(w, h) or _close(w + "s", h) for h in said) for w in wanted)
 
 
 @dataclass(frozen=True)
@@ -128,20 +144,30 @@ def render(intent: Optional[str], slots: dict[str, Any], vocab: Vocabulary) -> O
     return None
 
 
-def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: set[str],
+def _kinds(heard: list[str], needed: set[str], vocab: Vocabulary) -> list[tuple[str, str]]:
+    """(how the templates name the kind, domain) of every kind of device said or needed. Covers are
+    named by the word said ("the shades"), which the templates read as the device class."""
+    kinds = []
+    for domain, words in (("light", vocab.light_words), ("fan", vocab.fan_words), ("cover", vocab.cover_words)):
+        said = [w for w in heard if any(_close(w, word) for word in words)]
+        if said and domain == "cover":
+            kinds.append((said[0] if said[0] in words else vocab.kind_words[domain], domain))
+        elif said or domain in needed:
+            kinds.append((vocab.kind_words[domain], domain))
+    return kinds
+
+
+def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[str], needed: set[str],
              vocab: Vocabulary) -> list[tuple[str, str]]:
     """Every target over what was mentioned, with its domain. A room's or floor's devices by kind
-    only for a kind that was named ("lights", "the lamps"...)."""
-    said = sorted(heard)
-    kinds = [(vocab.kind_words[d], d) for d, words in (("light", vocab.light_words), ("fan", vocab.fan_words),
-                                                        ("cover", vocab.cover_words))
-             if any(mentioned(w, said, vocab) for w in words)]
+    only for a kind that was named ("lights", "the lamps"...) or that an indirect request needs."""
+    kinds = _kinds(heard, needed, vocab)
     domain_of = {e.name: e.domain for e in home.entities}
     targets = [(vocab.phrases["in_area"].format(kind=k, area=a), d) for a in m.areas for k, d in kinds]
     targets += [(vocab.phrases["on_floor"].format(kind=k, floor=f), d) for f in m.floors for k, d in kinds
                 if d == "light"]
     targets += [(n, domain_of.get(n, "")) for n in m.names]
-    if context_area:
+    if context_area and not m.areas:
         targets += [(vocab.phrases["kind"].format(kind=k), d) for k, d in kinds]
     return targets
 
@@ -150,19 +176,30 @@ def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:
     return bool(units & heard) or any(u in text for u in units if not u.isalpha())
 
 
-def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary) -> list[str]:
+def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary,
+            question: bool = False) -> list[str]:
     """Every plain command over what was mentioned, and "none": the only answers the model may give.
-    Each target gets only the verbs, states and values its kind of device takes, and a colour or
-    a number that was said must be used: a command that ignores it is not what was asked."""
-    heard = set(vocab.words(text))
-    percent = _unit_said(text, heard, vocab.percent_words)
-    degrees = _unit_said(text, heard, vocab.degree_words)
-    targets = _targets(m, home, context_area, heard, vocab)
+    A question may only be answered with questions. A command's verbs are those whose words were
+    said (or that an indirect request needs), each target gets only the verbs, values and colours
+    its kind takes, and a colour or a number that was said must be used."""
+    heard = vocab.words(text)
+    needs = vocab.needs_said(text)
+    targets = _targets(m, home, context_area, heard, {kind for _, kind in needs}, vocab)
     p = vocab.phrases
+    if question:
+        return [p["none"], *dict.fromkeys(p["is_state"].format(target=t, state=state)
+                                          for t, d in targets for state in vocab.states.get(d, ()))]
     found = [p["none"]]
+    percent = _unit_said(text, set(heard), vocab.percent_words) or vocab.fraction_said(text)
+    degrees = _unit_said(text, set(heard), vocab.degree_words)
+    durations = vocab.durations(text)
+    if durations and (vocab.timer_asked(text) or not targets):
+        found += [p["timer"].format(value=n, unit=unit) for n, unit in durations]
+        return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
-        found += [f"{verb} {t}" for t, d in targets for verb in vocab.verbs.get(d, ())]
-        found += [p["is_state"].format(target=t, state=state) for t, d in targets for state in vocab.states.get(d, ())]
+        said = vocab.verbs_said(text)
+        found += [f"{verb} {t}" for t, d in targets for verb in vocab.verbs.get(d, ())
+                  if verb in said or (verb, d) in needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]
     found += [p["color"].format(target=t, color=c) for t in lights for c in m.colors]
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
@@ -170,6 +207,7 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         if not degrees:
             found += [p["brightness"].format(target=t, value=n) for t in lights]
             found += [p["position"].format(target=t, value=n) for t, d in targets if d == "cover"]
+            found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
             found += [p["area_temperature"].format(area=a, value=n) for a in m.areas if a in climates]

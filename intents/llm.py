@@ -34,17 +34,10 @@ from intents.vocabulary import Vocabulary
 QUESTIONS = {"HassGetState", "HassClimateGetTemperature"}
 
 
-def _direction_said(answer: str, text: str, vocab: Vocabulary) -> bool:
-    heard = set(vocab.words(text))
-    for verb, said in vocab.direction_words.items():
-        if answer.startswith(verb + " "):
-            return bool(heard & said)
-    return True
-
-
-def refusal(text: str, answer: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str]:
-    """Why the command the model chose must not be carried out, or None. The words that make a
-    command negated, a question or a statement come from ``vocab``."""
+def refusal(text: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str]:
+    """Why the command the model chose must not be carried out, or None. Which words make a command
+    negated, a question or a statement comes from ``vocab``; the answers offered already hold only
+    the verbs that were said, and only questions for a question."""
     if intent is None:
         return "the templates do not read the rewritten command"
     if intent in QUESTIONS:
@@ -53,10 +46,17 @@ def refusal(text: str, answer: str, intent: Optional[str], vocab: Vocabulary) ->
         return "the command is negated"
     if vocab.is_question(text):
         return "a question cannot change anything"
-    if not vocab.asks_for_action(text):
-        return "no word asks for an action (a statement?)"
-    if not _direction_said(answer, text, vocab):
-        return "the words do not say which way (on or off, open or close...)"
+    if vocab.is_statement(text):
+        return "a statement, not a request"
+    return None
+
+
+def not_for_the_model(text: str, vocab: Vocabulary) -> Optional[str]:
+    """Why ``text`` is not even offered to the model: nothing the model answers may act on it."""
+    if vocab.negated(text):
+        return "the command is negated"
+    if vocab.is_statement(text) and not vocab.is_question(text):
+        return "a statement, not a request"
     return None
 
 
@@ -169,11 +169,16 @@ class LlmRecognizer:
         if size > self.settings.max_input_tokens:  # checked first: finding mentions in a long text costs too
             return LlmResult(Recognition(None, source=Source.LLM), "",
                              f"not read: {size} tokens, more than {self.settings.max_input_tokens}")
+        skipped = not_for_the_model(text, self.vocab)
+        if skipped:
+            return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
         mentions = find_mentions(text, self.home, self.vocab)
         nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        allowed = answers(mentions, self.home, context.get("area"), text, self.vocab)
+        allowed = answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text))
+        if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
+            return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
         choice = choose(self.llm, self.chat, self.messages(text), allowed,
                         deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,
                         max_new_tokens=self.settings.max_input_tokens)
@@ -186,7 +191,7 @@ class LlmRecognizer:
         if answer == "none" or not answer:
             return LlmResult(nothing, answer, None, *tokens, ms)
         recognition = self.templates.recognize(answer, context)
-        refused = refusal(text, answer, recognition.intent, self.vocab) or (
+        refused = refusal(text, recognition.intent, self.vocab) or (
             f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
             if probability < self.settings.min_confidence else None)
         if refused:

@@ -112,7 +112,7 @@ def test_cost_is_bounded_by_length_and_deadline() -> None:
     long = assistant.understand(every[:500])
     assert long.llm is not None and long.llm.refused.startswith("not read:") and long.llm.prompt_tokens == 0
     assert not long.decision.acts
-    text = "make the kitchen look like a sunset"
+    text = "could you kill the kitchen lights, it is late"
     late = llm.recognize(text, {}, deadline=0.0)  # as if the machine were too busy to answer in time
     assert late.refused == "not read: past the deadline" and late.recognition.intent is None
     after = llm.recognize(text, {}, deadline=math.inf)  # the KV cache is consistent after giving up:

@@ -37,6 +37,8 @@ class Case:
     """Where it was heard, e.g. ``{"area": "Kitchen"}``."""
     expected: dict[str, Any] = field(default_factory=dict)
     """Expected intent / slots / targets / data, as given."""
+    kind: Optional[str] = None
+    """A label grouping cases in the summary ("indirect", "short"...); not an expectation."""
 
 
 def _case(item: Any, where: str, base: Path) -> Case:
@@ -51,7 +53,8 @@ def _case(item: Any, where: str, base: Path) -> Case:
     if not isinstance(context, dict):
         raise CaseError(f"{where}: 'context' must be a mapping")
     expected = {k: item[k] for k in ("intent", "slots", "targets", "data") if k in item}
-    return Case(text, base / str(audio) if audio is not None else None, context, expected)
+    kind = str(item["kind"]) if item.get("kind") is not None else None
+    return Case(text, base / str(audio) if audio is not None else None, context, expected, kind)
 
 
 def _ha_tests(tests: Any, where: str) -> list[Case]:
@@ -169,8 +172,19 @@ class Summary:
     by_check: dict[str, list[int]] = field(default_factory=dict)
     wrong_actions: int = 0
     """Cases that acted when they should not have, or acted on the wrong thing."""
+    by_kind: dict[str, list[int]] = field(default_factory=dict)
+    """Per case label: [right, wrong actions, scored]."""
 
-    def add(self, record: dict[str, Any], expected: dict[str, Any]) -> bool:
+    def add(self, record: dict[str, Any], expected: dict[str, Any], kind: Optional[str] = None) -> bool:
+        ok = self._add(record, expected)
+        if kind is not None and score(record, expected):
+            counts = self.by_kind.setdefault(kind, [0, 0, 0])
+            counts[0] += ok
+            counts[1] += (not ok) and record["acted"]
+            counts[2] += 1
+        return ok
+
+    def _add(self, record: dict[str, Any], expected: dict[str, Any]) -> bool:
         self.cases += 1
         checks = score(record, expected)
         if not checks:
@@ -193,6 +207,9 @@ class Summary:
         lines += [f"{name:<14}{pct(*counts):>20}" for name, counts in self.by_check.items()]
         lines.append(f"{'all':<14}{pct(self.passed, self.scored):>20}")
         lines.append(f"{'wrong actions':<14}{pct(self.wrong_actions, self.scored):>20}")
+        if self.by_kind:
+            lines.append(f"{'kind':<14}{'right':>20}{'wrong':>10}")
+            lines += [f"{kind:<14}{pct(right, n):>20}{wrong:>10}" for kind, (right, wrong, n) in self.by_kind.items()]
         return "\n".join(lines)
 
 
@@ -202,6 +219,6 @@ def evaluate(assistant: Assistant, cases: Iterable[Case], out: TextIO) -> Summar
     for case in cases:
         record = run_case(assistant, case)
         out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        summary.add(record, case.expected)
+        summary.add(record, case.expected, case.kind)
     out.flush()
     return summary

@@ -35,11 +35,22 @@ class Vocabulary:
     opposites: tuple[tuple[str, str], ...]
     """Pairs of direction words; a misheard direction is tried the other way too."""
     direction_words: Mapping[str, frozenset[str]]
-    """For a plain command starting with the key ("turn on"), the words of which one must have been said."""
+    """For a plain command starting with the key ("turn on"), the words or phrases of which one must
+    have been said ("douse", "power down"); a verb not listed here needs no particular word."""
+    weak_cues: frozenset[str]
+    """Direction words that are often something else ("on" in "next song on the TV", "please"): they
+    count only when no other direction is said."""
+    needs: Mapping[str, tuple[str, str]]
+    """Indirect requests: a phrase saying what is wrong, and the verb and kind of device that mend it
+    ("pitch black" -> ("turn on", "light"))."""
     negations: frozenset[str]
     """Words or phrases that turn a command into its refusal ("don't", "do not")."""
     question_openers: frozenset[str]
     """First words of a question ("is", "what"): a question never changes anything."""
+    question_phrases: frozenset[str]
+    """Phrases anywhere that make a request a question ("tell me if", "check whether")."""
+    statement_cues: frozenset[str]
+    """Words or phrases of a report about the past ("yesterday", "was"): a statement never acts."""
     action_cues: frozenset[str]
     """Words that ask for something to happen; an utterance with none of them is a statement."""
     yes: frozenset[str]
@@ -70,6 +81,12 @@ class Vocabulary:
     """Words for curtains, blinds and other covers."""
     percent_words: frozenset[str]
     """Words that make a number a percentage."""
+    fractions: Mapping[str, int]
+    """Amounts said in words, as percentages ("halfway" -> 50); they count as numbers said with a percent."""
+    time_units: Mapping[str, str]
+    """Words of a duration, as Home Assistant's timer slots name them ("minute" -> "minutes")."""
+    timer_words: frozenset[str]
+    """Words or phrases that ask for a timer."""
     degree_words: frozenset[str]
     """Words that make a number a temperature."""
     verbs: Mapping[str, tuple[str, ...]]
@@ -108,14 +125,68 @@ class Vocabulary:
         return self._has_phrase(text, self.negations)
 
     def is_question(self, text: str) -> bool:
-        """True when ``text`` opens as a question."""
+        """True when ``text`` opens as a question or asks one ("tell me if...")."""
         found = self.words(text)
         # "isn't", "what's": an opener with a contraction is still one.
-        return bool(found) and found[0].split("'")[0] in self.question_openers
+        opens = bool(found) and found[0].split("'")[0] in self.question_openers
+        return opens or self._has_phrase(text, self.question_phrases)
+
+    def is_statement(self, text: str) -> bool:
+        """True when ``text`` reports something (past) rather than asks for it."""
+        return self._has_phrase(text, self.statement_cues)
 
     def asks_for_action(self, text: str) -> bool:
         """True when some word asks for something to happen."""
-        return bool(set(self.words(text)) & self.action_cues)
+        return bool(set(self.words(text)) & self.action_cues) or bool(self.verbs_said(text)) \
+            or bool(self.needs_said(text))
+
+    def verbs_said(self, text: str) -> set[str]:
+        """The plain-command verbs whose direction words were said; weak cues only when nothing else was."""
+        padded = f" {self.joined(text)} "
+        said: dict[str, set[str]] = {}
+        for verb, cues in self.direction_words.items():
+            found = {cue for cue in cues if f" {cue} " in padded}
+            if found:
+                said[verb] = found
+        strong = {verb for verb, found in said.items() if found - self.weak_cues}
+        return strong or set(said)
+
+    def needs_said(self, text: str) -> set[tuple[str, str]]:
+        """The (verb, kind of device) of every indirect request in ``text``."""
+        padded = f" {self.joined(text)} "
+        return {need for phrase, need in self.needs.items() if f" {phrase} " in padded}
+
+    def timer_asked(self, text: str) -> bool:
+        """True when a timer is asked for."""
+        return self._has_phrase(text, self.timer_words)
+
+    def durations(self, text: str) -> list[tuple[int, str]]:
+        """(number, unit) for every number said just before a unit of time ("10 minutes", "five minute")."""
+        words = self.words(text)
+        ends = {last: value for _, last, value in self._number_spans(words)}
+        return [(ends[i - 1], self.time_units[w]) for i, w in enumerate(words) if w in self.time_units and i - 1 in ends]
+
+    def _number_spans(self, words: list[str]) -> list[tuple[int, int, int]]:
+        """(first word, last word, value) of every number in ``words``, longest phrase first, not overlapping."""
+        spoken = {**self.number_words, **self.fractions}
+        longest = max((len(p.split()) for p in spoken), default=1)
+        spans, i = [], 0
+        while i < len(words):
+            for size in range(min(longest, len(words) - i), 0, -1):
+                phrase = " ".join(words[i:i + size])
+                value = int(phrase) if size == 1 and phrase.isdigit() else spoken.get(phrase)
+                if value is not None:
+                    spans.append((i, i + size - 1, value))
+                    i += size
+                    break
+            else:
+                i += 1
+        return spans
+
+    def fraction_said(self, text: str) -> bool:
+        """True when an amount is said in words ("halfway"): it is a percentage."""
+        words = self.words(text)
+        return any(" ".join(words[a:b + 1]) in self.fractions for a, b, _ in self._number_spans(words))
 
     def answer(self, text: str) -> bool | None:
         """True for a yes, False for a no, None for anything else."""
@@ -123,11 +194,8 @@ class Vocabulary:
         return True if said in self.yes else False if said in self.no else None
 
     def numbers(self, text: str) -> set[int]:
-        """Numbers said in ``text``, from digits or words."""
-        joined = self.joined(text)
-        found = {int(n) for n in re.findall(r"\d+", joined)}
-        padded = f" {joined} "
-        return found | {value for word, value in self.number_words.items() if f" {word} " in padded}
+        """Numbers said in ``text``, from digits or words ("three quarters" is 75, not 3)."""
+        return {value for _, _, value in self._number_spans(self.words(text))}
 
     @cached_property
     def opposite(self) -> dict[str, tuple[str, ...]]:

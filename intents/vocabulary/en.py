@@ -5,27 +5,46 @@ from __future__ import annotations
 from devices.commands import COLORS
 from intents.vocabulary import Vocabulary
 
+# Phrases are separated by commas.
 _DIRECTIONS = {
-    "turn on": "on activate start enable fire power",
-    "turn off": "off deactivate disable kill shut stop out",
-    "open": "open raise up", "close": "close shut lower down",
-    "lock": "lock secure", "unlock": "unlock",
+    "turn on": "on, activate, start, enable, fire up, power up, power on, switch on, going, spinning, light up, please",
+    "turn off": "off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of",
+    "open": "open, raise, up", "close": "close, shut, lower, down, draw",
+    "lock": "lock, secure, bolt, lock up, locked", "unlock": "unlock, unbolt",
+    "pause": "pause, hold", "resume": "resume, continue, unpause, carry on, keep playing",
+    "next track on": "next, skip", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
+    "activate": "activate, start, on, put on, kick off", "run": "run, start, activate, on, kick off",
 }
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+          "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBERS = {**_UNITS, **_TEENS, **_TENS, "hundred": 100, "a hundred": 100, "one hundred": 100,
+            **{f"{ten} {unit}": tens + units for ten, tens in _TENS.items() for unit, units in _UNITS.items()}}
 
 VOCABULARY = Vocabulary(
     language="en",
     word_pattern=r"[a-z0-9']+",
-    number_words={"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                  "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30, "forty": 40,
-                  "fifty": 50, "sixty": 60, "seventy": 70, "seventy five": 75, "eighty": 80, "ninety": 90,
-                  "hundred": 100},
+    number_words=_NUMBERS,
     ordinals={"1st": "first", "2nd": "second", "3rd": "third"},
     opposites=(("on", "off"), ("open", "close"), ("lock", "unlock"), ("activate", "deactivate"),
                ("start", "pause"), ("pause", "unpause"), ("resume", "pause"), ("up", "down"), ("raise", "lower"),
                ("increase", "decrease"), ("locked", "unlocked")),
-    direction_words={verb: frozenset(said.split()) for verb, said in _DIRECTIONS.items()},
+    direction_words={verb: frozenset(p.strip() for p in said.split(",")) for verb, said in _DIRECTIONS.items()},
+    weak_cues=frozenset({"on", "please"}),
+    needs={
+        **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "too dim"),
+                        ("turn on", "light")),
+        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling"), ("turn on", "fan")),
+        **dict.fromkeys(("sun is in my eyes", "glare", "blinding"), ("close", "cover")),
+    },
     negations=frozenset({"don't", "dont", "do not", "never", "not"}),
-    question_openers=frozenset("is are was were what whats how which does do did has have".split()),
+    question_openers=frozenset("is are was were what whats how which does do did has have who why should where when"
+                               .split()),
+    question_phrases=frozenset({"tell me if", "tell me whether", "let me know if", "let me know whether", "check if",
+                                "check whether", "know if", "know whether", "wonder if", "wonder whether", "see if",
+                                "find out if"}),
+    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to"}),
     action_cues=frozenset(
         "on off open close shut lock unlock set turn switch start stop dim brighten brighter darker make put kill "
         "activate run pause resume play bring raise lower up down percent degrees degree warmer cooler heat cool "
@@ -60,10 +79,16 @@ VOCABULARY = Vocabulary(
     cover_words=frozenset({"curtain", "curtains", "blind", "blinds", "shade", "shades", "shutter", "shutters",
                            "cover", "covers"}),
     percent_words=frozenset({"percent", "per", "cent", "%"}),
+    fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75,
+               "full": 100},
+    time_units={"second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds",
+                "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
+                "hour": "hours", "hours": "hours"},
+    timer_words=frozenset({"timer", "countdown", "count down", "alarm", "remind me"}),
     degree_words=frozenset({"degrees", "degree", "°"}),
     verbs={
         "light": ("turn on", "turn off"), "switch": ("turn on", "turn off"), "fan": ("turn on", "turn off"),
-        "input_boolean": ("turn on", "turn off"), "media_player": ("turn on", "turn off", "pause", "resume"),
+        "input_boolean": ("turn on", "turn off"), "media_player": ("turn on", "turn off", "pause", "resume", "next track on"),
         "cover": ("open", "close"), "valve": ("open", "close"), "lock": ("lock", "unlock"),
         "scene": ("activate",), "script": ("run",), "vacuum": ("start", "return"),
     },
@@ -82,7 +107,8 @@ VOCABULARY = Vocabulary(
         "is_state": "is {target} {state}", "state_of": "what is the state of {target}",
         "HassMediaPause": "pause {target}", "HassMediaUnpause": "resume {target}",
         "HassMediaNext": "next track on {target}", "HassVacuumStart": "start {target}",
-        "HassVacuumReturnToBase": "return {target}",
+        "HassVacuumReturnToBase": "return {target}", "volume": "set {target} volume to {value}%",
+        "timer": "set a timer for {value} {unit}",
     },
     # Verbs whose opposite differs by a prefix ("pause"/"unpause") are left out: primed, a tiny
     # model drops the prefix it barely heard.
