@@ -6,6 +6,7 @@ import getpass
 import os
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,8 @@ DATA = ROOT / "tests" / "data"
 # nothing beside it passes; HEARTH_SHARED=../shared runs the same tests on the
 # shared originals (.ci/run does when they are there).
 _SHARED = os.environ.get("HEARTH_SHARED")
+# Phrases a user taught Hearth on this machine (`hearth teach`) must not change what the tests see.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="hearth-test-data-")
 HA_TESTS = Path(_SHARED, "ha-intents-tests", "en") if _SHARED else DATA / "ha_intents_en"
 FIXTURES = HA_TESTS / "_fixtures.yaml"
 DEV_COMMANDS = Path(_SHARED, "eval", "dev_commands.yaml") if _SHARED else DATA / "dev_commands.yaml"

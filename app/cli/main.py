@@ -1,4 +1,4 @@
-"""The ``hearth`` command line: ask, eval, demo, run, bench, say, check, service, satellite, hub.
+"""The ``hearth`` command line: ask, eval, teach, demo, run, bench, say, check, service, satellite, hub.
 
 Exit status: 0 done, 1 the command ran but failed (not understood, devices
 unreachable), 2 unusable input (configuration, home file, case file, text).
@@ -34,6 +34,7 @@ from app.cli.service import ServiceError
 from app.cli.service import add_arguments as add_service_arguments
 from app.cli.service import install as service_install
 from app.cli.service import uninstall as service_uninstall
+from app.cli.teach import add_teach_arguments, cmd_teach
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.core.assistant import Assistant, load_home
 from app.core.failure import InputError
@@ -80,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     say = sub.add_parser("say", parents=[common], help="speak a text with the configured voice")
     add_say_arguments(say)
+
+    teach = sub.add_parser("teach", parents=[common], help='teach a phrase of your own: hearth teach "movie time" scene.cinema')
+    add_teach_arguments(teach)
 
     sub.add_parser("check", parents=[common], help="check config, models, broker and audio devices, one line each")
     service = sub.add_parser("service", parents=[common], help="install or uninstall the systemd service")
@@ -195,7 +199,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say, "check": cmd_check,
+    commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say, "check": cmd_check, "teach": cmd_teach,
                 "service": cmd_service, "satellite": cmd_satellite, "hub": cmd_hub}
     try:
         settings = _settings(args)

@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -35,8 +36,9 @@ from intents.llm import LlmRecognizer
 from intents.repair import template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
+from intents.taught import TaughtPhrases, default_path
 from intents.templates import TemplateRecognizer, load_language
-from intents.vocabulary import vocabulary
+from intents.vocabulary import Vocabulary, vocabulary
 from models import ModelError
 from models.llm import load_llm, model_path
 
@@ -78,6 +80,12 @@ class Outcome:
         return self.failure.exit_code if self.failure is not None else 0
 
 
+def taught_phrases(settings: Settings, vocab: Vocabulary) -> TaughtPhrases:
+    """The store of phrases taught with ``hearth teach``."""
+    configured = settings.intents.taught_file
+    return TaughtPhrases(Path(configured).expanduser() if configured else default_path(), vocab)
+
+
 def load_home(settings: Settings, home_file: Optional[str] = None) -> Home:
     """The registry: the home file (argument, else config) merged with config entries."""
     path = home_file or settings.home_file
@@ -104,7 +112,7 @@ class Assistant:
         self._home_lock = threading.Lock()
         self.states = initial_states(home.initial_states)
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
-                                         settings.security.log_transcripts)
+                                         settings.security.log_transcripts, taught_phrases(settings, self.vocab))
         self.dialog = ConfirmationDialog(Confirmations(settings.security.confirm_seconds), self.vocab)
         self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
         self._llm_tried = settings.intents.stage == "templates"

@@ -23,6 +23,7 @@ from devices.resolve import resolve
 from devices.state import StateStore
 from intents.llm import LlmRecognizer, LlmResult
 from intents.schema import Decision, Recognition, Source
+from intents.taught import TaughtPhrases, TeachError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class IntentSettings(BaseModel):
     """Longer utterances are refused before recognition."""
     stage: Literal["both", "templates", "llm"] = "both"
     """``both``: templates first, the LLM when they find nothing; or one of them only."""
+    taught_file: Optional[str] = None
+    """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
+    (``~/.local/share/hearth/taught.yaml``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class Understander:
     """``llm.min_confidence_speech``: how sure the model must be of a spoken command."""
     log_texts: bool = False
     """``security.log_transcripts``: name transcripts and repairs in the log."""
+    taught: Optional[TaughtPhrases] = None
+    """Phrases the home taught (``hearth teach``), read after the templates and before the LLM."""
 
     def text(self, view: HomeView, states: StateStore, text: str, context: dict[str, Any],
              llm: Optional[LlmSource] = None, deadline: Optional[float] = None) -> Understanding:
@@ -92,6 +98,8 @@ class Understander:
         (``time.perf_counter``; by default its own ``llm.deadline_ms`` from now)."""
         stage = self.intents.stage
         recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
+        if recognition.intent is None:
+            recognition = self._taught(view, text, context) or recognition
         result = None
         model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
         if model is not None:
@@ -126,6 +134,21 @@ class Understander:
         if fallback is not None and llm is not None and self.intents.stage != "templates":
             return self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
+
+    def _taught(self, view: HomeView, text: str, context: dict[str, Any]) -> Optional[Recognition]:
+        """What the templates make of the command taught for ``text``, if one was."""
+        if self.taught is None:
+            return None
+        try:
+            command = self.taught.command_for(text)
+        except TeachError as err:  # a damaged file loses the lessons, not the utterance
+            _LOGGER.error("%s", err)
+            return None
+        if command is None:
+            return None
+        recognition = view.recognizer.recognize(command, context)
+        _LOGGER.info("taught phrase: %s", "understood" if recognition.intent else "its command is not understood")
+        return recognition if recognition.intent is not None else None
 
     def _checked(self, heard: str) -> Optional[str]:
         try:

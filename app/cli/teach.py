@@ -1,0 +1,75 @@
+"""``hearth teach``: the home's own phrases, kept on the device.
+
+``hearth teach "movie time" scene.cinema`` (or any plain command: ``"turn on
+the play corner"``) keeps the phrase; ``--list`` shows what was taught and
+``--forget PHRASE`` drops a lesson. The command must be one Home Assistant's
+templates understand over this home, and the phrase one they do not already
+understand (they answer first, so the lesson would never be used).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from app.config import Settings
+from app.core.assistant import Assistant, load_home, taught_phrases
+from intents.taught import TeachError
+from intents.vocabulary import vocabulary
+
+
+def add_teach_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("phrase", nargs="?", help='what you will say, e.g. "movie time"')
+    parser.add_argument("meaning", nargs="?", metavar="COMMAND", help='an entity id (scene.cinema) or a command ("turn on the TV")')
+    parser.add_argument("--list", action="store_true", help="show the phrases taught so far")
+    parser.add_argument("--forget", metavar="PHRASE", help="drop what was taught for PHRASE")
+
+
+def command_for(target: str, assistant: Assistant) -> str:
+    """The plain command for an entity id (its first verb and its name), or ``target`` as given."""
+    entity = assistant.home.entity(target.strip())
+    if entity is None:
+        return target
+    verbs = assistant.vocab.verbs.get(entity.domain)
+    if not verbs:
+        raise TeachError(f"{target}: Hearth has no command for a {entity.domain}")
+    return f"{verbs[0]} {entity.name}"
+
+
+def teach(assistant: Assistant, phrase: str, target: str) -> str:
+    """Keep ``phrase`` -> the command ``target`` stands for, after checking both; the command kept."""
+    command = command_for(target, assistant)
+    recognizer = assistant.view.recognizer
+    if recognizer.recognize(command, {}).intent is None:
+        raise TeachError(f'"{command}" is not a command Hearth understands for this home')
+    if recognizer.recognize(phrase, {}).intent is not None:
+        raise TeachError(f'"{phrase}" is already understood as it is; nothing to teach')
+    assistant.understander.taught.teach(phrase, command)
+    return command
+
+
+def cmd_teach(args: argparse.Namespace, settings: Settings) -> int:
+    store = taught_phrases(settings, vocabulary(settings.intents.language))
+    try:
+        if args.list:
+            for phrase, command in sorted(store.lessons().items()):
+                print(f'"{phrase}" -> {command}')
+            return 0
+        if args.forget:
+            if not store.forget(args.forget):
+                print(f'nothing was taught for "{args.forget}"')
+                return 1
+            print(f'forgot "{args.forget}"')
+            return 0
+        if not args.phrase or not args.meaning:
+            raise TeachError('give a phrase and what it means: hearth teach "movie time" scene.cinema')
+        assistant = Assistant(_templates_only(settings), load_home(settings, args.home))
+        print(f'taught: "{args.phrase}" -> {teach(assistant, args.phrase, args.meaning)}')
+        return 0
+    except (TeachError, OSError) as err:
+        print(f"hearth teach: {err}")
+        return 2
+
+
+def _templates_only(settings: Settings) -> Settings:
+    # Teaching checks commands with the templates; the LLM is not loaded for it.
+    return settings.model_copy(update={"intents": settings.intents.model_copy(update={"stage": "templates"})})
