@@ -22,6 +22,8 @@ EN = vocabulary("en")
 
 UNSEEN = ROOT / "tests" / "data" / "unseen_commands.yaml"
 UNSEEN_2 = ROOT / "tests" / "data" / "unseen_commands_2.yaml"
+NATURAL_DEV = ROOT / "tests" / "data" / "natural_dev.yaml"
+NATURAL_HELDOUT = ROOT / "tests" / "data" / "natural_heldout.yaml"
 
 
 def _eval(tmp_path: Path, cases: Path) -> list[tuple[dict, dict]]:
@@ -46,13 +48,16 @@ def _score(pairs: list[tuple[dict, dict]]) -> tuple[int, int, int, int]:
     return right, commands, wrong, acted_on_nothing
 
 
-@pytest.mark.parametrize("cases, floor", [(DEV_COMMANDS, 30), (UNSEEN, 28), (UNSEEN_2, 18)])
-def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: int) -> None:
-    """Measured 2026-11-22 with SmolLM2-135M: dev 32/32, held-out 30/30 and 19/20; never a wrong action."""
+@pytest.mark.parametrize("cases, floor, most_wrong", [(DEV_COMMANDS, 30, 0), (UNSEEN, 28, 0), (UNSEEN_2, 18, 0),
+                                                     (NATURAL_DEV, 48, 0), (NATURAL_HELDOUT, 50, 1)])
+def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: int, most_wrong: int) -> None:
+    """Measured 2026-11-23 with SmolLM2-135M: dev 32/32, held-out 30/30 and 19/20; natural phrasing
+    (#14) dev 51/51 commands, held-out 53/60 with one wrong action (scored once: "switch off the
+    kitchen sealing light" turned off the Kitchen Switch), which this test records rather than hides."""
     pairs = _eval(tmp_path, cases)
     right, commands, wrong, acted_on_nothing = _score(pairs)
     print(f"{cases.name}: {right}/{commands} exact, {wrong} wrong actions")
-    assert right >= floor and wrong == 0 and acted_on_nothing == 0
+    assert right >= floor and wrong <= most_wrong and acted_on_nothing == 0
     llm = [got for _, got in pairs if got["source"] == "llm"]
     assert llm and all(got["timings_ms"]["llm"] > 0 for got in llm)  # the stage ran and reports its time
 
@@ -82,7 +87,14 @@ def test_only_mentioned_devices_can_be_answered() -> None:
 @pytest.mark.parametrize("text", ["don't turn off the living room lamp", "I love the kitchen lights",
                                   "is the garage light too bright", "what's the capital of Peru",
                                   "turn on the sprinklers", "never unlock the back door",
-                                  "bedroom lamp up", "first floor light's up, lean"])  # misheard "off"
+                                  "bedroom lamp up", "first floor light's up, lean",  # misheard "off"
+                                  # questions phrased as requests, statements, negations in other words
+                                  "tell me whether the garage light is on", "check if the side door is locked",
+                                  "let me know if the living room lamp is on", "who turned the kitchen lights on",
+                                  "why is the back door unlocked", "I left the garage light on yesterday",
+                                  "the back door was open all night", "no need to turn on the fan",
+                                  "please don't unlock the front door", "the ceiling fan makes a weird noise",
+                                  "should I close the curtains"])
 def test_never_an_action_for_non_commands(text: str) -> None:
     assistant = Assistant(Settings(), build_home(load_fixture_file(FIXTURES)))
     assert not assistant.understand(text).decision.acts
@@ -118,3 +130,21 @@ def test_cost_is_bounded_by_length_and_deadline() -> None:
     after = llm.recognize(text, {}, deadline=math.inf)  # the KV cache is consistent after giving up:
     fresh = Assistant(Settings(), home).llm_stage().recognize(text, {}, deadline=math.inf)
     assert (after.answer, after.recognition) == (fresh.answer, fresh.recognition) and after.answer
+
+
+def test_naming_every_device_and_several_numbers_decides_within_the_budget() -> None:
+    """The longest utterance the model reads (every light, cover, fan, thermostat and the TV, four
+    numbers) costs at most its own tokens and one answer's: the answers offered do not add to it.
+    Its time, quiet and with a busy core, is measured by `hearth bench` and bounded by the deadline."""
+    home = build_home(load_fixture_file(FIXTURES))
+    llm = Assistant(Settings(), home).llm_stage()
+    names = [e.name for e in home.entities if e.domain in ("light", "cover", "climate", "media_player", "fan")]
+    text = "set the " + ", ".join(names) + ", kitchen, living room, bedroom, office lights to 20, 45, 70, 90"
+    size = len(llm.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    assert size <= llm.settings.max_input_tokens  # read by the model, not refused for its length
+    offered = answers(find_mentions(text, home, EN), home, None, text, EN)
+    assert len(offered) > 40
+    result = llm.recognize(text, {}, deadline=math.inf)
+    assert result.refused is None or not result.refused.startswith("not read")
+    longest = max(len(llm.llm.tokenize(a.encode("utf-8"), add_bos=False, special=False)) for a in offered)
+    assert result.prompt_tokens <= size + 16 and result.completion_tokens <= longest + 1

@@ -32,6 +32,7 @@ def test_questions_statements_and_directions() -> None:
     assert EN.is_question("is the garage light on") and EN.is_question("what's the temperature")
     assert not EN.is_question("this is the lamp")
     assert EN.asks_for_action("kill the lamp") and not EN.asks_for_action("I bought a new lamp")
+    assert EN.asks_for_action("it's pitch black in here")  # an indirect request asks too
     assert EN.opposite["on"] == ("off",) and set(EN.opposite["pause"]) == {"start", "unpause", "resume"}
     assert "off" in EN.direction_words["turn off"] and "on" not in EN.direction_words["turn off"]
 
@@ -50,3 +51,33 @@ def test_unknown_language_is_a_clear_error() -> None:
         vocabulary("xx")
     with pytest.raises(UnknownLanguage):
         vocabulary("../en")
+
+
+@pytest.mark.parametrize("text", ["tell me if the curtain is open", "check whether the door is locked",
+                                  "I wonder if the fan is on", "who left the light on", "should I close it"])
+def test_requests_that_are_questions(text: str) -> None:
+    assert EN.is_question(text)
+
+
+def test_statements_report_rather_than_ask() -> None:
+    assert EN.is_statement("I left the garage light on yesterday") and EN.is_statement("the door was open")
+    assert not EN.is_statement("turn off the garage light")
+
+
+def test_the_verbs_said_weak_cues_and_needs() -> None:
+    assert EN.verbs_said("douse the garage light") == {"turn off"}
+    assert EN.verbs_said("bolt the side door") == {"lock"}
+    assert EN.verbs_said("next song on the tv") == {"next track on"}  # "on" is no verb here
+    assert EN.verbs_said("put the tv on pause") == {"pause"}
+    assert EN.verbs_said("garage light please") == {"turn on"}
+    assert EN.verbs_said("I bought a new lamp") == set()
+    assert EN.needs_said("it's pitch black in the garage") == {("turn on", "light")}
+
+
+def test_amounts_and_durations_in_words() -> None:
+    assert EN.numbers("open it three quarters") == {75} and EN.numbers("halfway") == {50}
+    assert EN.numbers("set it to seventy two") == {72} and EN.numbers("forty five minutes") == {45}
+    assert EN.fraction_said("bedroom lamp at half") and not EN.fraction_said("bedroom lamp at 50")
+    assert EN.durations("give me a 10 minute timer") == [(10, "minutes")]
+    assert EN.durations("count down forty five seconds") == [(45, "seconds")]
+    assert EN.timer_asked("set a timer") and not EN.timer_asked("turn on the lamp")

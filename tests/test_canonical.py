@@ -1,0 +1,54 @@
+"""The answers the LLM stage may choose from: only what was said, and only questions for a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from devices.registry import build_home, load_fixture_file
+from intents.canonical import answers, find_mentions
+from intents.llm import not_for_the_model
+from intents.vocabulary import vocabulary
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.fast
+
+EN = vocabulary("en")
+HOME = build_home(load_fixture_file(FIXTURES))
+
+
+def offered(text: str, area: str | None = None) -> list[str]:
+    return answers(find_mentions(text, HOME, EN), HOME, area, text, EN, EN.is_question(text))
+
+
+def test_a_question_can_only_be_answered_with_questions() -> None:
+    for text in ("tell me whether the garage light is on", "check if the side door is locked"):
+        found = offered(text)
+        assert len(found) > 1 and all(a == "none" or a.startswith("is ") for a in found), found
+
+
+def test_only_the_verbs_that_were_said() -> None:
+    assert offered("douse the garage light") == ["none", "turn off Garage Light"]
+    assert offered("bolt the back door") == ["none", "lock Back Door"]
+    assert "turn on TV" not in offered("next song on the tv") and "next track on TV" in offered("next song on the tv")
+    assert offered("the ceiling fan makes a weird noise") == ["none"]  # no verb: nothing to choose
+
+
+def test_indirect_requests_amounts_timers_and_volume() -> None:
+    assert offered("it's pitch black in the garage") == ["none", "turn on the lights in the Garage"]
+    assert "set Bedroom Curtain position to 50%" in offered("open the bedroom curtain halfway")
+    assert "open Bedroom Curtain" not in offered("open the bedroom curtain halfway")  # the amount must be used
+    assert offered("I need a 15 minute timer") == ["none", "set a timer for 15 minutes"]
+    assert "set TV volume to 35%" in offered("tv volume 35 percent")
+
+
+def test_misspelt_split_and_joined_names_are_mentioned() -> None:
+    assert find_mentions("turn on the living room lamb", HOME, EN).names == ("Living Room Lamp",)
+    assert find_mentions("turn on the bed room lamp", HOME, EN).names == ("Bedroom Lamp",)
+    assert find_mentions("lock the frontdoor", HOME, EN).names == ("Front Door",)
+    assert find_mentions("lock the back dor", HOME, EN).names == ("Back Door",)
+
+
+@pytest.mark.parametrize("text", ["don't turn on the bedroom lamp", "I left the garage light on yesterday",
+                                  "the back door was open all night", "never unlock the side door"])
+def test_negations_and_statements_never_reach_the_model(text: str) -> None:
+    assert not_for_the_model(text, EN)
