@@ -132,6 +132,8 @@ class WordRepairer:
         words = self.vocab.words(text)
         if len(words) > MAX_WORDS:
             return []
+        if any(w in self.vocab.meaningful and w not in self._known for w in words):
+            return []  # "halfway", "unbolt": the templates cannot read it, and a repair would lose it
         options = self._stretches(words)
         heard = " ".join(words)
         repairs: dict[str, float] = {}

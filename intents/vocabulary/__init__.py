@@ -198,6 +198,19 @@ class Vocabulary:
         return {value for _, _, value in self._number_spans(self.words(text))}
 
     @cached_property
+    def meaningful(self) -> frozenset[str]:
+        """Single words that change what an utterance asks for: numbers and amounts, units of time,
+        negations, directions (but weak cues), what an indirect request or a report says (one-word
+        phrases only: "pitch" alone says nothing). A repair
+        of a misheard transcript must never drop or replace one of them."""
+        phrases = [*self.number_words, *self.fractions, *self.time_units, *self.negations, *self.needs,
+                   *self.statement_cues, *(c for cues in self.direction_words.values() for c in cues
+                                           if c not in self.weak_cues)]
+        single = (self.words(phrase) for phrase in phrases)
+        # Words often heard for others ("four" for "floor", "up" for "off") stay open to repair.
+        return frozenset(words[0] for words in single if len(words) == 1) - self.weak_cues - set(self.sound_alikes)
+
+    @cached_property
     def opposite(self) -> dict[str, tuple[str, ...]]:
         """Each direction word's opposites, looked up from either side of a pair."""
         found: dict[str, tuple[str, ...]] = {}
