@@ -24,7 +24,7 @@ import numpy as np
 
 from app.audio.inputs import frames, to_float, to_pcm
 from app.audio.outputs import NullSink
-from app.bench.clips import command_clip
+from app.bench.clips import VOICES, command_clip
 from app.cli.evaluate import load_cases
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``hearth bench``."""
     parser.add_argument("--cases", nargs="*", default=[], help="text case files (eval format or HA tests); default: the demo's")
     parser.add_argument("--limit", type=int, default=40, help="at most this many commands, spread over the cases")
-    parser.add_argument("--voice", choices=("piper", "espeak"), default="piper", help="who speaks the commands")
+    parser.add_argument("--voice", choices=VOICES, default="piper", help="who speaks the commands")
     parser.add_argument("--snr", type=float, help="add white noise at this signal-to-noise ratio (dB)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
     parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
@@ -67,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="typed case files for the LLM stage (those the templates miss are timed)")
     parser.add_argument("--busy-core", action="store_true",
                         help="time the LLM stage again while another process keeps one core busy")
+    parser.add_argument("--speak-cases", metavar="DIR",
+                        help="instead: write the --cases as spoken audio cases into DIR (for hearth eval) and stop")
     parser.add_argument("--satellites", type=int, default=0,
                         help="instead: this many satellite processes speaking at once to hub processes")
     parser.add_argument("--rounds", type=int, default=5, help="with --satellites: commands per satellite")
@@ -224,7 +226,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     commands = command_texts(assistant, args.cases, args.limit)
     results = []
     for i, (text, context, expected) in enumerate(commands):
-        pcm = command_clip(text, tts, "en-us" if args.voice == "espeak" else None, args.snr, seed=i)
+        pcm = command_clip(text, tts, snr_db=args.snr, seed=i, voice=args.voice)
         results.append(run_clip(assistant, default, pcm, context, text, expected))
     llm = llm_stage(assistant, args.llm_cases, args.busy_core)
     replies = sorted({assistant.handle(text, dry_run=True).reply for text, _, _ in commands})[:12]

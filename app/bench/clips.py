@@ -1,7 +1,9 @@
 """Spoken command clips for `hearth eval` cases, `hearth bench` and the tests.
 
-Synthesised on the spot with the bundled Piper voice or espeak-ng, padded with
-silence and optionally mixed with noise, so no recordings live in the repo.
+Synthesised on the spot with the bundled Piper voice, espeak-ng or one of
+Debian's flite voices (slt, rms, awb, kal: voices Hearth was never developed
+on), padded with silence and optionally mixed with noise, so no recordings
+live in the repo.
 """
 
 from __future__ import annotations
@@ -54,11 +56,69 @@ def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray
     return resample(to_float(pcm), rate, SAMPLE_RATE)
 
 
+#: Who can speak the commands: Piper, espeak-ng, or a flite voice.
+VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal")
+
+
+def flite_clip(text: str, voice: str = "slt") -> np.ndarray:
+    """``text`` spoken by one of flite's voices, at 16 kHz."""
+    binary = shutil.which("flite")
+    if binary is None:
+        raise AudioError("flite is not installed (apt-get install flite)")
+    import wave
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "clip.wav"
+        subprocess.run([binary, "-voice", voice, "-t", text, "-o", str(out)], check=True, capture_output=True)
+        with wave.open(str(out), "rb") as wav:
+            rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
+    return resample(to_float(pcm), rate, SAMPLE_RATE)
+
+
+def speak(text: str, voice: str, tts: Optional[TextToSpeech] = None) -> np.ndarray:
+    """``text`` in one of :data:`VOICES`, at 16 kHz."""
+    if voice == "espeak":
+        return espeak_clip(text, "en-us")
+    if voice.startswith("flite-"):
+        return flite_clip(text, voice.removeprefix("flite-"))
+    return piper_clip(tts or TextToSpeech().load(), text)
+
+
 def command_clip(text: str, tts: Optional[TextToSpeech] = None, espeak_voice: Optional[str] = None,
-                 snr_db: Optional[float] = None, seed: int = 0) -> bytes:
-    """A padded 16 kHz PCM clip of ``text`` (Piper unless an espeak voice is named)."""
-    samples = espeak_clip(text, espeak_voice) if espeak_voice else piper_clip(tts or TextToSpeech().load(), text)
+                 snr_db: Optional[float] = None, seed: int = 0, voice: Optional[str] = None) -> bytes:
+    """A padded 16 kHz PCM clip of ``text`` (Piper unless an espeak voice or another ``voice`` is named)."""
+    if voice is not None:
+        samples = speak(text, voice, tts)
+    else:
+        samples = espeak_clip(text, espeak_voice) if espeak_voice else piper_clip(tts or TextToSpeech().load(), text)
     samples = pad(samples)
     if snr_db is not None:
         samples = add_noise(samples, snr_db, seed)
     return to_pcm(samples)
+
+
+def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optional[float] = None,
+                      tts: Optional[TextToSpeech] = None) -> Path:
+    """The text cases of ``cases_file`` spoken by ``voice`` into ``out_dir`` (WAV files and a case
+    file with the same expectations, for ``hearth eval``); the new case file."""
+    import wave
+
+    import yaml
+
+    data = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spoken = []
+    for i, case in enumerate(data.get("cases") or []):
+        if "text" not in case:
+            continue
+        wav_path = out_dir / f"{cases_file.stem}_{voice}_{i:03d}.wav"
+        with wave.open(str(wav_path), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(command_clip(case["text"], tts, snr_db=snr_db, seed=i, voice=voice))
+        spoken.append({**{k: v for k, v in case.items() if k != "text"}, "audio": wav_path.name})
+    result = out_dir / f"{cases_file.stem}_{voice}{'' if snr_db is None else f'_snr{snr_db:g}'}.yaml"
+    result.write_text(yaml.safe_dump({"language": data.get("language", "en"), "cases": spoken}, sort_keys=False),
+                      encoding="utf-8")
+    return result
