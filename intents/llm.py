@@ -156,6 +156,17 @@ class LlmRecognizer:
         """The chat: the fixed prompt, then the user's words."""
         return [*self.prompt, {"role": "user", "content": text}]
 
+    def offered(self, text: str, context: Optional[dict[str, Any]] = None) -> list[str]:
+        """The answers the model may choose from for ``text`` (only "none" when it is not to be asked)."""
+        if not_for_the_model(text, self.vocab):
+            return [self.vocab.phrases["none"]]
+        context = context or {}
+        mentions = find_mentions(text, self.home, self.vocab)
+        nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
+        if nearby:
+            mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
+        return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text))
+
     def warm(self) -> None:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""
         choose(self.llm, self.chat, self.messages("hello"), ["none"])
@@ -173,11 +184,7 @@ class LlmRecognizer:
         skipped = not_for_the_model(text, self.vocab)
         if skipped:
             return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
-        mentions = find_mentions(text, self.home, self.vocab)
-        nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
-        if nearby:
-            mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        allowed = answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text))
+        allowed = self.offered(text, context)
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
         choice = choose(self.llm, self.chat, self.messages(text), allowed,

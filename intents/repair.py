@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -136,6 +137,8 @@ class WordRepairer:
             return []  # "halfway", "unbolt": the templates cannot read it, and a repair would lose it
         options = self._stretches(words)
         heard = " ".join(words)
+        # Amounts are kept; directions may be repaired ("the activate" is "deactivate"), the audio decides.
+        kept = Counter(w for w in words if w.isdigit() or w in self.vocab.fractions)
         repairs: dict[str, float] = {}
         for count in range(1, MAX_REPLACEMENTS + 1):
             for spans in itertools.combinations(sorted(options), count):
@@ -149,6 +152,8 @@ class WordRepairer:
                     cost = sum(c for _, c in choice)
                     if not self._all_known(variant):
                         continue  # a word no template, name or number has: cannot parse
+                    if kept - Counter(fixed):
+                        continue  # it lost an amount ("3 quarters" is not "open the curtain")
                     if variant != heard and cost < repairs.get(variant, float("inf")):
                         repairs[variant] = cost
         ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]

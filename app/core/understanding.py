@@ -158,8 +158,8 @@ class Understander:
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
                        llm: LlmSource, deadline: Optional[float]) -> Understanding:
-        """The LLM stage on the most likely transcript. With a second candidate transcript, both must
-        lead to the same action: a misheard word ("off" heard as "up") must not become an action."""
+        """The LLM stage on the most likely transcript. With a second candidate transcript, it must offer
+        the same command: a misheard word ("off" heard as "up") must not become an action."""
         model = llm()
         if deadline is None and model is not None:  # one budget for the utterance, however many transcripts
             deadline = time.perf_counter() + model.settings.deadline_ms / 1000
@@ -174,11 +174,9 @@ class Understander:
             return refused
         if len(texts) < 2:
             return first
-        second = self.text(view, states, texts[1], context, llm, deadline)
-        spent = first.llm.ms + (second.llm.ms if second.llm is not None else 0.0)
-        both = replace(first, llm=replace(first.llm, ms=spent))
-        if second.decision.action == first.decision.action:
-            return both
-        _LOGGER.info("LLM not acted on: the transcripts disagree (%s / %s)", first.decision.intent,
-                     second.decision.intent)
-        return replace(refused, llm=both.llm)
+        # The second most likely transcript must offer the same answer: a word heard differently
+        # there ("up" for "off") takes it away. Checked without the model, so speech pays for one reading.
+        if model is None or first.llm.answer in model.offered(texts[1], context):
+            return first
+        _LOGGER.info("LLM not acted on: the second transcript does not offer the same command")
+        return refused
