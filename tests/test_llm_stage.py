@@ -148,3 +148,18 @@ def test_naming_every_device_and_several_numbers_decides_within_the_budget() -> 
     assert result.refused is None or not result.refused.startswith("not read")
     longest = max(len(llm.llm.tokenize(a.encode("utf-8"), add_bos=False, special=False)) for a in offered)
     assert result.prompt_tokens <= size + 16 and result.completion_tokens <= longest + 1
+
+
+class _LateHypotheses(list):
+    """Transcripts of speech that ended longer ago than the decision deadline (a stalled machine)."""
+
+    started = 0.0
+
+
+def test_speech_decides_within_one_deadline_from_the_end_of_speech() -> None:
+    """Past ``intents.decision_deadline_ms`` after the end of speech the repair and the LLM stage give up."""
+    assistant = Assistant(Settings(), build_home(load_fixture_file(FIXTURES)))
+    heard = ["could you kill the kitchen lights, it is late"]
+    late = assistant.understand_speech(_LateHypotheses(heard), {})
+    assert not late.decision.acts and late.llm is not None and late.llm.refused == "not read: past the deadline"
+    assert assistant.understand_speech(_LateHypotheses(heard), {}, bounded=False).decision.acts  # in time, it acts

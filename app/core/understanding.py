@@ -42,6 +42,9 @@ class IntentSettings(BaseModel):
     """Longer utterances are refused before recognition."""
     stage: Literal["both", "templates", "llm"] = "both"
     """``both``: templates first, the LLM when they find nothing; or one of them only."""
+    decision_deadline_ms: float = Field(1400.0, ge=100.0, le=60_000.0)
+    """From the end of speech to the decision: past it, the repair of a misheard transcript and the
+    LLM stage give up and Hearth does not act, so a busy machine refuses instead of stalling."""
     taught_file: Optional[str] = None
     """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
     (``~/.local/share/hearth/taught.yaml``)."""
@@ -114,7 +117,12 @@ class Understander:
                context: dict[str, Any], llm: Optional[LlmSource] = None,
                deadline: Optional[float] = None) -> Understanding:
         """The first hypothesis the templates act on, else a repair the audio supports, else the
-        LLM stage's reading, else the most likely one. ``hypotheses`` is consumed only as far as needed."""
+        LLM stage's reading, else the most likely one. ``hypotheses`` is consumed only as far as needed.
+        ``deadline`` (``time.perf_counter``) bounds the repair and the LLM stage; by default
+        ``intents.decision_deadline_ms`` after the end of speech (``hypotheses.started``)."""
+        if deadline is None:  # one budget from the end of speech, for the repair and the LLM together
+            started = getattr(hypotheses, "started", None) or time.perf_counter()
+            deadline = started + self.intents.decision_deadline_ms / 1000
         fallback: Optional[Understanding] = None
         transcripts: list[str] = []
         for heard in hypotheses:
@@ -128,7 +136,8 @@ class Understander:
             fallback = fallback or understood
         if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses:
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
-                            lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts)
+                            lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts,
+                            deadline)
             if chosen is not None:
                 return Understanding(chosen.text, chosen.decision)
         if fallback is not None and llm is not None and self.intents.stage != "templates":
@@ -161,8 +170,6 @@ class Understander:
         """The LLM stage on the most likely transcript. With a second candidate transcript, it must offer
         the same command: a misheard word ("off" heard as "up") must not become an action."""
         model = llm()
-        if deadline is None and model is not None:  # one budget for the utterance, however many transcripts
-            deadline = time.perf_counter() + model.settings.deadline_ms / 1000
         first = self.text(view, states, texts[0], context, llm, deadline)
         if first.llm is None or not first.decision.acts:
             return first

@@ -13,6 +13,7 @@ non-command must not turn into a command by repair alone.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Protocol, runtime_checkable
@@ -79,9 +80,10 @@ def opposites(text: str, vocab: Vocabulary) -> list[str]:
 
 
 def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
-                    settings: RescoreSettings) -> list[Candidate]:
-    """Variants of the transcripts that the templates act on, cheapest first, with their opposites."""
-    deadline = time.perf_counter() + settings.budget_ms / 1000
+                    settings: RescoreSettings, deadline: float = math.inf) -> list[Candidate]:
+    """Variants of the transcripts that the templates act on, cheapest first, with their opposites;
+    parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first."""
+    deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
     found: dict[str, Candidate] = {}
     cheapest: dict[str, float] = {}
     for variant in (v for text in heard for v in repairer.variants(text)):
@@ -103,10 +105,12 @@ def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callab
 
 
 def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer, understand: Callable[[str], Decision],
-           settings: RescoreSettings = RescoreSettings(), log_texts: bool = False) -> Optional[Candidate]:
+           settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
+           deadline: float = math.inf) -> Optional[Candidate]:
     """The repaired command the audio supports best, or None when none is close enough to what was heard.
-    ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``)."""
-    candidates = parsed_variants(heard, repairer, understand, settings)
+    ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
+    ``deadline`` (``time.perf_counter``) is the utterance's."""
+    candidates = parsed_variants(heard, repairer, understand, settings, deadline)
     if not candidates:
         return None
     candidates = candidates[: settings.candidates + settings.candidates // 2]

@@ -63,6 +63,8 @@ class Hypotheses:
 
     def __init__(self, stt: "SpeechToText", samples: np.ndarray, window: float, prompt: list[int]) -> None:
         start = time.perf_counter()
+        self.started = start
+        """When the audio was handed over (``time.perf_counter``): the end of speech, for deadlines."""
         self._stt = stt
         self._prompt = prompt
         self.seconds = len(samples) / SAMPLE_RATE
