@@ -42,7 +42,7 @@ class IntentSettings(BaseModel):
     """Longer utterances are refused before recognition."""
     stage: Literal["both", "templates", "llm"] = "both"
     """``both``: templates first, the LLM when they find nothing; or one of them only."""
-    decision_deadline_ms: float = Field(1400.0, ge=100.0, le=60_000.0)
+    decision_deadline_ms: float = Field(1300.0, ge=100.0, le=60_000.0)
     """From the end of speech to the decision: past it, the repair of a misheard transcript and the
     LLM stage give up and Hearth does not act, so a busy machine refuses instead of stalling."""
     taught_file: Optional[str] = None
