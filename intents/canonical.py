@@ -193,8 +193,9 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     percent = _unit_said(text, set(heard), vocab.percent_words) or vocab.fraction_said(text)
     degrees = _unit_said(text, set(heard), vocab.degree_words)
     durations = vocab.durations(text)
-    if durations and (vocab.timer_asked(text) or not targets):
-        found += [p["timer"].format(value=n, unit=unit) for n, unit in durations]
+    if durations:  # a timer; a device with a duration is a delayed command, which this stage does not run
+        if vocab.timer_asked(text) or not targets:
+            found += [p["timer"].format(value=n, unit=unit) for n, unit in durations]
         return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
         said = vocab.verbs_said(text)

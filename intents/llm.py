@@ -10,9 +10,11 @@ in the model's own chat template, is the instructions and a fixed set of
 examples sampled from the templates over this home (:mod:`intents.bank`), one
 per kind of command; it never changes between requests, so llama.cpp keeps it
 in its KV cache and each request pays only for the user's words
-(:mod:`intents.constrained`). Negated commands, questions turned into actions,
-statements without a word asking for anything, and answers the model was not
-sure of among the allowed ones are never acted on.
+(:mod:`intents.constrained`). What may be answered is decided by the
+language's vocabulary, not by the model: only verbs whose words were said (or
+that an indirect request needs), only questions for a question; negated
+commands and statements are not offered to the model at all, and answers it
+was not sure of among the allowed ones are never acted on.
 """
 
 from __future__ import annotations

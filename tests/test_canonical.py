@@ -38,6 +38,7 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert "set Bedroom Curtain position to 50%" in offered("open the bedroom curtain halfway")
     assert "open Bedroom Curtain" not in offered("open the bedroom curtain halfway")  # the amount must be used
     assert offered("I need a 15 minute timer") == ["none", "set a timer for 15 minutes"]
+    assert offered("turn off the kitchen lights in ten minutes") == ["none"]  # not "10%", and not now
     assert "set TV volume to 35%" in offered("tv volume 35 percent")
 
 

@@ -2,7 +2,7 @@
 
 A stage never spells out a word of a language. It is handed a
 :class:`Vocabulary` (``vocabulary("en")``) and asks it: what are the words of
-this text, is it negated or a question, which words ask for an action, which
+this text, is it negated or a question, which verbs were said, which
 word is the opposite of "on", what does "sixty" count, what is "yes". Adding a
 language adds one module beside ``en.py`` that builds a ``VOCABULARY``.
 """
@@ -51,8 +51,6 @@ class Vocabulary:
     """Phrases anywhere that make a request a question ("tell me if", "check whether")."""
     statement_cues: frozenset[str]
     """Words or phrases of a report about the past ("yesterday", "was"): a statement never acts."""
-    action_cues: frozenset[str]
-    """Words that ask for something to happen; an utterance with none of them is a statement."""
     yes: frozenset[str]
     """Whole answers that confirm."""
     no: frozenset[str]
@@ -134,11 +132,6 @@ class Vocabulary:
     def is_statement(self, text: str) -> bool:
         """True when ``text`` reports something (past) rather than asks for it."""
         return self._has_phrase(text, self.statement_cues)
-
-    def asks_for_action(self, text: str) -> bool:
-        """True when some word asks for something to happen."""
-        return bool(set(self.words(text)) & self.action_cues) or bool(self.verbs_said(text)) \
-            or bool(self.needs_said(text))
 
     def verbs_said(self, text: str) -> set[str]:
         """The plain-command verbs whose direction words were said; weak cues only when nothing else was."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from devices.commands import COLORS
 from intents.vocabulary import Vocabulary
 
 # Phrases are separated by commas.
@@ -45,10 +44,6 @@ VOCABULARY = Vocabulary(
                                 "check whether", "know if", "know whether", "wonder if", "wonder whether", "see if",
                                 "find out if"}),
     statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to"}),
-    action_cues=frozenset(
-        "on off open close shut lock unlock set turn switch start stop dim brighten brighter darker make put kill "
-        "activate run pause resume play bring raise lower up down percent degrees degree warmer cooler heat cool "
-        "send dock return clean vacuum flip fire kick".split() + list(COLORS)),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
