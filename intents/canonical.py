@@ -186,9 +186,13 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     needs = vocab.needs_said(text)
     targets = _targets(m, home, context_area, heard, {kind for _, kind in needs}, vocab)
     p = vocab.phrases
-    if question:
-        return [p["none"], *dict.fromkeys(p["is_state"].format(target=t, state=state)
-                                          for t, d in targets for state in vocab.states.get(d, ()))]
+    if question:  # a device by name, or a kind of device in a room ("are any lights on in the Kitchen")
+        named = [(t, d) for t, d in targets if t in m.names]
+        kinds = _kinds(heard, set(), vocab)
+        return [p["none"], *dict.fromkeys(
+            [p["is_state"].format(target=t, state=state) for t, d in named for state in vocab.states.get(d, ())]
+            + [p["area_state"].format(kind=k, state=state, area=a) for a in m.areas for k, d in kinds
+               for state in vocab.states.get(d, ())])]
     found = [p["none"]]
     percent = _unit_said(text, set(heard), vocab.percent_words) or vocab.fraction_said(text)
     degrees = _unit_said(text, set(heard), vocab.degree_words)

@@ -24,6 +24,8 @@ def test_a_question_can_only_be_answered_with_questions() -> None:
     for text in ("tell me whether the garage light is on", "check if the side door is locked"):
         found = offered(text)
         assert len(found) > 1 and all(a == "none" or a.startswith("is ") for a in found), found
+    # a kind of device in a room, in the form the templates read
+    assert "are any lights on in the Kitchen" in offered("can you tell me if the kitchen lights are on")
 
 
 def test_only_the_verbs_that_were_said() -> None:
