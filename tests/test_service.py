@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import yaml
 
 from app.audio.inputs import write_wav
 from app.cli.main import main
+from app.cli.service import notify
 from tests.conftest import FIXTURES, ROOT, Mosquitto, spoken
 
 
@@ -42,6 +45,18 @@ def test_ready_watchdog_and_stopping_are_sent_to_systemd(tmp_path: Path, tts) ->
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     server.bind(str(address))
     server.settimeout(0.5)
+    messages: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:  # as systemd does, while the service runs
+        while not done.is_set():
+            try:
+                messages.append(server.recv(100).decode())
+            except socket.timeout:
+                pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     wav = tmp_path / "in.wav"
     write_wav(wav, spoken(tts, 0.3, "turn on the garage light", 2.0))
     config = tmp_path / "c.yaml"
@@ -51,15 +66,23 @@ def test_ready_watchdog_and_stopping_are_sent_to_systemd(tmp_path: Path, tts) ->
                              "--no-wake", "--dry-run", "--output-wav", str(tmp_path / "o.wav")],
                             cwd=ROOT, env=env, capture_output=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    messages = []
-    try:
-        while True:
-            messages.append(server.recv(100).decode())
-    except socket.timeout:
-        pass
+    time.sleep(0.6)  # the last datagrams reach the reader
+    done.set()
+    reader.join()
     server.close()
     assert messages[0] == "READY=1" and messages[-1] == "STOPPING=1"
     assert "WATCHDOG=1" in messages
+
+
+def test_a_reader_that_falls_behind_never_stalls_the_service(tmp_path: Path, monkeypatch) -> None:
+    """systemd's queue holds few datagrams; when nobody reads, pings are dropped, not waited for."""
+    address = tmp_path / "notify.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(address))  # never read
+    monkeypatch.setenv("NOTIFY_SOCKET", str(address))
+    sent = [notify("WATCHDOG=1") for _ in range(200)]  # would block forever with a blocking send
+    server.close()
+    assert sent[0] and not all(sent)
 
 
 def test_check_reports_each_item_on_one_line(tmp_path: Path, mosquitto: Mosquitto, capsys) -> None:

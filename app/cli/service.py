@@ -62,8 +62,9 @@ def notify(message: str) -> bool:
         address = "\0" + address[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.sendto(message.encode(), address)
-    except OSError:
+            # Never wait: a reader that falls behind (its queue holds ten datagrams) would stall the loop.
+            sock.sendto(message.encode(), socket.MSG_DONTWAIT, address)
+    except OSError:  # BlockingIOError included: a missed ping is better than a stalled service
         return False
     return True
 
