@@ -162,7 +162,10 @@ class LlmRecognizer:
         """The answers the model may choose from for ``text`` (only "none" when it is not to be asked)."""
         if not_for_the_model(text, self.vocab):
             return [self.vocab.phrases["none"]]
-        context = context or {}
+        return self._answers(text, context or {})
+
+    def _answers(self, text: str, context: dict[str, Any]) -> list[str]:
+        """Every answer over what ``text`` mentions, for an utterance the model may read."""
         mentions = find_mentions(text, self.home, self.vocab)
         nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
         if nearby:
@@ -186,7 +189,7 @@ class LlmRecognizer:
         skipped = not_for_the_model(text, self.vocab)
         if skipped:
             return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
-        allowed = self.offered(text, context)
+        allowed = self._answers(text, context)
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
         choice = choose(self.llm, self.chat, self.messages(text), allowed,

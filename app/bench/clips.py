@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from app.audio.inputs import SAMPLE_RATE, AudioError, to_float, to_pcm
+from app.audio.inputs import SAMPLE_RATE, AudioError, to_float, to_pcm, write_wav
 from app.speak.tts import TextToSpeech, resample
 
 
@@ -41,19 +41,24 @@ def piper_clip(tts: TextToSpeech, text: str) -> np.ndarray:
     return resample(to_float(chunk.pcm), chunk.sample_rate, SAMPLE_RATE)
 
 
-def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
-    """``text`` spoken by espeak-ng, at 16 kHz."""
-    binary = shutil.which("espeak-ng")
+def _synthesised(binary_name: str, args: list[str], package: str) -> np.ndarray:
+    """Run a speech synthesiser that writes a WAV file (``{out}`` in ``args``); its samples at 16 kHz."""
+    binary = shutil.which(binary_name)
     if binary is None:
-        raise AudioError("espeak-ng is not installed (apt-get install espeak-ng)")
+        raise AudioError(f"{binary_name} is not installed (apt-get install {package})")
     import wave
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "clip.wav"
-        subprocess.run([binary, "-v", voice, "-s", str(speed), "-w", str(out), text], check=True, capture_output=True)
+        subprocess.run([binary, *(str(out) if a == "{out}" else a for a in args)], check=True, capture_output=True)
         with wave.open(str(out), "rb") as wav:
             rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
     return resample(to_float(pcm), rate, SAMPLE_RATE)
+
+
+def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
+    """``text`` spoken by espeak-ng, at 16 kHz."""
+    return _synthesised("espeak-ng", ["-v", voice, "-s", str(speed), "-w", "{out}", text], "espeak-ng")
 
 
 #: Who can speak the commands: Piper, espeak-ng, or a flite voice.
@@ -62,17 +67,7 @@ VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal")
 
 def flite_clip(text: str, voice: str = "slt") -> np.ndarray:
     """``text`` spoken by one of flite's voices, at 16 kHz."""
-    binary = shutil.which("flite")
-    if binary is None:
-        raise AudioError("flite is not installed (apt-get install flite)")
-    import wave
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "clip.wav"
-        subprocess.run([binary, "-voice", voice, "-t", text, "-o", str(out)], check=True, capture_output=True)
-        with wave.open(str(out), "rb") as wav:
-            rate, pcm = wav.getframerate(), wav.readframes(wav.getnframes())
-    return resample(to_float(pcm), rate, SAMPLE_RATE)
+    return _synthesised("flite", ["-voice", voice, "-t", text, "-o", "{out}"], "flite")
 
 
 def speak(text: str, voice: str, tts: Optional[TextToSpeech] = None) -> np.ndarray:
@@ -101,8 +96,6 @@ def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optio
                       tts: Optional[TextToSpeech] = None) -> Path:
     """The text cases of ``cases_file`` spoken by ``voice`` into ``out_dir`` (WAV files and a case
     file with the same expectations, for ``hearth eval``); the new case file."""
-    import wave
-
     import yaml
 
     data = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
@@ -112,11 +105,7 @@ def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optio
         if "text" not in case:
             continue
         wav_path = out_dir / f"{cases_file.stem}_{voice}_{i:03d}.wav"
-        with wave.open(str(wav_path), "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(command_clip(case["text"], tts, snr_db=snr_db, seed=i, voice=voice))
+        write_wav(wav_path, command_clip(case["text"], tts, snr_db=snr_db, seed=i, voice=voice))
         spoken.append({**{k: v for k, v in case.items() if k != "text"}, "audio": wav_path.name})
     result = out_dir / f"{cases_file.stem}_{voice}{'' if snr_db is None else f'_snr{snr_db:g}'}.yaml"
     result.write_text(yaml.safe_dump({"language": data.get("language", "en"), "cases": spoken}, sort_keys=False),
