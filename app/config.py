@@ -104,6 +104,14 @@ class Settings(_Section):
         """MQTT client id: as configured, else ``hearth-<site>``."""
         return self.mqtt.client_id or f"hearth-{self.site}"
 
+    def with_language(self, language: str) -> "Settings":
+        """These settings in another language (validated: ConfigError when Hearth has no words for it)."""
+        try:
+            intents = IntentSettings.model_validate({**self.intents.model_dump(), "language": language})
+        except ValidationError as err:
+            raise ConfigError(f"language {language!r}: {err.errors()[0]['msg']}") from None
+        return self.model_copy(update={"intents": intents})
+
     def with_env(self, environ: dict[str, str] | None = None) -> "Settings":
         """Return settings with secrets taken from the environment where set."""
         env = os.environ if environ is None else environ

@@ -25,7 +25,9 @@ class TemplateLanguageError(Exception):
 
 def load_language(language: str) -> dict[str, Any]:
     """Home Assistant's merged sentences, lists and responses for a language."""
-    data = get_intents(language)
+    # The package names regional variants in upper case ("zh-CN"); Hearth's config, as HA's tests, "zh-cn".
+    language, _, region = language.partition("-")
+    data = get_intents(f"{language}-{region.upper()}" if region else language)
     if data is None:
         raise TemplateLanguageError(f"no Home Assistant sentence templates for language '{language}'")
     return data

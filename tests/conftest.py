@@ -27,6 +27,7 @@ _SHARED = os.environ.get("HEARTH_SHARED")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="hearth-test-data-")
 HA_TESTS = Path(_SHARED, "ha-intents-tests", "en") if _SHARED else DATA / "ha_intents_en"
 FIXTURES = HA_TESTS / "_fixtures.yaml"
+HA_TESTS_ZH = Path(_SHARED, "ha-intents-tests", "zh-cn") if _SHARED else DATA / "ha_intents_zh_cn"
 DEV_COMMANDS = Path(_SHARED, "eval", "dev_commands.yaml") if _SHARED else DATA / "dev_commands.yaml"
 
 

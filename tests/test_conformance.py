@@ -1,4 +1,4 @@
-"""Home Assistant's English intent conformance suite, run through `hearth eval`."""
+"""Home Assistant's intent conformance suites (English, Simplified Chinese), run through `hearth eval`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from app.cli.main import main
-from tests.conftest import FIXTURES, HA_TESTS
+from tests.conftest import HA_TESTS, HA_TESTS_ZH
 
-#: Measured 2026-11-22: 1022 of 1024 sentences (99.8%).
-FLOOR = 0.98
+#: Measured 2026-11-23 with hassil 3.10.0: English 1023 of 1024 (99.9%), zh-CN 232 of 232 (100%).
+#: The issue asks 95% for zh-CN.
+SUITES = {"en": (HA_TESTS, 0.98, 1000), "zh-cn": (HA_TESTS_ZH, 0.95, 200)}
 
 
 def _ha_slot_rules(actual: dict[str, Any], expected: dict[str, Any]) -> bool:
@@ -44,14 +45,19 @@ def _expectations(files: list[Path]) -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
-def test_conformance_suite_through_hearth_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = sorted(p for p in HA_TESTS.glob("*.yaml") if p.name != "_fixtures.yaml")
-    assert len(files) > 40
+@pytest.mark.parametrize("language", SUITES)
+def test_conformance_suite_through_hearth_eval(language: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder, floor, size = SUITES[language]
+    # "_fixtures.yaml" is the home; "_test_failures.yaml" the sentences Home Assistant's runner leaves out.
+    files = sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    assert len(files) > 35
     out = tmp_path / "conformance.jsonl"
-    assert main(["eval", "--home", str(FIXTURES), "--json", str(out), *map(str, files)]) == 0
+    # No --language: `hearth eval` takes it from the files ("language: zh-cn").
+    assert main(["eval", "--home", str(folder / "_fixtures.yaml"), "--json", str(out), *map(str, files)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     expected = _expectations(files)
-    assert len(records) == len(expected) > 1000
+    assert len(records) == len(expected) > size
 
     failures = []
     for record, (sentence, intent, slots) in zip(records, expected):
@@ -59,6 +65,6 @@ def test_conformance_suite_through_hearth_eval(tmp_path: Path, capsys: pytest.Ca
         if record["intent"] != intent or not _ha_slot_rules(record["slots"], slots):
             failures.append((sentence, intent, slots, record["intent"], record["slots"]))
     rate = 1 - len(failures) / len(records)
-    print(f"conformance: {len(records) - len(failures)}/{len(records)} = {rate:.1%}")
-    assert rate >= FLOOR, failures[:20]
+    print(f"conformance {language}: {len(records) - len(failures)}/{len(records)} = {rate:.1%}")
+    assert rate >= floor, failures[:20]
     assert "all " in capsys.readouterr().out  # the summary table was printed

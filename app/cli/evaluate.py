@@ -69,6 +69,13 @@ def _ha_tests(tests: Any, where: str) -> list[Case]:
     return cases
 
 
+def case_language(path: str | Path) -> Optional[str]:
+    """The ``language:`` a case file declares, or None."""
+    data = read_yaml(Path(path), "case file", CaseError)
+    language = data.get("language") if isinstance(data, dict) else None
+    return str(language) if language else None
+
+
 def load_cases(path: str | Path) -> list[Case]:
     """Cases from one file in either format."""
     file = Path(path)

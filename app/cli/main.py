@@ -22,7 +22,7 @@ from app.bench.bench import write_outputs as write_bench_outputs
 from app.bench.satellites import BenchError, bench_satellites, satellite_table
 from app.broker.connections import connect_home, wait_for_discovery
 from app.cli.check import check as run_checks
-from app.cli.evaluate import CaseError, evaluate, load_cases
+from app.cli.evaluate import CaseError, case_language, evaluate, load_cases
 from app.cli.remote import add_hub_arguments, add_satellite_arguments
 from app.cli.remote import hub as run_hub
 from app.cli.remote import satellite as run_satellite
@@ -53,6 +53,8 @@ def _common(parser: argparse.ArgumentParser, default: object) -> None:
     """Options accepted before and after the command (``hearth eval --home F``)."""
     parser.add_argument("--config", default=default, help="configuration file (default: $HEARTH_CONFIG, then ./config.yaml)")
     parser.add_argument("--home", default=default, help="home file in Home Assistant's test-fixture format")
+    parser.add_argument("--language", default=default,
+                        help="language of understanding, speech and replies (en, zh-cn; default: intents.language)")
     parser.add_argument("-v", "--verbose", action="count", default=0 if default is None else default,
                         help="more logging (-vv for debug)")
 
@@ -101,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     path: Optional[Path] = Path(args.config) if args.config else default_config_path()
-    return load_settings(path)
+    settings = load_settings(path)
+    return settings.with_language(args.language) if args.language else settings
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,6 +136,11 @@ def _open_out(path: str, stack: ExitStack) -> TextIO:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    languages = {language for path in args.cases if (language := case_language(path))}
+    if len(languages) > 1:
+        raise CaseError(f"case files in several languages ({', '.join(sorted(languages))}): one language a run")
+    if languages and not args.language:  # a case file says its language, unless --language overrides it
+        settings = settings.with_language(languages.pop())
     home = load_home(settings, args.home)
     cases = [case for path in args.cases for case in load_cases(path)]
     stt = SpeechToText(settings.stt).load() if any(case.audio for case in cases) else None

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
@@ -24,6 +24,7 @@ from devices.state import StateStore
 from intents.llm import LlmRecognizer, LlmResult
 from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
+from intents.vocabulary import vocabulary
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class IntentSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    language: Literal["en"] = "en"
-    """Language of the sentence templates, responses and vocabulary."""
+    language: str = "en"
+    """Language of the sentence templates, responses and vocabulary: one with a vocabulary module
+    (``en``, ``zh-cn``), written as Home Assistant's intents name it, in any case."""
     max_text_length: int = Field(500, ge=1, le=100_000)
     """Longer utterances are refused before recognition."""
     stage: Literal["both", "templates", "llm"] = "both"
@@ -48,6 +50,12 @@ class IntentSettings(BaseModel):
     taught_file: Optional[str] = None
     """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
     (``~/.local/share/hearth/taught.yaml``)."""
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        """Only a language Hearth has words for; its name as the vocabulary spells it."""
+        return vocabulary(value).language
 
 
 @dataclass(frozen=True)
