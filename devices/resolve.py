@@ -106,11 +106,21 @@ def _matches(entity: Entity, home: Home, f: Filters, area_id: Optional[str], flo
     return True
 
 
-def _describe(f: Filters) -> str:
+#: Why nothing can be done: English words for logs and ``hearth eval``, and Home Assistant's error
+#: response key with its slots, which the reply renders in the home's language.
+Reason = tuple[str, tuple[str, dict[str, Any]]]
+
+
+def _describe(f: Filters) -> Reason:
     what = f"named {f.name}" if f.name else ""
     kind = f.device_class[0].replace("_", " ") if f.device_class else (f.domains[0].replace("_", " ") if f.domains else "device")
     where = f" in the {f.area}" if f.area else (f" on the {f.floor}" if f.floor else "")
-    return f"No {kind} {what}{where}".replace("  ", " ").strip()
+    english = f"No {kind} {what}{where}".replace("  ", " ").strip()
+    subject, slots = ("entity", {"entity": f.name}) if f.name else \
+        ("device_class", {"device_class": f.device_class[0]}) if f.device_class else \
+        ("domain", {"domain": f.domains[0]}) if f.domains else ("entity", {"entity": ""})
+    place = ("_in_area", {"area": f.area}) if f.area else ("_in_floor", {"floor": f.floor}) if f.floor else ("", {})
+    return english, (f"no_{subject}{place[0]}", {**slots, **place[1]})
 
 
 def _candidates(
@@ -124,19 +134,19 @@ def _candidates(
 
 def find_targets(
     recognition: Recognition, home: Home, context_area: Optional[str] = None
-) -> tuple[list[Entity], Optional[str]]:
-    """Entities the recognition refers to, or an error message when none."""
+) -> tuple[list[Entity], Optional[Reason]]:
+    """Entities the recognition refers to, or why there are none."""
     f = filters_for(recognition)
     area_id = floor_id = None
     if f.area is not None:
         area = home.find_area(f.area)
         if area is None:
-            return [], f"I don't know an area called {f.area}"
+            return [], (f"I don't know an area called {f.area}", ("no_area", {"area": f.area}))
         area_id = area.id
     if f.floor is not None:
         floor = home.find_floor(f.floor)
         if floor is None:
-            return [], f"I don't know a floor called {f.floor}"
+            return [], (f"I don't know a floor called {f.floor}", ("no_floor", {"floor": f.floor}))
         floor_id = floor.id
     found = _candidates(recognition, home, f, area_id, floor_id)
     here = home.find_area(context_area) if context_area else None
@@ -189,7 +199,7 @@ def resolve(
         return Decision(recognition, data=data)
     targets, error = find_targets(recognition, home, context_area)
     if error:
-        return Decision(recognition, data=data, error=error)
+        return Decision(recognition, data=data, error=error[0], reason=error[1])
     wanted_state = filters_for(recognition).state
     matched = [e.id for e in targets if wanted_state is None or states.get(e.id).state == wanted_state]
     return Decision(recognition, targets=tuple(e.id for e in targets), data=data, matched=tuple(matched))

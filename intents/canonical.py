@@ -73,7 +73,7 @@ def find_mentions(text: str, home: Home, vocab: Vocabulary) -> Mentions:
     areas = {a.name for a in home.areas for n in (a.name, *a.aliases) if mentioned(n, heard, vocab)}
     floors = {f.name for f in home.floors for n in (f.name, *f.aliases) if mentioned(n, heard, vocab)}
     numbers = vocab.numbers(text)
-    colors = {c for c in COLORS if c in heard and c != "black"}
+    colors = {c for c in COLORS if vocab.said(text, vocab.color_words.get(c, c)) and c != "black"}
     # Names inside longer mentioned names are dropped ("Light" in "Garage Light"), and so is a room
     # whose words are part of a mentioned name ("Living Room" of "Living Room Lamp").
     names -= {n for n in names if any(n != m and n.casefold() in m.casefold() for m in names)}
@@ -83,10 +83,21 @@ def find_mentions(text: str, home: Home, vocab: Vocabulary) -> Mentions:
                     tuple(sorted(n for n in numbers if low <= n <= high)), tuple(sorted(colors)))
 
 
-def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabulary) -> tuple[str, ...]:
-    """Names of the devices in the speaker's room whose kind was said ("the vacuum" is Rover)."""
-    area = home.find_area(area_name) if area_name else None
+def _kinds_meant(text: str, vocab: Vocabulary) -> set[str]:
+    """Kinds of device ``text`` names ("the vacuum"), or that only a verb said can act on ("skip")."""
     kinds = {vocab.kind_of[w] for w in vocab.words(text) if w in vocab.kind_of}
+    said = vocab.verbs_said(text)
+    if len(said) == 1:  # one verb, and only one kind of device takes it
+        takers = [domain for domain, verbs in vocab.verbs.items() if said <= set(verbs)]
+        kinds |= set(takers) if len(takers) == 1 else set()
+    return kinds
+
+
+def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabulary) -> tuple[str, ...]:
+    """Names of the devices in the speaker's room that ``text`` means by their kind ("the vacuum" is
+    Rover; "skip" is the TV)."""
+    area = home.find_area(area_name) if area_name else None
+    kinds = _kinds_meant(text, vocab)
     if area is None or not kinds:
         return ()
     return tuple(sorted(e.name for e in home.entities if e.area_id == area.id and e.domain in kinds))
@@ -95,7 +106,7 @@ def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabul
 def _target(slots: dict[str, Any], vocab: Vocabulary) -> str:
     name, area, floor, domain = slots.get("name"), slots.get("area"), slots.get("floor"), slots.get("domain")
     kind = vocab.kind_words.get(str(domain), vocab.kind_words["light"])
-    if name:
+    if name and name != "all":  # "all": the zh-CN templates' name for every device of a kind in a room
         return str(name)
     if area:
         return vocab.phrases["in_area"].format(kind=kind, area=area)
@@ -123,7 +134,7 @@ def render(intent: Optional[str], slots: dict[str, Any], vocab: Vocabulary) -> O
         return phrases[_turn(intent == "HassTurnOn", slots.get("domain"))].format(target=target)
     if intent == "HassLightSet":
         if "color" in slots:
-            return phrases["color"].format(target=target, color=slots["color"])
+            return phrases["color"].format(target=target, color=vocab.color_words.get(slots["color"], slots["color"]))
         if "brightness" in slots:
             return phrases["brightness"].format(target=target, value=slots["brightness"])
     if intent == "HassSetPosition" and "position" in slots:
@@ -199,14 +210,14 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     durations = vocab.durations(text)
     if durations:  # a timer; a device with a duration is a delayed command, which this stage does not run
         if vocab.timer_asked(text) or not targets:
-            found += [p["timer"].format(value=n, unit=unit) for n, unit in durations]
+            found += [p["timer"].format(value=n, unit=vocab.unit_names.get(unit, unit)) for n, unit in durations]
         return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
         said = vocab.verbs_said(text)
-        found += [f"{verb} {t}" for t, d in targets for verb in vocab.verbs.get(d, ())
+        found += [vocab.command(verb, t) for t, d in targets for verb in vocab.verbs.get(d, ())
                   if verb in said or (verb, d) in needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]
-    found += [p["color"].format(target=t, color=c) for t in lights for c in m.colors]
+    found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
     for n in m.numbers:
         if not degrees:

@@ -144,15 +144,27 @@ class LlmRecognizer:
             self.prompt += [{"role": "user", "content": example.text}, {"role": "assistant", "content": plain}]
 
     def static_examples(self, count: int) -> list[tuple[Example, str]]:
-        """One example per kind of plain command (its verb and shape), the same for every request."""
+        """One example per kind of plain command (its words with names and numbers taken out), the same
+        for every request; examples of at least four words, which show the model some phrasing, whose
+        plain command the templates read back as the example's intent (never teach an unreadable form)."""
         seen: dict[str, tuple[Example, str]] = {}
         for example, plain in self.examples:
             slots = dict(example.slots)
-            shape = " ".join(plain.split()[:2]) + ("%" if {"brightness", "position"} & set(slots) else "") \
+            shape = plain
+            for value in sorted((str(v) for v in slots.values()), key=len, reverse=True):
+                shape = shape.replace(value, "X")
+            shape = " ".join(shape.split()[:2]) + ("%" if {"brightness", "position"} & set(slots) else "") \
                 + (" deg" if "temperature" in slots else "")
-            if shape not in seen and len(example.text.split()) >= 4:
+            if shape not in seen and len(self.vocab.words(example.text)) >= 4 and self._reads_back(example, plain):
                 seen[shape] = (example, plain)
         return list(seen.values())[:count]
+
+    def _reads_back(self, example: Example, plain: str) -> bool:
+        """True when the templates read ``plain`` as the example's intent and targets."""
+        read, wanted = self.templates.recognize(plain), dict(example.slots)
+        keys = ("name", "area", "floor", "device_class")
+        return read.intent == example.intent and all(
+            read.slots.get(k) == wanted.get(k) for k in keys if wanted.get(k) not in (None, "all"))
 
     def messages(self, text: str) -> list[dict[str, str]]:
         """The chat: the fixed prompt, then the user's words."""

@@ -46,11 +46,16 @@ class Responder:
     """Renders the reply for a decision."""
 
     def __init__(self, templates: dict[str, dict[str, str]], now: Callable[[], datetime] = datetime.now,
-                 done: str = "Done") -> None:
+                 done: str = "Done", errors: Optional[dict[str, str]] = None,
+                 not_understood: str = "Sorry, I didn't understand that") -> None:
         self.templates = templates
+        """Response templates per intent, as Home Assistant ships them."""
         self.done = done
         """The reply where no template says more (the vocabulary's ``done``)."""
-        """Response templates per intent, as Home Assistant ships them."""
+        self.errors = errors or {}
+        """Home Assistant's error responses of the language ("no_area": "Sorry, I am not aware of...")."""
+        self.not_understood = not_understood
+        """The reply when nothing was understood (the vocabulary's, which the speaker keeps ready)."""
         self._env = SandboxedEnvironment()
         self._now = now
 
@@ -64,10 +69,23 @@ class Responder:
                 result.append(ResponseState(entity_id, entity.name, current.state, attrs))
         return result
 
+    def _error(self, decision: Decision) -> str:
+        if decision.intent is None:
+            return self.not_understood
+        key, slots = decision.reason or ("", {})
+        template = self.errors.get(key)
+        if not template:
+            return decision.error or ""
+        try:
+            return " ".join(self._env.from_string(template).render(**slots).split())
+        except (TemplateError, TypeError, ValueError, AttributeError) as err:
+            _LOGGER.warning("Error response %s failed: %s", key, err)
+            return decision.error or ""
+
     def render(self, decision: Decision, home: Home, states: StateStore) -> str:
-        """The reply to speak; Hearth's own wording for errors."""
+        """The reply to speak; for an error, Home Assistant's error response in the language."""
         if decision.error:
-            return decision.error
+            return self._error(decision)
         recognition = decision.recognition
         template = self.templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
         if not template:

@@ -63,7 +63,10 @@ class Decision:
     matched: tuple[str, ...] = ()
     """For questions with a state filter: the targets in that state."""
     error: Optional[str] = None
-    """Why the recognition cannot be carried out, in words for the user."""
+    """Why the recognition cannot be carried out (English, for logs and ``hearth eval``)."""
+    reason: Optional[tuple[str, dict[str, Any]]] = None
+    """The same as Home Assistant's error response key and its slots (``("no_area", {"area": "Attic"})``),
+    which the reply renders in the home's language."""
 
     @property
     def intent(self) -> Optional[str]:

@@ -11,7 +11,7 @@ from app.core.assistant import Assistant
 from app.core.failure import Failure, InputError
 from devices.mqtt import MqttError
 from devices.registry import Area, Entity, build_home, load_fixture_file
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, HA_TESTS_ZH
 
 pytestmark = pytest.mark.fast
 
@@ -46,11 +46,19 @@ def test_done(settings: Settings) -> None:
 
 @pytest.mark.parametrize("text, failure, reply", [
     ("sing me a song", Failure.NOT_UNDERSTOOD, "Sorry, I didn't understand that"),
-    ("turn on the fan in the kitchen", Failure.NOT_POSSIBLE, "No fan in the Kitchen"),
+    # Home Assistant's own error response of the language, with the resolver's reason.
+    ("turn on the fan in the kitchen", Failure.NOT_POSSIBLE, "Sorry, I am not aware of any fan in the Kitchen area"),
 ])
 def test_not_understood_and_not_possible(settings: Settings, text: str, failure: Failure, reply: str) -> None:
     outcome = Assistant(settings, HOME, FakeLink()).handle(text)
     assert (outcome.failure, outcome.reply, outcome.exit_code, outcome.failed) == (failure, reply, 1, True)
+
+
+def test_replies_in_the_language_of_the_home(settings: Settings) -> None:
+    home = build_home(load_fixture_file(HA_TESTS_ZH / "_fixtures.yaml"), topic_base="home")
+    chinese = Assistant(settings.with_language("zh-cn"), home, FakeLink())
+    assert chinese.handle("唱首歌").reply == "抱歉，我没听懂"
+    assert chinese.handle("打开车库的风扇").reply == "抱歉，在 车库 区域没有找到 fan 设备"
 
 
 def test_no_broker_and_not_delivered_are_told_apart(settings: Settings) -> None:

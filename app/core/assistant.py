@@ -105,7 +105,9 @@ class Assistant:
         """The words of the language: every stage takes them from here."""
         language = load_language(settings.intents.language)
         recognizer = TemplateRecognizer(home, settings.intents.language, language)
-        self.responder = Responder(language.get("responses", {}).get("intents", {}), done=self.vocab.replies["done"])
+        responses = language.get("responses", {})
+        self.responder = Responder(responses.get("intents", {}), done=self.vocab.replies["done"],
+                                   errors=responses.get("errors", {}), not_understood=self.vocab.replies["not_understood"])
         known = frozenset(template_words(recognizer.template_texts(), self.vocab))
         self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
         self._next_home: Optional[Home] = None

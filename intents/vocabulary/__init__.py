@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
+from typing import Iterable, Mapping
 
 
 class UnknownLanguage(ValueError):
@@ -101,6 +101,13 @@ class Vocabulary:
     """The verb of a confirmation question by domain ("unlock"); ``default`` for the rest."""
     llm_instruction: str
     """The LLM stage's system instruction."""
+    verb_forms: Mapping[str, str] = field(default_factory=dict)
+    """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
+    color_words: Mapping[str, str] = field(default_factory=dict)
+    """How colours are said, by Home Assistant's name ("red" -> "红色"); the name itself where missing."""
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+    """How a plain timer command says each of Home Assistant's units ("minutes" -> "分钟"); the
+    slot name itself where missing."""
 
     @cached_property
     def _word(self) -> re.Pattern[str]:
@@ -114,9 +121,29 @@ class Vocabulary:
         """The words of ``text`` joined by single spaces (for matching phrases)."""
         return " ".join(self.words(text))
 
-    def _has_phrase(self, text: str, phrases: frozenset[str]) -> bool:
+    @cached_property
+    def _normal_cache(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        return {}
+
+    def _normal(self, phrases: Iterable[str]) -> tuple[str, ...]:
+        """``phrases`` as the tokenizer splits them ("不要" may be one word or two): a phrase is
+        compared with a text word by word, however the language separates words."""
+        key = tuple(phrases)
+        if key not in self._normal_cache:
+            self._normal_cache[key] = tuple(self.joined(phrase) for phrase in key)
+        return self._normal_cache[key]
+
+    def _has_phrase(self, text: str, phrases: Iterable[str]) -> bool:
         padded = f" {self.joined(text)} "
-        return any(f" {phrase} " in padded for phrase in phrases)
+        return any(phrase and f" {phrase} " in padded for phrase in self._normal(phrases))
+
+    def said(self, text: str, phrase: str) -> bool:
+        """True when ``phrase`` is said in ``text`` (word by word)."""
+        return self._has_phrase(text, (phrase,))
+
+    def command(self, verb: str, target: str) -> str:
+        """The plain command doing ``verb`` to ``target`` ("turn off Garage Light")."""
+        return self.verb_forms.get(verb, "{verb} {target}").format(verb=verb, target=target)
 
     def negated(self, text: str) -> bool:
         """True when a negation is said anywhere ("don't turn off the lamp")."""
@@ -138,7 +165,7 @@ class Vocabulary:
         padded = f" {self.joined(text)} "
         said: dict[str, set[str]] = {}
         for verb, cues in self.direction_words.items():
-            found = {cue for cue in cues if f" {cue} " in padded}
+            found = {cue for cue, norm in zip(cues, self._normal(cues)) if f" {norm} " in padded}
             if found:
                 said[verb] = found
         strong = {verb for verb, found in said.items() if found - self.weak_cues}
@@ -147,7 +174,7 @@ class Vocabulary:
     def needs_said(self, text: str) -> set[tuple[str, str]]:
         """The (verb, kind of device) of every indirect request in ``text``."""
         padded = f" {self.joined(text)} "
-        return {need for phrase, need in self.needs.items() if f" {phrase} " in padded}
+        return {need for phrase, need in zip(self._normal(self.needs), self.needs.values()) if f" {phrase} " in padded}
 
     def timer_asked(self, text: str) -> bool:
         """True when a timer is asked for."""
@@ -161,7 +188,7 @@ class Vocabulary:
 
     def _number_spans(self, words: list[str]) -> list[tuple[int, int, int]]:
         """(first word, last word, value) of every number in ``words``, longest phrase first, not overlapping."""
-        spoken = {**self.number_words, **self.fractions}
+        spoken = self._spoken
         longest = max((len(p.split()) for p in spoken), default=1)
         spans, i = [], 0
         while i < len(words):
@@ -176,15 +203,21 @@ class Vocabulary:
                 i += 1
         return spans
 
+    @cached_property
+    def _spoken(self) -> dict[str, int]:
+        """Numbers and amounts in words, by their words as the tokenizer splits them."""
+        spoken = {**self.number_words, **self.fractions}
+        return dict(zip(self._normal(spoken), spoken.values()))
+
     def fraction_said(self, text: str) -> bool:
         """True when an amount is said in words ("halfway"): it is a percentage."""
-        words = self.words(text)
-        return any(" ".join(words[a:b + 1]) in self.fractions for a, b, _ in self._number_spans(words))
+        words, fractions = self.words(text), set(self._normal(self.fractions))
+        return any(" ".join(words[a:b + 1]) in fractions for a, b, _ in self._number_spans(words))
 
     def answer(self, text: str) -> bool | None:
         """True for a yes, False for a no, None for anything else."""
         said = self.joined(text)
-        return True if said in self.yes else False if said in self.no else None
+        return True if said in self._normal(self.yes) else False if said in self._normal(self.no) else None
 
     def numbers(self, text: str) -> set[int]:
         """Numbers said in ``text``, from digits or words ("three quarters" is 75, not 3)."""
