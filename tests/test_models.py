@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models import ModelError
-from models.llm import join_parts
+from models.chunks import join_parts
 
 pytestmark = pytest.mark.fast
 

@@ -80,9 +80,10 @@ def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tu
     if paths:
         cases = [(c.text, c.context) for path in paths for c in load_cases(path) if c.text]
     else:
-        from app.cli.demo import SAMPLES
+        from app.cli.demo import demo_script
 
-        cases = [(text, assistant.context_of(site) if site else {}) for site, text in SAMPLES]
+        samples = demo_script(assistant.settings.intents.language).samples
+        cases = [(text, assistant.context_of(site) if site else {}) for site, text in samples]
     commands = []
     for text, context in cases:
         decision = assistant.understand(text, context).decision
@@ -212,13 +213,15 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     if args.home or settings.home_file:
         home = load_home(settings, args.home)
     else:
-        from app.cli.demo import demo_home
+        from app.cli.demo import demo_home, demo_script
 
-        home = demo_home()
-    stt = SpeechToText(settings.stt).load()
+        home = demo_home(settings.intents.language)
+        script = demo_script(settings.intents.language)  # "in here" where the demo stands
+        settings = settings.model_copy(update={"area": script.area, "sites": script.sites})
+    stt = SpeechToText(settings.stt, settings.intents.language).load()
     # The baseline gets faster-whisper's own thread count (cpu_threads=0), which suits its 30 s window.
-    default = SpeechToText(settings.stt.model_copy(update={"threads": 0})).load()
-    tts = TextToSpeech(settings.tts).load()
+    default = SpeechToText(settings.stt.model_copy(update={"threads": 0}), settings.intents.language).load()
+    tts = TextToSpeech(settings.tts, settings.intents.language).load()
     start = time.perf_counter()
     WakeWordDetector(settings.wake.model, settings.wake.threshold)
     wake_load = time.perf_counter() - start

@@ -61,8 +61,10 @@ def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray
     return _synthesised("espeak-ng", ["-v", voice, "-s", str(speed), "-w", "{out}", text], "espeak-ng")
 
 
-#: Who can speak the commands: Piper, espeak-ng, or a flite voice.
-VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal")
+#: Who can speak the commands: Piper, espeak-ng, or a flite voice; Mandarin: espeak-ng's voice, as is
+#: (cmn) or with its female variant, slower (cmn-f).
+VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal", "espeak-cmn", "espeak-cmn-f")
+_ESPEAK = {"espeak": ("en-us", 160), "espeak-cmn": ("cmn-latn-pinyin", 160), "espeak-cmn-f": ("cmn-latn-pinyin+f3", 135)}
 
 
 def flite_clip(text: str, voice: str = "slt") -> np.ndarray:
@@ -72,8 +74,8 @@ def flite_clip(text: str, voice: str = "slt") -> np.ndarray:
 
 def speak(text: str, voice: str, tts: Optional[TextToSpeech] = None) -> np.ndarray:
     """``text`` in one of :data:`VOICES`, at 16 kHz."""
-    if voice == "espeak":
-        return espeak_clip(text, "en-us")
+    if voice in _ESPEAK:
+        return espeak_clip(text, *_ESPEAK[voice])
     if voice.startswith("flite-"):
         return flite_clip(text, voice.removeprefix("flite-"))
     return piper_clip(tts or TextToSpeech().load(), text)

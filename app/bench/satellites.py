@@ -103,7 +103,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 def bench_satellites(settings: Settings, count: int, rounds: int, hubs: int) -> dict[str, Any]:
     """Run the benchmark; returns the figures."""
-    tts = TextToSpeech(settings.tts).load()
+    tts = TextToSpeech(settings.tts, settings.intents.language).load()
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hearth-bench-")))
         host, port = _broker(settings, workdir, stack)

@@ -43,10 +43,10 @@ def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]
         return f"ok ({len(found.entities)} entities, {len(found.areas)} areas)"
 
     def speech_to_text() -> str:
-        return f"ok (loaded in {_timed(SpeechToText(settings.stt).load):.1f} s)"
+        return f"ok (loaded in {_timed(SpeechToText(settings.stt, settings.intents.language).load):.1f} s)"
 
     def voice() -> str:
-        return f"ok (loaded in {_timed(TextToSpeech(settings.tts).load):.1f} s)"
+        return f"ok (loaded in {_timed(TextToSpeech(settings.tts, settings.intents.language).load):.1f} s)"
 
     def wake_word() -> str:
         return f"ok ({WakeWordDetector(settings.wake.model, settings.wake.threshold).phrase})"

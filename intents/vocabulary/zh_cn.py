@@ -133,16 +133,19 @@ VOCABULARY = Vocabulary(
     },
     color_words={"white": "白色", "black": "黑色", "red": "红色", "orange": "橙色", "yellow": "黄色",
                  "green": "绿色", "blue": "蓝色", "purple": "紫色", "pink": "粉色", "brown": "棕色"},
+    # A verb, 不 or 没, the verb again ("锁没锁", "打开没打开"): a question without a question word.
+    question_patterns=(r"([\u3400-\u9fff]{1,2})[不没]\1",),
     unit_names={"seconds": "秒", "minutes": "分钟", "hours": "小时"},
+    # No numbers: measured, Whisper base wrote a primed "设置为50%" for a misheard "百分之三十" and acted.
     prompt_commands={
         "light": "打开{area}的灯。",
         "fan": "关闭{area}的风扇。",
         "cover": "打开{area}的窗帘。",
-        "climate": "把{area}的温度设置为20度。",
-        "media_player": "把{area}的音量设置为50%。",
+        "climate": "把{area}的温度调高。",
+        "media_player": "把{area}的音量调大。",
         "lock": "关上{area}的门锁。",
         "vacuum": "开始打扫。",
-        "brightness": "把{area}的灯亮度设置为50%。",
+        "brightness": "把{area}的灯调亮。",
     },
     replies={
         "not_understood": "抱歉，我没听懂",
