@@ -24,7 +24,7 @@ import numpy as np
 
 from app.audio.inputs import frames, to_float, to_pcm
 from app.audio.outputs import NullSink
-from app.bench.clips import VOICES, command_clip
+from app.bench.clips import DEFAULT_VOICES, VOICES, command_clip
 from app.cli.evaluate import load_cases
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``hearth bench``."""
     parser.add_argument("--cases", nargs="*", default=[], help="text case files (eval format or HA tests); default: the demo's")
     parser.add_argument("--limit", type=int, default=40, help="at most this many commands, spread over the cases")
-    parser.add_argument("--voice", choices=VOICES, default="piper", help="who speaks the commands")
+    parser.add_argument("--voice", choices=VOICES, default=None,
+                        help="who speaks the commands (default: piper for English, espeak-cmn for Chinese)")
     parser.add_argument("--snr", type=float, help="add white noise at this signal-to-noise ratio (dB)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
     parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
@@ -227,14 +228,15 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     wake_load = time.perf_counter() - start
     assistant = Assistant(settings, home, stt=stt)
     commands = command_texts(assistant, args.cases, args.limit)
+    voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
     results = []
     for i, (text, context, expected) in enumerate(commands):
-        pcm = command_clip(text, tts, snr_db=args.snr, seed=i, voice=args.voice)
+        pcm = command_clip(text, tts, snr_db=args.snr, seed=i, voice=voice)
         results.append(run_clip(assistant, default, pcm, context, text, expected))
     llm = llm_stage(assistant, args.llm_cases, args.busy_core)
     replies = sorted({assistant.handle(text, dry_run=True).reply for text, _, _ in commands})[:12]
     report: dict[str, Any] = {
-        "clips": len(results), "voice": args.voice, "snr_db": args.snr,
+        "clips": len(results), "voice": voice, "snr_db": args.snr, "language": settings.intents.language,
         "accuracy": round(sum(r.right for r in results) / max(1, len(results)), 3),
         "baseline_accuracy": round(sum(r.baseline_right for r in results) / max(1, len(results)), 3),
         "stt_ms": stats([r.stt_ms for r in results]), "nlu_ms": stats([r.nlu_ms for r in results]),
@@ -257,11 +259,12 @@ def table(report: dict[str, Any]) -> str:
     def row(name: str, value: Any) -> str:
         return f"{name:<38}{value}"
 
-    lines = [row("spoken commands", f"{report['clips']} ({report['voice']}, noise {report['snr_db'] or 'none'} dB)"),
+    lines = [row("spoken commands", f"{report['clips']} ({report.get('language', 'en')}, {report['voice']}, "
+                                    f"noise {report['snr_db'] or 'none'} dB)"),
              row("right action (Hearth)", f"{100 * report['accuracy']:.1f}%"),
              row("right action (default 30 s + hassil)", f"{100 * report['baseline_accuracy']:.1f}%")]
     for key in ("stt_ms", "nlu_ms", "end_of_speech_to_decision_ms", "baseline_30s_window_ms"):
-        lines.append(row(key + " p50 / p95", f"{report[key]['p50']} / {report[key]['p95']}"))
+        lines.append(row(key + " p50 / p95 / max", f"{report[key]['p50']} / {report[key]['p95']} / {report[key]['max']}"))
     lines.append(row("speed-up at p50", f"{report['speedup_p50']}x"))
     tts = report["tts"]
     lines.append(row("decision to first audio p50 / p95 ms", f"{tts['first_audio_ms']['p50']} / {tts['first_audio_ms']['p95']}"))

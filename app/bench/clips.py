@@ -64,6 +64,9 @@ def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray
 #: Who can speak the commands: Piper, espeak-ng, or a flite voice; Mandarin: espeak-ng's voice, as is
 #: (cmn) or with its female variant, slower (cmn-f).
 VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal", "espeak-cmn", "espeak-cmn-f")
+#: Who speaks a language's commands when no voice is named: the bundled Piper voice for English,
+#: espeak-ng's Mandarin for Chinese.
+DEFAULT_VOICES = {"en": "piper", "zh-cn": "espeak-cmn"}
 _ESPEAK = {"espeak": ("en-us", 160), "espeak-cmn": ("cmn-latn-pinyin", 160), "espeak-cmn-f": ("cmn-latn-pinyin+f3", 135)}
 
 

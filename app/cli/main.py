@@ -164,12 +164,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.speak_cases:
-        from app.bench.clips import write_audio_cases
+        from app.bench.clips import DEFAULT_VOICES, write_audio_cases
 
         if not args.cases:
             raise CaseError("--speak-cases needs --cases: the text cases to speak")
         for path in args.cases:
-            print(write_audio_cases(Path(path), Path(args.speak_cases), args.voice, args.snr))
+            voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
+            print(write_audio_cases(Path(path), Path(args.speak_cases), voice, args.snr))
         return 0
     if args.satellites > 0:
         figures = bench_satellites(settings, args.satellites, max(1, args.rounds), max(1, args.hubs))

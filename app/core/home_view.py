@@ -10,6 +10,7 @@ of another.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Optional
 
 from app.stt.prompt import home_prompt
@@ -40,6 +41,14 @@ class HomeView:
     """What speech-to-text is primed with."""
     llm: Optional[LlmRecognizer] = None
     """The LLM stage over this home, once loaded."""
+
+    @cached_property
+    def primed_names(self) -> frozenset[str]:
+        """The home's names that the prompt lists, as the vocabulary joins words."""
+        names = [n for e in self.home.entities for n in e.names] + [a.name for a in self.home.areas] \
+            + [f.name for f in self.home.floors]
+        prompt = self.vocab.joined(self.stt_prompt)
+        return frozenset(joined for joined in map(self.vocab.joined, names) if joined and joined in prompt)
 
     @classmethod
     def build(cls, home: Home, vocab: Vocabulary, recognizer: TemplateRecognizer, known_words: frozenset[str],

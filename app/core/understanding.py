@@ -77,6 +77,14 @@ class Understanding:
         return Failure.NOT_POSSIBLE if self.decision.error else None
 
 
+def _echoes_a_name(view: HomeView, text: str) -> bool:
+    """True when a transcript is nothing but a name the speech-to-text prompt lists: Whisper writes
+    its prompt back for audio it cannot make out (measured on Mandarin: "派对模式," for "把后门锁好"
+    ran the party scene), so a bare name heard is not acted on; said with a verb, it is."""
+    said = view.vocab.joined(text)
+    return bool(said) and said in view.primed_names
+
+
 def check_text(text: str, limit: int) -> str:
     """Collapse whitespace and refuse empty or absurdly long input (InputError)."""
     cleaned = " ".join(text.split())
@@ -135,14 +143,14 @@ class Understander:
         transcripts: list[str] = []
         for heard in hypotheses:
             text = self._checked(heard)
-            if text is None or text in transcripts:
+            if text is None or text in transcripts or _echoes_a_name(view, text):
                 continue
             transcripts.append(text)
             understood = self.text(view, states, text, context)
             if understood.decision.intent is not None and understood.decision.error is None:
                 return understood
             fallback = fallback or understood
-        if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses:
+        if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and view.vocab.repairs_by_sound:
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
                             lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts,
                             deadline)

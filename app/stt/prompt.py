@@ -44,7 +44,9 @@ def _commands(home: Home, commanded: list[Entity], vocab: Vocabulary) -> list[st
     named: set[str] = set()
     # Brightness is the most common setting after on and off: a second command for lights.
     commands = [(d, c) for d, c in vocab.prompt_commands.items() if d != "brightness"]
-    for domain, command in [*commands, ("light", vocab.prompt_commands["brightness"])]:
+    if "brightness" in vocab.prompt_commands:
+        commands.append(("light", vocab.prompt_commands["brightness"]))
+    for domain, command in commands:
         if not any(e.domain == domain for e in commanded):
             continue
         rooms = _unique(area_names[e.area_id] for e in commanded if e.domain == domain and e.area_id in area_names)
@@ -74,4 +76,5 @@ def home_prompt(home: Home, vocab: Vocabulary, max_words: int = MAX_WORDS) -> st
             kept.append(part)
             words += len(part.split())
     listed = [p for p in kept if p in names]
-    return " ".join([p for p in kept if p not in listed] + ([", ".join(listed) + "."] if listed else []))
+    parts = [p for p in kept if p not in listed] + ([", ".join(listed) + "."] if listed else [])
+    return " ".join([vocab.prompt_preamble, *parts] if vocab.prompt_preamble else parts)

@@ -103,6 +103,12 @@ class Vocabulary:
     """The LLM stage's system instruction."""
     verb_forms: Mapping[str, str] = field(default_factory=dict)
     """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
+    repairs_by_sound: bool = True
+    """Whether misheard words may be repaired by how they sound (the repairer knows English sounds;
+    for Chinese it would edit characters by their shape, and measured, it dropped 不用 and 一半)."""
+    prompt_preamble: str = ""
+    """A sentence speech-to-text is primed with before the home's commands and names (the script the
+    language is written in: Whisper writes Chinese in traditional characters unless primed)."""
     question_patterns: tuple[str, ...] = ()
     """Regular expressions of questions that no fixed word marks (Chinese "锁没锁": locked or not?),
     searched in the lower-case text."""

@@ -101,6 +101,7 @@ VOCABULARY = Vocabulary(
     weak_cues=frozenset(),
     **_WORDS,
     # Misheard words are repaired by English sound; Chinese is not (yet): these stay empty.
+    repairs_by_sound=False,
     command_words=(),
     sound_alikes={},
     repair_phrases=(),
@@ -136,17 +137,11 @@ VOCABULARY = Vocabulary(
     # A verb, 不 or 没, the verb again ("锁没锁", "打开没打开"): a question without a question word.
     question_patterns=(r"([\u3400-\u9fff]{1,2})[不没]\1",),
     unit_names={"seconds": "秒", "minutes": "分钟", "hours": "小时"},
-    # No numbers: measured, Whisper base wrote a primed "设置为50%" for a misheard "百分之三十" and acted.
-    prompt_commands={
-        "light": "打开{area}的灯。",
-        "fan": "关闭{area}的风扇。",
-        "cover": "打开{area}的窗帘。",
-        "climate": "把{area}的温度调高。",
-        "media_player": "把{area}的音量调大。",
-        "lock": "关上{area}的门锁。",
-        "vacuum": "开始打扫。",
-        "brightness": "把{area}的灯调亮。",
-    },
+    # No commands: primed with commands, Whisper base wrote them for Mandarin it could not make out
+    # ("打开客厅的窗帘。" for "倒计时五分钟") and Hearth acted. Names and a sentence in simplified
+    # characters only.
+    prompt_commands={},
+    prompt_preamble="以下是普通话的句子，使用简体中文。",
     replies={
         "not_understood": "抱歉，我没听懂",
         "not_heard": "抱歉，我没听到",
