@@ -86,3 +86,27 @@ def test_spoken_chinese_is_heard_and_answered_in_chinese() -> None:
     assert outcome.reply == "卧室灯已打开"
     speech = TextToSpeech(TtsSettings(), "zh-cn").load().synthesize_all(outcome.reply)
     assert speech.seconds > 0.5 and speech.sample_rate == 22050
+
+
+def test_a_primed_name_heard_alone_is_not_acted_on() -> None:
+    """Whisper writes its prompt back for Mandarin it cannot make out ("派对模式," for "把后门锁好")."""
+    settings = Settings().with_language("zh-cn")
+    assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME), topic_base="home"))
+    assert "派对模式" in assistant.view.stt_prompt and "打开" not in assistant.view.stt_prompt  # names, no commands
+    echoed = assistant.understand_speech(["派对模式,"], {}, bounded=False)
+    assert not echoed.decision.acts
+    said = assistant.understand_speech(["激活派对模式"], {}, bounded=False)
+    assert said.decision.acts and said.decision.targets == ("scene.party_mode",)
+
+
+def test_a_transcript_with_words_nobody_knows_is_not_read_by_the_llm() -> None:
+    """Chinese has no repair by sound, so a garbled transcript would reach the LLM as it is (measured:
+    "客厅灯开着还是关着" heard as "客厅灯, 开车, 海峙, 软车" turned the lamp on)."""
+    settings = Settings().with_language("zh-cn")
+    assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME), topic_base="home"))
+    assert assistant.view.unknown_words("客厅灯, 开车, 海峙, 软车,") == ["峙", "软"]
+    assert assistant.view.unknown_words("麻烦帮我把卧室灯开一下吧") == []  # fillers are known words
+    garbled = assistant.understand_speech(["客厅灯, 开车, 海峙, 软车,"], {}, bounded=False)
+    assert garbled.llm is None and not garbled.decision.acts
+    clear = assistant.understand_speech(["车库灯关掉吧"], {}, bounded=False)
+    assert clear.decision.acts and clear.decision.targets == ("light.garage",)

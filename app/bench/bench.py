@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -22,17 +23,18 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from app.audio.inputs import frames, to_float, to_pcm
+from app.audio.inputs import SAMPLE_RATE, frames, to_float, to_pcm
 from app.audio.outputs import NullSink
-from app.bench.clips import DEFAULT_VOICES, VOICES, command_clip
+from app.bench.clips import DEFAULT_VOICES, VOICES, command_clip, pad
 from app.cli.evaluate import load_cases
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
 from app.speak.speaker import Speaker
-from app.speak.tts import TextToSpeech
+from app.speak.tts import TextToSpeech, resample
 from app.stt.speech_to_text import SpeechToText
+from intents.repair import edit_distance
 
 #: A 20-word answer in two sentences: Piper synthesises sentence by sentence.
 LONG_ANSWER = ("The living room lamp is on at forty percent. "
@@ -184,6 +186,22 @@ def speech_out(tts: TextToSpeech, replies: list[str]) -> dict[str, Any]:
             "long_answer_first_audio_ms": round(long_first, 1), "long_answer_total_ms": round(long_total, 1)}
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def replies_heard_back(assistant: Assistant, tts: TextToSpeech, replies: list[str]) -> dict[str, Any]:
+    """How intelligible the voice is: each reply synthesised, heard by Hearth's own speech-to-text
+    (primed with the home, as a command is), and compared character by character."""
+    errors = []
+    for reply in replies:
+        chunk = tts.synthesize_all(reply)
+        heard = next(iter(assistant.hear(pad(resample(to_float(chunk.pcm), chunk.sample_rate, SAMPLE_RATE)))), "")
+        errors.append(edit_distance(_bare(reply), _bare(heard)) / max(1, len(_bare(reply))))
+    return {"replies": len(replies), "character_error_rate": round(float(np.mean(errors)), 3) if errors else 0.0,
+            "heard_exactly": sum(e == 0 for e in errors)}
+
+
 def llm_stage(assistant: Assistant, paths: list[str], busy: bool = False) -> dict[str, Any]:
     """The LLM stage on typed cases the templates miss: latency (quiet, and with ``busy`` also while
     another process keeps one core busy), CPU-seconds per request, tokens, load time (accuracy:
@@ -244,6 +262,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "baseline_30s_window_ms": stats([r.baseline_ms for r in results]),
         "model_load_s": {"stt": round(stt.load_seconds, 2), "tts": round(tts.load_seconds, 2), "wake": round(wake_load, 2)},
         "tts": speech_out(tts, replies or ["Turned on the lights"]),
+        "replies_heard_back": replies_heard_back(assistant, tts, replies),
         "llm": llm,
         "idle_cpu_percent": round(idle_cpu(settings, args.idle_seconds), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -271,6 +290,10 @@ def table(report: dict[str, Any]) -> str:
     lines.append(row("  from the reply cache p50 / p95 ms",
                      f"{tts['cached_first_audio_ms']['p50']} / {tts['cached_first_audio_ms']['p95']}"))
     lines.append(row("synthesis real-time factor", tts["real_time_factor"]))
+    back = report.get("replies_heard_back") or {}
+    if back.get("replies"):
+        lines.append(row("replies heard back: char. error, exact",
+                         f"{100 * back['character_error_rate']:.1f}%, {back['heard_exactly']}/{back['replies']}"))
     lines.append(row("20-word answer: first audio / all ms", f"{tts['long_answer_first_audio_ms']} / {tts['long_answer_total_ms']}"))
     loads = report["model_load_s"]
     lines.append(row("model load s (stt, tts, wake)", f"{loads['stt']}, {loads['tts']}, {loads['wake']}"))

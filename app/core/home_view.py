@@ -43,6 +43,24 @@ class HomeView:
     """The LLM stage over this home, once loaded."""
 
     @cached_property
+    def known_tokens(self) -> frozenset[str]:
+        """Every word the templates, the home's names or the vocabulary's own phrases use."""
+        vocab = self.vocab
+        texts = [*self.recognizer.template_texts(), *(n for e in self.home.entities for n in e.names),
+                 *(n for a in self.home.areas for n in (a.name, *a.aliases)), *(f.name for f in self.home.floors),
+                 *(c for cues in vocab.direction_words.values() for c in cues), *vocab.needs, *vocab.negations,
+                 *vocab.question_openers, *vocab.question_phrases, *vocab.statement_cues, *vocab.number_words,
+                 *vocab.fractions, *vocab.time_units, *vocab.timer_words, *vocab.kind_of, *vocab.light_words,
+                 *vocab.fan_words, *vocab.cover_words, *vocab.color_words.values(), *vocab.fillers,
+                 *(state for states in vocab.states.values() for state in states)]
+        return frozenset(word for text in texts for word in vocab.words(text))
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of ``text`` that no template, name or phrase of the vocabulary uses (digits count
+        as known)."""
+        return [w for w in self.vocab.words(text) if w not in self.known_tokens and not w.isdigit()]
+
+    @cached_property
     def primed_names(self) -> frozenset[str]:
         """The home's names that the prompt lists, as the vocabulary joins words."""
         names = [n for e in self.home.entities for n in e.names] + [a.name for a in self.home.areas] \

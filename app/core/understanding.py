@@ -157,6 +157,12 @@ class Understander:
             if chosen is not None:
                 return Understanding(chosen.text, chosen.decision)
         if fallback is not None and llm is not None and self.intents.stage != "templates":
+            unknown = view.unknown_words(transcripts[0])
+            if unknown and not view.vocab.repairs_by_sound:
+                # No repair by sound for this language: a word nobody knows is a mishearing, and the
+                # LLM would read the rest as a command (measured: "客厅灯, 开车, 海峙" turned a lamp on).
+                _LOGGER.info("LLM not asked: %d unknown word(s) in the transcript", len(unknown))
+                return fallback
             return self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 

@@ -103,6 +103,9 @@ class Vocabulary:
     """The LLM stage's system instruction."""
     verb_forms: Mapping[str, str] = field(default_factory=dict)
     """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
+    fillers: frozenset[str] = frozenset()
+    """Words that soften or pace a command and mean nothing for it ("请", "一下"): known words, never
+    taken for a mishearing."""
     repairs_by_sound: bool = True
     """Whether misheard words may be repaired by how they sound (the repairer knows English sounds;
     for Chinese it would edit characters by their shape, and measured, it dropped 不用 and 一半)."""

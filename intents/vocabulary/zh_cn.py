@@ -43,6 +43,8 @@ _NUMBERS = {
 # "两个" count one and two before a unit ("两个小时").
 _NOT_NUMBERS = ("一下", "一点", "一会", "一会儿", "一起", "一直", "一整晚", "一整天", "一片漆黑")
 _NUMBERS.update({"一个": 1, "两个": 2})
+# Words that soften or pace a command ("请", "帮我", "一下").
+_FILLERS = ("帮我", "麻烦", "麻烦你", "能不能", "可以", "起来", "现在", "到底", "声音", "马上", "赶紧")
 _NEEDS = {
     **dict.fromkeys(_phrases("好暗 太暗 很暗 有点暗 黑漆漆 一片漆黑 看不见 看不清 什么都看不到"), ("打开", "light")),
     **dict.fromkeys(_phrases("好热 太热 很热 热死了 好闷 太闷 闷热"), ("打开", "fan")),
@@ -86,7 +88,7 @@ def _lexicon() -> list[str]:
     for key in ("negations", "question_openers", "question_phrases", "statement_cues", "yes", "no", "stop_words",
                 "light_words", "fan_words", "cover_words", "percent_words", "timer_words", "degree_words"):
         words += list(_WORDS[key])
-    words += [state for states in _WORDS["states"].values() for state in states] + ["开关", *_NOT_NUMBERS]
+    words += [state for states in _WORDS["states"].values() for state in states] + ["开关", *_NOT_NUMBERS, *_FILLERS]
     words += [n for n in _NUMBERS if n.endswith("个")]
     return sorted({w for w in words if len(w) > 1}, key=len, reverse=True)
 
@@ -102,6 +104,7 @@ VOCABULARY = Vocabulary(
     **_WORDS,
     # Misheard words are repaired by English sound; Chinese is not (yet): these stay empty.
     repairs_by_sound=False,
+    fillers=frozenset({*_NOT_NUMBERS, *_FILLERS, *_phrases("请 帮 你 能 啊 吧 呀 哦 呢 了 的 先 里 给")}),
     command_words=(),
     sound_alikes={},
     repair_phrases=(),
