@@ -35,13 +35,18 @@ def test_questions_statements_and_directions() -> None:
     assert "off" in EN.direction_words["turn off"] and "on" not in EN.direction_words["turn off"]
 
 
-def test_every_stage_finds_its_words() -> None:
+@pytest.mark.parametrize("language", ["en", "zh-cn"])
+def test_every_stage_finds_its_words(language: str) -> None:
     # What the stages read by key: a new language's module must provide the same keys.
-    assert {"none", "on", "off", "lock", "unlock", "open", "close", "color", "brightness", "position",
-            "temperature", "area_temperature", "here_temperature", "is_state", "state_of"} <= set(EN.phrases)
-    assert {"not_understood", "not_heard", "not_delivered", "no_broker", "failed", "hub_unreachable", "declined",
-            "done", "confirm", "and"} <= set(EN.replies)
-    assert "brightness" in EN.prompt_commands and "default" in EN.confirm_verbs
+    vocab = vocabulary(language)
+    assert set(vocab.phrases) == set(EN.phrases)
+    assert set(vocab.replies) == set(EN.replies) >= {"not_understood", "not_heard", "not_delivered", "no_broker",
+                                                      "failed", "hub_unreachable", "declined", "done", "confirm",
+                                                      "and"}
+    assert "default" in vocab.confirm_verbs and set(vocab.kind_words) == set(EN.kind_words)
+    assert set(vocab.verbs) == set(EN.verbs) and set(vocab.states) == set(EN.states)
+    # Every verb a kind of device takes says which words ask for it, or takes none.
+    assert all(verb in vocab.direction_words for verbs in vocab.verbs.values() for verb in verbs)
 
 
 def test_unknown_language_is_a_clear_error() -> None:
