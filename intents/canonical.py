@@ -112,7 +112,7 @@ def _target(slots: dict[str, Any], vocab: Vocabulary) -> str:
         return vocab.phrases["in_area"].format(kind=kind, area=area)
     if floor:
         return vocab.phrases["on_floor"].format(kind=kind, floor=floor)
-    return vocab.phrases["kind"].format(kind=kind)
+    return vocab.phrases["kind"].format(kind=kind, area="")
 
 
 def _turn(on: bool, domain: Any) -> str:
@@ -179,7 +179,9 @@ def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[s
                 if d == "light"]
     targets += [(n, domain_of.get(n, "")) for n in m.names]
     if context_area and not m.areas:
-        targets += [(vocab.phrases["kind"].format(kind=k), d) for k, d in kinds]
+        # The kind in the speaker's room: "the lights" where the templates take the room from context,
+        # "车库的灯" where they do not (the zh-CN templates have no sentence without a room).
+        targets += [(vocab.phrases["kind"].format(kind=k, area=context_area), d) for k, d in kinds]
     return targets
 
 

@@ -110,3 +110,12 @@ def test_a_transcript_with_words_nobody_knows_is_not_read_by_the_llm() -> None:
     assert garbled.llm is None and not garbled.decision.acts
     clear = assistant.understand_speech(["车库灯关掉吧"], {}, bounded=False)
     assert clear.decision.acts and clear.decision.targets == ("light.garage",)
+
+
+def test_lights_off_in_the_room_that_heard_it() -> None:
+    """The zh-CN templates have no sentence that takes the room from context ("关灯"): the LLM stage
+    names the room in its plain command ("关闭 车库的灯")."""
+    settings = Settings().with_language("zh-cn")
+    assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME), topic_base="home"))
+    understood = assistant.understand("关灯", {"area": "车库"}, bounded=False)
+    assert understood.decision.intent == "HassTurnOff" and understood.decision.targets == ("light.garage",)

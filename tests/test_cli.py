@@ -69,7 +69,8 @@ def test_unknown_entity_and_area(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_missing_device_in_known_area(capsys: pytest.CaptureFixture[str]) -> None:
     assert _ask("turn on the fan in the kitchen") == 1
-    assert capsys.readouterr().out.strip() == "No fan in the Kitchen"
+    # Home Assistant's own error response of the language.
+    assert capsys.readouterr().out.strip() == "Sorry, I am not aware of any fan in the Kitchen area"
 
 
 def test_malformed_home_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

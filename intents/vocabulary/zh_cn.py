@@ -122,7 +122,8 @@ VOCABULARY = Vocabulary(
     # The plain commands the LLM stage answers with; the zh-CN templates read them back.
     phrases={
         "none": "none",
-        "in_area": "{area}的{kind}", "on_floor": "{floor}的{kind}", "kind": "{kind}",
+        # "kind" names the speaker's room: the zh-CN templates take no room from context.
+        "in_area": "{area}的{kind}", "on_floor": "{floor}的{kind}", "kind": "{area}的{kind}",
         "on": "打开 {target}", "off": "关闭 {target}", "lock": "{target} 上锁", "unlock": "把 {target} 解锁",
         "open": "打开 {target}", "close": "关闭 {target}",
         "color": "把 {target} 设置为 {color}", "brightness": "把 {target} 的亮度设置为 {value}%",
