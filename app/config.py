@@ -26,6 +26,7 @@ from app.listen.wake import WakeSettings
 from app.speak.tts import TtsSettings
 from app.stt.rescore import RescoreSettings
 from app.stt.speech_to_text import SttSettings
+from app.timers.service import TimerSettings
 from devices.entity_config import AreaConfig, DeviceConfig, FloorConfig
 from devices.files import read_yaml
 from devices.mqtt import MqttSettings
@@ -86,6 +87,8 @@ class Settings(_Section):
     """Text-to-speech."""
     security: SecuritySettings = SecuritySettings()
     """Confirmations and privacy."""
+    timers: TimerSettings = TimerSettings()
+    """Timers and delayed commands (``hearth run`` and ``hearth hub``)."""
     audio: AudioSettings = AudioSettings()
     """Sound card."""
     homeassistant: HomeAssistantSettings = HomeAssistantSettings()

@@ -82,12 +82,16 @@ class Responder:
             _LOGGER.warning("Error response %s failed: %s", key, err)
             return decision.error or ""
 
-    def render(self, decision: Decision, home: Home, states: StateStore) -> str:
-        """The reply to speak; for an error, Home Assistant's error response in the language."""
+    def render(self, decision: Decision, home: Home, states: StateStore,
+               spoken: Optional[dict[str, Any]] = None) -> str:
+        """The reply to speak; for an error, Home Assistant's error response in the language. ``spoken``
+        holds slots the intent's handler adds (``timers``, ``canceled``), as Home Assistant's speech slots."""
         if decision.error:
             return self._error(decision)
         recognition = decision.recognition
         template = self.templates.get(recognition.intent or "", {}).get(recognition.response_key or "default")
+        if template is not None and not template.strip():
+            return ""  # an intent that answers with silence (HassNevermind)
         if not template:
             return self.done
         matched = self._states(decision.matched, home, states)
@@ -96,6 +100,7 @@ class Responder:
         now = self._now()
         slots: dict[str, Any] = {k: recognition.slot_texts.get(k, v) for k, v in recognition.slots.items()}
         slots.update(date=now.date(), time=now.time(), timers=[], canceled=0)
+        slots.update(spoken or {})
         every = matched + unmatched
 
         def state_attr(entity_id: str, name: str) -> Any:

@@ -26,3 +26,8 @@ def listening_tone(rate: int = SAMPLE_RATE) -> AudioChunk:
 def done_tone(rate: int = SAMPLE_RATE) -> AudioChunk:
     """Falling: Hearth stopped listening."""
     return tone((880.0, 660.0), rate=rate)
+
+
+def chime(rate: int = SAMPLE_RATE) -> AudioChunk:
+    """Three rising notes, longer than the others: a timer has ended."""
+    return tone((784.0, 988.0, 1175.0), seconds=0.18, volume=0.35, rate=rate)

@@ -1,9 +1,9 @@
 """Hearth announced to Home Assistant as a device, over MQTT discovery.
 
 One device-discovery config (``<prefix>/device/hearth_<site>/config``) with
-five entities: the pipeline state (idle, listening, thinking, speaking), the
-last transcript, the last intent, a mute switch and a text entity that runs a
-typed command. Availability is a retained ``online`` with ``offline`` as the
+six entities: the pipeline state (idle, listening, thinking, speaking), the
+last transcript, the last intent, a mute switch, a text entity that runs a
+typed command, and the number of timers (their list as attributes). Availability is a retained ``online`` with ``offline`` as the
 last will; the config is published again whenever Home Assistant comes back
 online (``<prefix>/status``).
 """
@@ -75,6 +75,10 @@ class DeviceTopics:
     def command(self) -> str:
         return f"{self.root}/command"
 
+    @property
+    def timers(self) -> str:
+        return f"{self.root}/timers"
+
 
 def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
     """The device-discovery payload describing Hearth on ``site``."""
@@ -94,6 +98,8 @@ def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
                      "stat_t": topics.mute_state, "ic": "mdi:microphone-off"},
             "command": {"p": "text", "name": "Command", "uniq_id": f"{uid}_command", "cmd_t": topics.command,
                         "max": 255},
+            "timers": {"p": "sensor", "name": "Timers", "uniq_id": f"{uid}_timers", "stat_t": topics.timers,
+                       "val_tpl": "{{ value_json.count }}", "json_attr_t": topics.timers, "ic": "mdi:timer-outline"},
         },
     }
 

@@ -26,6 +26,7 @@ from app.listen.session import SessionSettings
 from app.listen.wake import WakeWordDetector
 from app.serve.hub import Hub
 from app.serve.satellite import Exchange, Satellite, SatelliteSettings
+from app.serve.timers import serve_timers
 from devices.mqtt import MqttError, MqttLink
 from intents.vocabulary import vocabulary
 
@@ -92,6 +93,8 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         connection = connect_home(assistant, link, settings, settings.site, announce=False)
         server = Hub(assistant, speaker, link, settings.mqtt.topic_prefix, args.group)
+        timers = serve_timers(assistant, server.announce, link, tuple(settings.sites)).start()
+        stack.callback(timers.stop)
         server.start()
         link.start()
         stack.callback(link.close)

@@ -25,6 +25,7 @@ from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
 from app.serve.loop import VoiceLoop, VoiceSettings
+from app.serve.timers import serve_timers
 from app.speak.speaker import Speaker, fixed_replies
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                          VoiceSettings(site=args.site, dry_run=args.dry_run, wait_for_replies=bool(args.wav),
                                        listening=SessionSettings(not use_wake, settings.audio.feedback_sounds)),
                          _report)
+        timers = serve_timers(assistant, lambda site, text: loop.announce(text), link, (args.site or settings.site,))
+        stack.callback(timers.start().stop)
         if link is not None:
             _connect(link, assistant, loop, settings, args.site or settings.site, stack)
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")

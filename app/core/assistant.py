@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -27,6 +27,9 @@ from app.core.failure import Failure, reply_for
 from app.core.home_view import HomeView
 from app.core.understanding import Understander, Understanding, check_text
 from app.stt.speech_to_text import Hypotheses, SpeechToText
+from app.timers.book import Timer
+from app.timers.intents import TIMER_INTENTS, announcement
+from app.timers.service import TimerService
 from devices.commands import MqttMessage
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
@@ -97,10 +100,13 @@ class Assistant:
     """Hearth's runtime for one home: understands, confirms, carries out and replies."""
 
     def __init__(self, settings: Settings, home: Home, link: Optional[MqttLink] = None,
-                 stt: Optional[SpeechToText] = None) -> None:
+                 stt: Optional[SpeechToText] = None, timers: Optional[TimerService] = None) -> None:
         self.settings = settings
         self.link = link
         self.stt = stt
+        self.timers = timers
+        """Timers and delayed commands; None where this runtime keeps no timers (one-shot commands): timer
+        intents are then answered as Home Assistant answers a device without timer support."""
         self.vocab = vocabulary(settings.intents.language)
         """The words of the language: every stage takes them from here."""
         language = load_language(settings.intents.language)
@@ -199,6 +205,8 @@ class Assistant:
         with self._busy:
             start, site = time.perf_counter(), site or self.settings.site
             text = self.check_text(text)
+            if self._stops_ringing(text, site):
+                return Outcome(text, Decision(Recognition("HassNevermind")), "")
             answered = self.dialog.answer(text, site)
             if answered is not None:
                 understood = Understanding(text, answered.decision or Decision(Recognition(None)))
@@ -211,6 +219,8 @@ class Assistant:
         with self._busy:
             start, site = time.perf_counter(), site or self.settings.site
             hypotheses = self.hear(samples)
+            if self._stops_ringing(next(iter(hypotheses), ""), site):
+                return Outcome(next(iter(hypotheses), ""), Decision(Recognition("HassNevermind")), "")
             if self.dialog.waiting(site):
                 heard = next(iter(hypotheses), "")
                 answered = self.dialog.answer(heard, site)
@@ -233,11 +243,14 @@ class Assistant:
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         if understood.llm is not None:
             timings["llm"] = understood.llm.ms
+        spoken: dict[str, Any] = {}
+        if decision.intent in TIMER_INTENTS and decision.error is None:
+            decision, spoken = self._timer(decision, site, dry_run)
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
-        failure = delivery.failure or understood.failure
+        failure = delivery.failure or Understanding(text, decision).failure
         reply = reply_for(delivery.failure, self.vocab, delivery.detail) if delivery.failure else \
-            self.responder.render(decision, home, self.states)  # the resolver's reason where it has one
+            self.responder.render(decision, home, self.states, spoken)  # the resolver's reason where it has one
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
@@ -249,6 +262,61 @@ class Assistant:
                      len(decision.targets), delivery.published, failure.value if failure else None,
                      " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard)
         return outcome
+
+    def _stops_ringing(self, text: str, site: str) -> bool:
+        """Anything said where a finished timer rings silences it; True when what was said was only
+        "stop" (or the like), which then does nothing more."""
+        if self.timers is None or not self.timers.silence(site):
+            return False
+        words = self.vocab.words(text)
+        return bool(words) and set(words) <= self.vocab.stop_words
+
+    def _timer(self, decision: Decision, site: str, dry_run: bool) -> tuple[Decision, dict[str, Any]]:
+        """Carry out a timer intent: the decision (with the error, if it failed) and the slots its
+        response reads (``timers``, ``canceled``)."""
+        if self.timers is None:
+            return self._timer_error(decision, "no_timer_support"), {}
+        command = decision.recognition.slots.get("conversation_command")
+        if decision.intent == "HassStartTimer" and command:
+            refused = self._refuse_delayed(decision, str(command), site)
+            if refused is not None:
+                return refused, {}
+        answer = self.timers.handle(decision, site, self.context_of(site).get("area"), dry_run)
+        if answer.error is not None:
+            return self._timer_error(decision, answer.error), {}
+        return decision, answer.slots
+
+    def _timer_error(self, decision: Decision, key: str) -> Decision:
+        """``decision`` failed for ``key``: Home Assistant's error response where it has one, else Hearth's."""
+        words = self.vocab.replies.get(key, key).format(hours=round(self.timers.settings.max_hours) if self.timers else 0)
+        return replace(decision, error=words, reason=(key, {}))
+
+    def _refuse_delayed(self, decision: Decision, command: str, site: str) -> Optional[Decision]:
+        """A delayed command is understood now, so a mistake is said now rather than when it ends; one
+        that would need a spoken "yes" is not delayed (nobody may be there to give it)."""
+        inner = self.understand(command, self.context_of(site)).decision
+        if inner.intent is None:
+            return replace(decision, error=self.vocab.replies["not_understood"])
+        if inner.error is not None or not inner.acts:
+            return replace(decision, error=inner.error or self.vocab.replies["not_understood"], reason=inner.reason)
+        if self.dialog.confirmations.needed(inner, self.home):
+            return replace(decision, error=self.vocab.replies["not_delayed"], reason=("not_delayed", {}))
+        return None
+
+    def announcement(self, timer: Timer) -> str:
+        """What is said when ``timer`` ends."""
+        return announcement(timer, self.vocab)
+
+    def carry_out_later(self, timer: Timer) -> Optional[str]:
+        """Carry out a delayed command whose timer ended; what to say when it failed, else None."""
+        try:
+            outcome = self.handle(timer.command or "", timer.site)
+        except Exception:  # the timer thread must not die of one command
+            _LOGGER.exception("Delayed command failed")
+            outcome = None
+        if outcome is None or outcome.failure is not None:
+            return self.vocab.replies["command_failed"].format(command=timer.command)
+        return None
 
     def _tell(self, outcome: Outcome, site: str) -> None:
         """Publish the intent event and call the observers; neither may fail the utterance."""

@@ -4,23 +4,28 @@ The hub subscribes to every satellite's utterance topic (shared among hubs
 with an MQTT 5 shared subscription when ``--group`` is given, so a house adds
 compute by adding a box), runs speech-to-text, intent and action with the
 satellite's site (so "in here" means the satellite's room), and streams the
-spoken reply back to that satellite as it is synthesised.
+spoken reply back to that satellite as it is synthesised. A timer a
+satellite set rings on that satellite (``announce``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
 import time
-from typing import Iterator, Optional
+import uuid
+from typing import Callable, Iterator, Optional
 
-from app.audio.inputs import to_float
+from app.audio.inputs import SAMPLE_RATE, to_float
+from app.audio.tones import chime
 from app.core.assistant import Assistant, Outcome
 from app.serve.protocol import (
     ProtocolError,
     ReplyChunk,
     Utterance,
+    announce_topic,
     decode_utterance,
     encode_reply,
     hub_subscription,
@@ -50,7 +55,7 @@ class Hub:
         """Utterances answered."""
         self.rejected = 0
         """Messages that were not utterances."""
-        self._queue: "queue.Queue[Optional[tuple[Utterance, float]]]" = queue.Queue(QUEUE_LIMIT)
+        self._queue: "queue.Queue[Optional[Callable[[], object]]]" = queue.Queue(QUEUE_LIMIT)
         self._worker = threading.Thread(target=self._work, name="hearth-hub", daemon=True)
 
     def start(self) -> None:
@@ -78,17 +83,28 @@ class Hub:
             _LOGGER.warning("Utterance on %s claims site %r; using %r", topic, utterance.site, site)
             utterance = Utterance(site, utterance.utterance_id, utterance.sent_at, utterance.pcm)
         try:
-            self._queue.put_nowait((utterance, received_at))
+            self._queue.put_nowait(lambda: self.serve(utterance, received_at))
         except queue.Full:
             _LOGGER.error("Hub overloaded: utterance from %s dropped", site)
             self._send(utterance, "Sorry, I'm busy, please try again", {}, iter(()))
 
     def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (work := self._queue.get()) is not None:
             try:
-                self.serve(*item)
+                work()
             except Exception:  # the hub outlives any one utterance
-                _LOGGER.exception("Utterance from %s failed", item[0].site)
+                _LOGGER.exception("Hub work failed")
+
+    def announce(self, site: str, text: str) -> None:
+        """A chime and ``text`` on ``site``'s satellite (thread-safe: synthesis stays on the worker)."""
+        def send() -> None:
+            rate = self.speaker.tts.sample_rate if self.speaker is not None else SAMPLE_RATE
+            audio = itertools.chain([chime(rate)], self._audio(text))
+            self._stream(announce_topic(self.prefix, site), f"announce-{uuid.uuid4().hex}", text, {}, audio)
+        try:
+            self._queue.put_nowait(send)
+        except queue.Full:
+            _LOGGER.error("Hub overloaded: announcement to %s dropped", site)
 
     def serve(self, utterance: Utterance, received_at: float) -> Outcome | None:
         """Answer one utterance: decide, act, and stream the reply to its satellite."""
@@ -110,16 +126,20 @@ class Hub:
         return self.speaker.chunks(text) if self.speaker is not None else iter(())
 
     def _send(self, utterance: Utterance, text: str, timings: dict[str, float], audio: Iterator[AudioChunk]) -> None:
-        """Stream the reply: one message per synthesised chunk, then a final one."""
-        topic = reply_topic(self.prefix, utterance.site)
+        """Stream the reply to the satellite that asked."""
+        self._stream(reply_topic(self.prefix, utterance.site), utterance.utterance_id, text, timings, audio)
+
+    def _stream(self, topic: str, message_id: str, text: str, timings: dict[str, float],
+                audio: Iterator[AudioChunk]) -> None:
+        """One message per synthesised chunk, then a final one."""
         seq, rate = 0, 22050
         try:
             for chunk in audio:
                 rate = chunk.sample_rate
-                self.link.publish(topic, encode_reply(ReplyChunk(utterance.utterance_id, seq, False, rate, text,
+                self.link.publish(topic, encode_reply(ReplyChunk(message_id, seq, False, rate, text,
                                                                  time.time(), timings, chunk.pcm)), wait=False)
                 seq += 1
-            self.link.publish(topic, encode_reply(ReplyChunk(utterance.utterance_id, seq, True, rate, text,
+            self.link.publish(topic, encode_reply(ReplyChunk(message_id, seq, True, rate, text,
                                                              time.time(), timings)), wait=False)
         except MqttError as err:
-            _LOGGER.error("Reply to %s not sent: %s", utterance.site, err)
+            _LOGGER.error("Reply on %s not sent: %s", topic, err)

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Optional
 
 from app.audio.inputs import SAMPLE_RATE, to_float
 from app.audio.outputs import AudioSink, NullSink
-from app.audio.tones import done_tone, listening_tone
+from app.audio.tones import chime, done_tone, listening_tone
 from app.core.assistant import Assistant, Outcome
 from app.listen.session import ListeningSession, SessionSettings, State
 from app.listen.stop_word import StopListener
@@ -59,6 +59,8 @@ class VoiceLoop:
         # Tones at the voice's rate, so the speaker stream is not reopened between them.
         rate = speaker.tts.sample_rate if speaker is not None else SAMPLE_RATE
         tones = (listening_tone(rate), done_tone(rate))
+        self._chime = chime(rate)
+        self._announcements: list[str] = []
         self.session = ListeningSession(endpointer, wake, settings.listening, lambda which: self.sink.play(tones[which]))
         """Listening; other threads reach the loop through ``session.request``."""
         use_stop = settings.stop_word and speaker is not None and assistant.stt is not None
@@ -74,6 +76,18 @@ class VoiceLoop:
     def say(self, text: str) -> None:
         """Say ``text`` as soon as the frame thread can (thread-safe: Hermes' "say" comes from MQTT)."""
         self.session.request(lambda: self.speak(text))
+
+    def announce(self, text: str) -> None:
+        """A chime, then ``text``, once nobody is talking to Hearth (thread-safe: a timer ends on the timer
+        thread)."""
+        self.session.request(lambda: self._announcements.append(text))
+
+    def _announce_waiting(self) -> None:
+        """Play the next announcement unless Hearth is speaking or listening to someone (frame thread)."""
+        busy = self.state is State.SPEAKING or (self.state is State.LISTENING and self.session.wake is not None)
+        if self._announcements and not busy:
+            self.sink.play(self._chime)
+            self.speak(self._announcements.pop(0))
 
     def speak(self, text: str) -> None:
         """Start saying ``text`` (frame thread only); the loop keeps reading frames meanwhile (barge-in)."""
@@ -96,6 +110,8 @@ class VoiceLoop:
         if woken or stopped:
             _LOGGER.info("Barge-in (%s): reply cut short", "stop word" if stopped else "wake word")
             self.speaker.stop()
+            if self.assistant.timers is not None:  # a ringing timer is heard: no more rings
+                self.assistant.timers.silence(self.settings.site or self.assistant.settings.site)
             self.session.start_listening()
         return True
 
@@ -115,6 +131,7 @@ class VoiceLoop:
     def process(self, frame: bytes) -> Optional[Outcome]:
         """Feed one 10 ms frame; returns the outcome when an utterance completes."""
         self.session.run_requests()
+        self._announce_waiting()
         if self._stop_word is not None and self.state is not State.SPEAKING:
             self._stop_word.observe(frame)  # warm, so a "stop" early in the reply is heard
         if self.state is State.SPEAKING:

@@ -38,6 +38,11 @@ def reply_topic(prefix: str, site: str) -> str:
     return f"{prefix}/satellite/{site}/reply"
 
 
+def announce_topic(prefix: str, site: str) -> str:
+    """Where the hub streams what a satellite says unasked (a timer it set has ended)."""
+    return f"{prefix}/satellite/{site}/announce"
+
+
 def hub_subscription(prefix: str, group: str | None) -> str:
     """Every satellite's utterances; with a group, shared among the hubs of that group."""
     topic = f"{prefix}/satellite/+/utterance"

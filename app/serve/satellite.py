@@ -10,6 +10,7 @@ barge-in, and no speech-to-text for a stop word); the wait is bounded.
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -27,6 +28,7 @@ from app.serve.protocol import (
     ProtocolError,
     ReplyChunk,
     Utterance,
+    announce_topic,
     decode_reply,
     encode_utterance,
     reply_topic,
@@ -97,6 +99,8 @@ class Satellite:
                                         lambda which: self._playback.put((listening_tone, done_tone)[which]()))
         """Listening, as on the hub's own microphone: wake word, push-to-talk, mute."""
         self._pending: Optional[Exchange] = None
+        self.announced: "collections.deque[str]" = collections.deque(maxlen=20)
+        """The texts of the last announcements the hub sent (a timer ended)."""
         self._lock = threading.Lock()
         self._playback: "queue.Queue[Optional[AudioChunk]]" = queue.Queue()
         self._player = threading.Thread(target=self._play, name="satellite-playback", daemon=True)
@@ -107,6 +111,7 @@ class Satellite:
         self._player.start()
         prefix, site = self.settings.prefix, self.settings.site
         self.link.subscribe(reply_topic(prefix, site), self._on_reply)
+        self.link.subscribe(announce_topic(prefix, site), self._on_announcement)
         self.link.subscribe(f"{prefix}/{site}/listen", lambda topic, payload: self.session.push_to_talk())
         self.link.subscribe(f"{prefix}/{site}/mute/set",
                             lambda topic, payload: self.session.set_muted(payload.strip().upper() == b"ON"))
@@ -127,6 +132,18 @@ class Satellite:
             if exchange is None or chunk.utterance_id != exchange.utterance_id:
                 return  # late, or another satellite's on a shared site
             self._accept(exchange, chunk, now)
+
+    def _on_announcement(self, topic: str, payload: bytes) -> None:
+        """The hub speaks unasked (a timer ended): played as it comes, between two exchanges or during one."""
+        try:
+            chunk = decode_reply(payload)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignored announcement on %s: %s", topic, err)
+            return
+        if chunk.pcm:
+            self._playback.put(AudioChunk(chunk.pcm, chunk.sample_rate))
+        if chunk.final:
+            self.announced.append(chunk.text)
 
     def _accept(self, exchange: Exchange, chunk: ReplyChunk, now: float) -> None:
         if exchange.first_chunk_at is None:

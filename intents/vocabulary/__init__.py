@@ -120,6 +120,11 @@ class Vocabulary:
     unit_names: Mapping[str, str] = field(default_factory=dict)
     """How a plain timer command says each of Home Assistant's units ("minutes" -> "分钟"); the
     slot name itself where missing."""
+    duration_units: Mapping[str, str] = field(default_factory=dict)
+    """How an announcement says a part of a timer's length, by unit ("minutes" -> "{n} minute", as in
+    "your 10 minute timer"); parts are joined with ``duration_joiner``."""
+    duration_joiner: str = " "
+    """What goes between the parts of a length ("1 hour 30 minute"; nothing in Chinese)."""
 
     @cached_property
     def _word(self) -> re.Pattern[str]:
@@ -188,6 +193,12 @@ class Vocabulary:
         """The (verb, kind of device) of every indirect request in ``text``."""
         padded = f" {self.joined(text)} "
         return {need for phrase, need in zip(self._normal(self.needs), self.needs.values()) if f" {phrase} " in padded}
+
+    def duration(self, hours: int, minutes: int, seconds: int) -> str:
+        """A timer's length as an announcement says it ("1 hour 30 minute")."""
+        parts = [self.duration_units.get(unit, "{n} " + unit).format(n=n)
+                 for unit, n in (("hours", hours), ("minutes", minutes), ("seconds", seconds)) if n]
+        return self.duration_joiner.join(parts)
 
     def timer_asked(self, text: str) -> bool:
         """True when a timer is asked for."""

@@ -130,7 +130,15 @@ VOCABULARY = Vocabulary(
         "done": "Done",
         "confirm": "Do you want me to {verb} the {names}? Say yes to confirm.",
         "and": " and the ",
+        "timer_done": "Your {duration} timer is done",
+        "named_timer_done": "Your {duration} {name} timer is done",
+        "timer_too_long": "Sorry, a timer can be at most {hours} hours long",
+        "timer_too_short": "Sorry, how long should the timer be?",
+        "too_many_timers": "Sorry, there are too many timers already",
+        "not_delayed": "Sorry, I only do that right away, when you can confirm it",
+        "command_failed": "Sorry, I couldn't carry out: {command}",
     },
+    duration_units={"hours": "{n} hour", "minutes": "{n} minute", "seconds": "{n} second"},
     confirm_verbs={"lock": "unlock", "alarm_control_panel": "disarm", "default": "open"},
     llm_instruction=("Rewrite the user's words as one plain smart-home command, like the examples. "
                      "Answer none if the words are not a command or question for a device, "

@@ -158,7 +158,16 @@ VOCABULARY = Vocabulary(
         "done": "好了",
         "confirm": "要{verb}{names}吗？说“是”确认。",
         "and": "和",
+        "timer_done": "{duration}的计时器时间到了",
+        "named_timer_done": "{duration}的{name}计时器时间到了",
+        "timer_too_long": "抱歉，计时器最长{hours}小时",
+        "timer_too_short": "抱歉，计时器要多长时间？",
+        "too_many_timers": "抱歉，计时器已经太多了",
+        "not_delayed": "抱歉，这个操作要你当场确认，不能定时执行",
+        "command_failed": "抱歉，没能执行：{command}",
     },
+    duration_units={"hours": "{n}小时", "minutes": "{n}分钟", "seconds": "{n}秒"},
+    duration_joiner="",
     confirm_verbs={"lock": "打开", "alarm_control_panel": "撤防", "default": "打开"},
     llm_instruction=("Rewrite the user's Chinese words as one plain smart-home command, like the examples. "
                      "Answer none if the words are not a command or question for a device, "
