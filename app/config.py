@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.audio import AudioSettings
 from app.broker.ha_device import HomeAssistantSettings
+from app.core.dialog import ConversationSettings
 from app.core.understanding import IntentSettings
 from app.listen.vad import EndPointSettings
 from app.listen.wake import WakeSettings
@@ -87,6 +88,8 @@ class Settings(_Section):
     """Text-to-speech."""
     security: SecuritySettings = SecuritySettings()
     """Confirmations and privacy."""
+    conversation: ConversationSettings = ConversationSettings()
+    """Questions asked back: listening for the answer, how long it may take."""
     timers: TimerSettings = TimerSettings()
     """Timers and delayed commands (``hearth run`` and ``hearth hub``)."""
     audio: AudioSettings = AudioSettings()

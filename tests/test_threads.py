@@ -69,7 +69,7 @@ class FakeEndPointer:
     def __init__(self) -> None:
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, timeout_seconds: float | None = None) -> None:
         self.audio = bytearray()
         self._frames = 0
 

@@ -70,7 +70,8 @@ def satellite(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(sink.close)
         config = SatelliteSettings(args.site, settings.mqtt.topic_prefix,
                                    SessionSettings(not use_wake, settings.audio.feedback_sounds),
-                                   vocabulary(settings.intents.language).replies["hub_unreachable"])
+                                   vocabulary(settings.intents.language).replies["hub_unreachable"],
+                                   follow_up_seconds=settings.conversation.follow_up_seconds)
         node = Satellite(link, config, configured_endpointer(settings), wake, sink,
                          lambda exchange: _print_exchange(exchange, args.site, args.json))
         node.start()

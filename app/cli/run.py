@@ -110,6 +110,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(sink.close)
         loop = VoiceLoop(assistant, endpointer, wake, load_speaker(settings, sink, assistant), sink,
                          VoiceSettings(site=args.site, dry_run=args.dry_run, wait_for_replies=bool(args.wav),
+                                       follow_up_seconds=settings.conversation.follow_up_seconds,
                                        listening=SessionSettings(not use_wake, settings.audio.feedback_sounds)),
                          _report)
         timers = serve_timers(assistant, lambda site, text: loop.announce(text), link, (args.site or settings.site,))

@@ -21,8 +21,9 @@ from typing import Any, Callable, Iterable, Optional
 import numpy as np
 
 from app.config import Settings
+from app.core.clarify import Choice, referent
 from app.core.delivery import Delivery, carry_out, intent_event
-from app.core.dialog import ConfirmationDialog
+from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
 from app.core.home_view import HomeView
 from app.core.understanding import Understander, Understanding, check_text
@@ -70,12 +71,17 @@ class Outcome:
     @property
     def failed(self) -> bool:
         """True when the utterance was not understood or its action not carried out."""
-        return self.failure not in (None, Failure.DECLINED, Failure.NEEDS_CONFIRMATION)
+        return self.failure not in (None, Failure.DECLINED, Failure.NEEDS_CONFIRMATION, Failure.NEEDS_CHOICE)
 
     @property
     def awaiting_confirmation(self) -> bool:
         """True when a sensitive action waits for a spoken "yes"."""
         return self.failure is Failure.NEEDS_CONFIRMATION
+
+    @property
+    def follow_up(self) -> bool:
+        """True when Hearth asked something back and listens for the answer."""
+        return self.failure in (Failure.NEEDS_CONFIRMATION, Failure.NEEDS_CHOICE)
 
     @property
     def exit_code(self) -> int:
@@ -122,6 +128,9 @@ class Assistant:
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
                                          settings.security.log_transcripts, taught_phrases(settings, self.vocab))
         self.dialog = ConfirmationDialog(Confirmations(settings.security.confirm_seconds), self.vocab)
+        self.choices = ChoiceDialog(self.vocab, settings.conversation.question_seconds)
+        """Open "which one?" questions, per site."""
+        self._last: dict[str, tuple[str, ...]] = {}  # per site: what "it" and "them" stand for
         self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
         self._llm_tried = settings.intents.stage == "templates"
         self.llm_load_seconds = 0.0
@@ -211,8 +220,8 @@ class Assistant:
             if answered is not None:
                 understood = Understanding(text, answered.decision or Decision(Recognition(None)))
                 return self._finish(understood, site, dry_run, start, {"stt": 0.0}, answered.failure, confirmed=True)
-            understood = self.understand(text, self.context_of(site))
-            return self._finish(understood, site, dry_run, start, {"stt": 0.0}, confirmed=confirmed)
+            understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)))
+            return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed)
 
     def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
         """One spoken utterance (float32, 16 kHz) end to end (RuntimeError without speech-to-text)."""
@@ -228,13 +237,17 @@ class Assistant:
                     understood = Understanding(heard, answered.decision or Decision(Recognition(None)))
                     return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, answered.failure,
                                         confirmed=True)
-            understood = self.understand_speech(hypotheses, self.context_of(site))
-            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms})
+            understood, refused = self._followed(next(iter(hypotheses), ""), site,
+                                                 lambda: self.understand_speech(hypotheses, self.context_of(site)))
+            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused)
 
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
                 declined: Optional[Failure] = None, confirmed: bool = False) -> Outcome:
         """Confirm, carry out, reply, tell the observers, log."""
         text, decision, home = understood.text, understood.decision, self.home
+        if understood.choice is not None and declined is None:
+            asked = self.choices.ask(understood.choice, site, home)
+            return Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE)
         question = None if confirmed or declined else self.dialog.ask(decision, site, home)
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
@@ -255,6 +268,8 @@ class Assistant:
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
         outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings)
+        if decision.targets and decision.error is None:
+            self._last[site] = decision.targets
         if not dry_run:
             self._tell(outcome, site)
         heard = f" heard={text!r}" if self.settings.security.log_transcripts else ""
@@ -262,6 +277,42 @@ class Assistant:
                      len(decision.targets), delivery.published, failure.value if failure else None,
                      " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard)
         return outcome
+
+    def _followed(self, text: str, site: str,
+                  understand: Callable[[], Understanding]) -> tuple[Understanding, Optional[Failure]]:
+        """``text`` as the answer to an open "which one?" (DECLINED for a no), else as being about what
+        "it" stands for, else as ``understand`` reads it."""
+        answer = self.choices.answer(text, site, self.home)
+        if answer is not None and answer.choice is None:
+            return Understanding(text, Decision(Recognition(None))), Failure.DECLINED
+        if answer is not None and answer.choice is not None:
+            return self._fill(answer.choice, answer.picked, self.context_of(site)), None
+        return self._referred(text, site) or understand(), None
+
+    def _referred(self, text: str, site: str) -> Optional[Understanding]:
+        """"Turn it off": the utterance about the devices ``site`` last acted on or asked about, when it
+        is understood that way."""
+        choice = referent(text, self.vocab, self._last.get(site, ()))
+        if choice is None:
+            return None
+        filled = self._fill(choice, choice.candidates, self.context_of(site))
+        return filled if filled.decision.intent is not None and filled.decision.error is None else None
+
+    def _fill(self, choice: Choice, ids: tuple[str, ...], context: dict[str, Any]) -> Understanding:
+        """The utterance with each device's name in its hole, understood; one decision over all of them
+        when each reads as the same command."""
+        home = self.home
+        parts = [self.understand(choice.command(entity.name, self.vocab), context)
+                 for entity in (home.entity(i) for i in ids) if entity is not None]
+        if not parts:
+            return Understanding("", Decision(Recognition(None)))
+        first = parts[0]
+        same = (first.decision.intent, first.decision.data)
+        if any(p.decision.error or (p.decision.intent, p.decision.data) != same for p in parts):
+            return first  # not one command over several devices: only the first is meant
+        targets = tuple(dict.fromkeys(t for p in parts for t in p.decision.targets))
+        matched = tuple(dict.fromkeys(t for p in parts for t in p.decision.matched))
+        return replace(first, decision=replace(first.decision, targets=targets, matched=matched))
 
     def _stops_ringing(self, text: str, site: str) -> bool:
         """Anything said where a finished timer rings silences it; True when what was said was only

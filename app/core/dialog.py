@@ -1,20 +1,39 @@
-"""The confirmation dialog: a sensitive action is asked about, and the next answer decides.
+"""Questions Hearth asks back, and the answers that settle them.
 
-Which actions are sensitive and how long a question stays open is
-:mod:`intents.confirmation`'s; what counts as a yes or a no, and how the
-question is put, is the language's (the vocabulary).
+A sensitive action is asked about and the next yes or no decides
+(:class:`ConfirmationDialog`; which actions are sensitive is
+:mod:`intents.confirmation`'s). Several devices fitting a name said in part
+are asked about and the next answer picks one or all (:class:`ChoiceDialog`).
+What counts as a yes, a no or "both", and how a question is put, is the
+language's (the vocabulary). After a question the voice loop listens again
+without the wake word for ``conversation.follow_up_seconds``.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.clarify import Choice, chosen, question
 from app.core.failure import Failure
 from devices.registry import Home
 from intents.confirmation import Confirmations
 from intents.schema import Decision
 from intents.vocabulary import Vocabulary
+
+
+class ConversationSettings(BaseModel):
+    """How a conversation continues after Hearth asks something back."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    follow_up_seconds: float = Field(5.0, ge=0.0, le=30.0)
+    """After a question, how long Hearth listens for the answer without the wake word (0: not at all)."""
+    question_seconds: float = Field(15.0, ge=2.0, le=120.0)
+    """How long a "which one?" stays open for its answer."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,10 @@ class Answer:
     """The held action, to carry out now (a yes)."""
     failure: Optional[Failure] = None
     """DECLINED for a no."""
+    choice: Optional[Choice] = None
+    """The "which one?" answered."""
+    picked: tuple[str, ...] = ()
+    """The devices the answer named."""
 
 
 class ConfirmationDialog:
@@ -59,3 +82,36 @@ class ConfirmationDialog:
         verbs = self.vocab.confirm_verbs
         verb = verbs.get(entity.domain if entity else "", verbs["default"])
         return self.vocab.replies["confirm"].format(verb=verb, names=self.vocab.replies["and"].join(names))
+
+
+class ChoiceDialog:
+    """Holds a "which one?" per site until it is answered, refused, or something else is said (which
+    drops it: a new command is not taken for an answer)."""
+
+    def __init__(self, vocab: Vocabulary, timeout: float = 15.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.vocab = vocab
+        self.timeout = timeout
+        self._clock = clock
+        self._open: dict[str, tuple[Choice, float]] = {}
+
+    def waiting(self, site: str) -> bool:
+        """True while a question to ``site`` is open."""
+        held = self._open.get(site)
+        return held is not None and held[1] >= self._clock()
+
+    def ask(self, choice: Choice, site: str, home: Home) -> str:
+        """Hold ``choice`` for ``site``; the question to put."""
+        self._open[site] = (choice, self._clock() + self.timeout)
+        return question(choice, home, self.vocab)
+
+    def answer(self, text: str, site: str, home: Home) -> Optional[Answer]:
+        """The devices ``text`` picks, DECLINED for a no, None when no question was open or ``text`` is
+        no answer to it."""
+        if not self.waiting(site):
+            self._open.pop(site, None)
+            return None
+        choice, _ = self._open.pop(site)
+        if self.vocab.answer(text) is False:
+            return Answer(failure=Failure.DECLINED)
+        picked = chosen(choice, text, home, self.vocab)
+        return Answer(choice=choice, picked=picked) if picked else None

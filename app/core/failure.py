@@ -23,6 +23,8 @@ class Failure(str, Enum):
     """Understood, but the home cannot do it (no such device, area, or value)."""
     NEEDS_CONFIRMATION = "needs_confirmation"
     """A sensitive action waits for a spoken "yes"."""
+    NEEDS_CHOICE = "needs_choice"
+    """Several devices fit what was said: Hearth asked which one."""
     DECLINED = "declined"
     """The user said no to a confirmation."""
     NO_BROKER = "no_broker"

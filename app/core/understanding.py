@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.core.clarify import Choice, partial_name
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
 from app.stt.rescore import RescoreSettings, Scored, choose
@@ -68,6 +69,8 @@ class Understanding:
     """The recognition applied to the home: intent, targets, data, or why not."""
     llm: Optional[LlmResult] = None
     """The LLM stage's answer and its time in the model, when it ran."""
+    choice: Optional[Choice] = None
+    """Several devices fit a name said in part: Hearth asks which before anything is done."""
 
     @property
     def failure(self) -> Optional[Failure]:
@@ -119,6 +122,14 @@ class Understander:
         recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
         if recognition.intent is None:
             recognition = self._taught(view, text, context) or recognition
+        if stage != "llm" and (recognition.intent is None or
+                               resolve(recognition, view.home, states, context.get("area")).error):
+            # Nothing understood, or a device the home lacks ("the curtain" in a room without one): a name
+            # said in part may be what was meant.
+            partial, choice = self._partial(view, text, context)
+            if choice is not None:
+                return Understanding(text, resolve(Recognition(None), view.home, states), choice=choice)
+            recognition = partial if partial.intent is not None else recognition
         result = None
         model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
         if model is not None:
@@ -147,7 +158,7 @@ class Understander:
                 continue
             transcripts.append(text)
             understood = self.text(view, states, text, context)
-            if understood.decision.intent is not None and understood.decision.error is None:
+            if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
                 return understood
             fallback = fallback or understood
         if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and view.vocab.repairs_by_sound:
@@ -165,6 +176,22 @@ class Understander:
                 return fallback
             return self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
+
+    def _partial(self, view: HomeView, text: str, context: dict[str, Any]) -> tuple[Recognition, Optional[Choice]]:
+        """A name said in part: when one device fits, the templates read the utterance with its full name;
+        when several do and the utterance reads as a command with any of them, the choice to ask about."""
+        vocab, home = view.vocab, view.home
+        if vocab.negated(text) or vocab.is_statement(text):
+            return Recognition(None), None
+        area = home.find_area(context["area"]) if context.get("area") else None
+        choice = partial_name(text, home, vocab, area.id if area else None)
+        if choice is None:
+            return Recognition(None), None
+        first = home.entity(choice.candidates[0])
+        recognition = view.recognizer.recognize(choice.command(first.name, vocab), context) if first else Recognition(None)
+        if recognition.intent is None or len(choice.candidates) == 1:
+            return recognition, None
+        return Recognition(None), choice
 
     def _taught(self, view: HomeView, text: str, context: dict[str, Any]) -> Optional[Recognition]:
         """What the templates make of the command taught for ``text``, if one was."""

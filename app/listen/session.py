@@ -111,9 +111,10 @@ class ListeningSession:
         pressed, self._talk = self._talk, False
         return heard or pressed
 
-    def start_listening(self) -> None:
-        """Collect an utterance from the next frame on."""
-        self.endpointer.reset()
+    def start_listening(self, timeout_seconds: Optional[float] = None) -> None:
+        """Collect an utterance from the next frame on (``timeout_seconds``: how long to wait for speech,
+        when not the end-pointer's own: the answer to a question Hearth asked)."""
+        self.endpointer.reset(timeout_seconds)
         self.state = State.LISTENING
         if self.settings.feedback_sounds:
             self._tone(0)

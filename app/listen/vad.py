@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from enum import Enum
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,8 +50,9 @@ class EndPointer:
         self._recent: deque[bytes] = deque(maxlen=_WARM_FRAMES)
         self.reset()
 
-    def reset(self) -> None:
-        """Start a new utterance, first warming the VAD with the audio heard just before.
+    def reset(self, timeout_seconds: Optional[float] = None) -> None:
+        """Start a new utterance, first warming the VAD with the audio heard just before;
+        ``timeout_seconds`` replaces the settings' wait for speech, for this utterance only.
 
         The VAD model answers nothing for its first ~0.8 s of audio, so the
         frames seen by ``observe`` are run through it now rather than all the
@@ -65,6 +67,7 @@ class EndPointer:
         self._frames = 0
         self._speech_frames = 0
         self._silence_frames = 0
+        self._timeout = timeout_seconds if timeout_seconds is not None else self.settings.timeout_seconds
 
     def observe(self, frame: bytes) -> None:
         """Remember a frame heard outside an utterance, to warm the VAD when one starts."""
@@ -81,7 +84,7 @@ class EndPointer:
             # speech about half a second after soft onsets such as "turn".
             self._lead_in = (self._lead_in + [frame])[-100:]
             if not speech:
-                return EndPoint.TIMEOUT if self._frames >= self.settings.timeout_seconds * 100 else EndPoint.WAITING
+                return EndPoint.TIMEOUT if self._frames >= self._timeout * 100 else EndPoint.WAITING
             self.audio.extend(b"".join(self._lead_in))
         else:
             self.audio.extend(frame)

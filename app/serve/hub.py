@@ -118,19 +118,20 @@ class Hub:
         except Exception:
             _LOGGER.exception("Utterance from %s failed", utterance.site)
             reply = "Sorry, something went wrong"
-        self._send(utterance, reply, timings, self._audio(reply))
+        self._send(utterance, reply, timings, self._audio(reply), outcome is not None and outcome.follow_up)
         self.served += 1
         return outcome
 
     def _audio(self, text: str) -> Iterator[AudioChunk]:
         return self.speaker.chunks(text) if self.speaker is not None else iter(())
 
-    def _send(self, utterance: Utterance, text: str, timings: dict[str, float], audio: Iterator[AudioChunk]) -> None:
-        """Stream the reply to the satellite that asked."""
-        self._stream(reply_topic(self.prefix, utterance.site), utterance.utterance_id, text, timings, audio)
+    def _send(self, utterance: Utterance, text: str, timings: dict[str, float], audio: Iterator[AudioChunk],
+              follow_up: bool = False) -> None:
+        """Stream the reply to the satellite that asked (``follow_up``: it asks something back)."""
+        self._stream(reply_topic(self.prefix, utterance.site), utterance.utterance_id, text, timings, audio, follow_up)
 
     def _stream(self, topic: str, message_id: str, text: str, timings: dict[str, float],
-                audio: Iterator[AudioChunk]) -> None:
+                audio: Iterator[AudioChunk], follow_up: bool = False) -> None:
         """One message per synthesised chunk, then a final one."""
         seq, rate = 0, 22050
         try:
@@ -140,6 +141,6 @@ class Hub:
                                                                  time.time(), timings, chunk.pcm)), wait=False)
                 seq += 1
             self.link.publish(topic, encode_reply(ReplyChunk(message_id, seq, True, rate, text,
-                                                             time.time(), timings)), wait=False)
+                                                             time.time(), timings, follow_up=follow_up)), wait=False)
         except MqttError as err:
             _LOGGER.error("Reply on %s not sent: %s", topic, err)

@@ -42,6 +42,9 @@ class VoiceSettings:
     """Finish each reply before reading on: for audio files, which have no real time."""
     stop_word: bool = True
     """Saying "stop" while Hearth speaks cuts the reply short, as the wake word does."""
+    follow_up_seconds: float = 5.0
+    """After Hearth asks something back, it listens this long for the answer without the wake word
+    (``conversation.follow_up_seconds``; 0: the wake word is needed again)."""
 
 
 class VoiceLoop:
@@ -67,6 +70,7 @@ class VoiceLoop:
         self._stop_word = StopListener(assistant.stt, assistant.vocab) if use_stop else None
         self.failures = 0
         """Utterances that raised an error (answered with an apology)."""
+        self._follow_up = False  # the last reply asked something: listen again once it is said
 
     @property
     def state(self) -> State:
@@ -110,6 +114,7 @@ class VoiceLoop:
         if woken or stopped:
             _LOGGER.info("Barge-in (%s): reply cut short", "stop word" if stopped else "wake word")
             self.speaker.stop()
+            self._follow_up = False
             if self.assistant.timers is not None:  # a ringing timer is heard: no more rings
                 self.assistant.timers.silence(self.settings.site or self.assistant.settings.site)
             self.session.start_listening()
@@ -123,6 +128,7 @@ class VoiceLoop:
             _LOGGER.exception("Utterance failed")
             self.speak(self.assistant.vocab.replies["failed"])
             return None
+        self._follow_up = outcome.follow_up and self.settings.follow_up_seconds > 0
         if self.on_outcome is not None:
             self.on_outcome(outcome)  # the action is already published: the light changed before we speak
         self.speak(outcome.reply)
@@ -137,14 +143,23 @@ class VoiceLoop:
         if self.state is State.SPEAKING:
             if self._while_speaking(frame):
                 return None
-            self.session.finish()
+            self._rest()
         audio = self.session.process(frame)
         if audio is None:
             return None
         outcome = self._handle_utterance(audio)
         if self.state is not State.SPEAKING:
-            self.session.finish()
+            self._rest()
         return outcome
+
+    def _rest(self) -> None:
+        """After a reply: listen for the answer to a question it asked, else wait for the wake word."""
+        if self._follow_up:
+            self._follow_up = False
+            _LOGGER.info("Listening for the answer (%.0f s)", self.settings.follow_up_seconds)
+            self.session.start_listening(self.settings.follow_up_seconds)
+        else:
+            self.session.finish()
 
     def run(self, frames: Iterable[bytes]) -> list[Outcome]:
         """Process frames until the source ends; returns every outcome."""

@@ -83,6 +83,9 @@ class ReplyChunk:
     """The hub's per-stage times, and ``uplink`` (satellite to hub)."""
     pcm: bytes = b""
     """16-bit mono audio."""
+    follow_up: bool = False
+    """On the final piece: the reply asked something, so the satellite listens for the answer without
+    the wake word."""
 
 
 def _pack(header: dict[str, Any], pcm: bytes) -> bytes:
@@ -136,6 +139,8 @@ def encode_reply(chunk: ReplyChunk) -> bytes:
     """The MQTT payload of a reply chunk."""
     header = {"id": chunk.utterance_id, "seq": chunk.seq, "final": chunk.final, "rate": chunk.sample_rate,
               "text": chunk.text, "sent_at": chunk.sent_at, "timings_ms": chunk.timings_ms}
+    if chunk.follow_up:
+        header["follow_up"] = True
     return _pack(header, chunk.pcm)
 
 
@@ -150,4 +155,5 @@ def decode_reply(payload: bytes) -> ReplyChunk:
         _field(header, "id", str), _field(header, "seq", int), _field(header, "final", bool), rate,
         _field(header, "text", str), float(_field(header, "sent_at", (int, float))),
         {str(k): float(v) for k, v in timings.items() if isinstance(v, (int, float))}, pcm,
+        header.get("follow_up") is True,
     )

@@ -54,6 +54,8 @@ class SatelliteSettings:
     """What to show when the utterance cannot be sent (the vocabulary's ``hub_unreachable``)."""
     reply_timeout: float = 30.0
     """Longest wait for the hub's final reply chunk."""
+    follow_up_seconds: float = 5.0
+    """When the hub's reply asks something, how long to listen for the answer without the wake word."""
 
 
 @dataclass
@@ -76,6 +78,8 @@ class Exchange:
     """The hub's timings plus ``downlink`` (hub to here, first chunk)."""
     done: threading.Event = field(default_factory=threading.Event)
     """Set when the final chunk arrives."""
+    follow_up: bool = False
+    """The reply asked something: listen for the answer."""
 
     def report(self, site: str) -> dict[str, object]:
         """A JSON-able summary for ``--json`` and the benchmark."""
@@ -118,7 +122,17 @@ class Satellite:
 
     def _play(self) -> None:
         while (chunk := self._playback.get()) is not None:
-            self.sink.play(chunk)  # may block for the chunk's duration: never on the network thread
+            try:
+                self.sink.play(chunk)  # may block for the chunk's duration: never on the network thread
+            finally:
+                self._playback.task_done()
+
+    def _played(self, limit: float) -> None:
+        """Wait (at most ``limit`` seconds) until the reply has been played, so the microphone does not
+        take Hearth's own question for the answer."""
+        deadline = time.monotonic() + limit
+        while self._playback.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _on_reply(self, topic: str, payload: bytes) -> None:
         now = time.time()
@@ -155,9 +169,10 @@ class Satellite:
             self._playback.put(AudioChunk(chunk.pcm, chunk.sample_rate))
         if chunk.final:
             exchange.finished_at = now
+            exchange.follow_up = chunk.follow_up
             exchange.done.set()
 
-    def _send(self, pcm: bytes) -> None:
+    def _send(self, pcm: bytes) -> Exchange:
         exchange = Exchange(uuid.uuid4().hex, time.time())
         with self._lock:
             self._pending = exchange
@@ -174,14 +189,19 @@ class Satellite:
             self._pending = None
         if self.on_exchange is not None:
             self.on_exchange(exchange)
+        return exchange
 
     def process(self, frame: bytes) -> None:
         """Feed one 10 ms frame (blocks while the hub answers)."""
         self.session.run_requests()
         audio = self.session.process(frame)
         if audio is not None:
-            self._send(audio)
-            self.session.finish()
+            exchange = self._send(audio)
+            if exchange.follow_up and self.settings.follow_up_seconds > 0:
+                self._played(self.settings.reply_timeout)
+                self.session.start_listening(self.settings.follow_up_seconds)
+            else:
+                self.session.finish()
 
     def run(self, frames: Iterable[bytes]) -> None:
         """Process frames until the source ends (each exchange goes to ``on_exchange``; none is kept:

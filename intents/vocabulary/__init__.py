@@ -125,6 +125,14 @@ class Vocabulary:
     "your 10 minute timer"); parts are joined with ``duration_joiner``."""
     duration_joiner: str = " "
     """What goes between the parts of a length ("1 hour 30 minute"; nothing in Chinese)."""
+    word_joiner: str = " "
+    """What goes between two words written out (a space; nothing in Chinese)."""
+    pronouns: frozenset[str] = frozenset()
+    """Words standing for the devices last acted on ("it", "them")."""
+    all_words: frozenset[str] = frozenset()
+    """Answers to "which one?" that mean every one offered ("both", "all of them")."""
+    partial_names: bool = True
+    """Whether a name said in part ("the lamp") is looked for among the home's names, word by word."""
 
     @cached_property
     def _word(self) -> re.Pattern[str]:

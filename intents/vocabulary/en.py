@@ -137,7 +137,12 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "Sorry, there are too many timers already",
         "not_delayed": "Sorry, I only do that right away, when you can confirm it",
         "command_failed": "Sorry, I couldn't carry out: {command}",
+        "which": "Which one: the {names}?",
+        "or": " or the ",
+        "list": ", the ",
     },
+    pronouns=frozenset({"it", "them"}),
+    all_words=frozenset({"both", "all", "all of them", "both of them", "each", "every one", "everything"}),
     duration_units={"hours": "{n} hour", "minutes": "{n} minute", "seconds": "{n} second"},
     confirm_verbs={"lock": "unlock", "alarm_control_panel": "disarm", "default": "open"},
     llm_instruction=("Rewrite the user's words as one plain smart-home command, like the examples. "

@@ -80,6 +80,10 @@ _WORDS = dict(
 )
 
 
+_PRONOUNS = frozenset({"它", "它们"})
+_ALL = frozenset({"都", "全部", "所有", "两个都", "都要"})
+
+
 def _lexicon() -> list[str]:
     """Every word of this vocabulary longer than one character, longest first (the tokenizer's)."""
     words = [*_DIRECTIONS, *chain.from_iterable(_WORDS["direction_words"].values())]
@@ -89,7 +93,7 @@ def _lexicon() -> list[str]:
                 "light_words", "fan_words", "cover_words", "percent_words", "timer_words", "degree_words"):
         words += list(_WORDS[key])
     words += [state for states in _WORDS["states"].values() for state in states] + ["开关", *_NOT_NUMBERS, *_FILLERS]
-    words += [n for n in _NUMBERS if n.endswith("个")]
+    words += [n for n in _NUMBERS if n.endswith("个")] + list(_PRONOUNS) + list(_ALL)
     return sorted({w for w in words if len(w) > 1}, key=len, reverse=True)
 
 
@@ -165,7 +169,15 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "抱歉，计时器已经太多了",
         "not_delayed": "抱歉，这个操作要你当场确认，不能定时执行",
         "command_failed": "抱歉，没能执行：{command}",
+        "which": "哪一个：{names}？",
+        "or": "还是",
+        "list": "、",
     },
+    pronouns=_PRONOUNS,
+    all_words=_ALL,
+    word_joiner="",
+    # Names are read one character at a time here, so a part of a name fits far too much ("灯").
+    partial_names=False,
     duration_units={"hours": "{n}小时", "minutes": "{n}分钟", "seconds": "{n}秒"},
     duration_joiner="",
     confirm_verbs={"lock": "打开", "alarm_control_panel": "撤防", "default": "打开"},

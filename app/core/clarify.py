@@ -1,0 +1,111 @@
+"""Which device was meant: a name said only in part ("the lamp"), and "it" or "them".
+
+Pure functions over the registry and the vocabulary. A :class:`Choice` is an
+utterance with a hole where a device's name goes, and the devices that may
+fill it: one fits, and the utterance is understood with its full name; several
+fit, and Hearth asks which (`app.core.assistant`), then fills the hole with the
+one (or all) the answer names. "It" and "them" are a hole filled by the
+devices the site last acted on or asked about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from devices.registry import Entity, Home
+from intents.vocabulary import Vocabulary
+
+#: More devices than this fitting a part of a name is no question worth asking: the words said too little.
+MAX_CHOICES = 4
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An utterance with the name of its device left open."""
+
+    before: tuple[str, ...]
+    """The words before the name."""
+    after: tuple[str, ...]
+    """The words after it."""
+    candidates: tuple[str, ...]
+    """Entity ids that may be meant, in registry order."""
+
+    def command(self, name: str, vocab: Vocabulary) -> str:
+        """The utterance with ``name`` in the hole."""
+        return vocab.word_joiner.join((*self.before, name, *self.after))
+
+
+def _kind_words(vocab: Vocabulary, domain: str) -> frozenset[str]:
+    """Words that name ``domain`` as a kind ("lamp" for a light)."""
+    own = {"light": vocab.light_words, "fan": vocab.fan_words, "cover": vocab.cover_words}.get(domain, frozenset())
+    return own | {word for word, kind in vocab.kind_of.items() if kind == domain}
+
+
+def _fits(entity: Entity, said: set[str], vocab: Vocabulary) -> bool:
+    """Every word said is in one of its names or names its kind, and one at least is in a name."""
+    for name in entity.names:
+        words = set(vocab.words(name))
+        if said & words and not said - words - _kind_words(vocab, entity.domain):
+            return True
+    return False
+
+
+def _domains_of_verbs(text: str, vocab: Vocabulary) -> set[str]:
+    """The domains whose verbs were said ("lock" is said only to locks)."""
+    said = vocab.verbs_said(text)
+    return {domain for domain, verbs in vocab.verbs.items() if said & set(verbs)}
+
+
+def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str] = None) -> Optional[Choice]:
+    """The devices whose name ``text`` says only in part, with the hole where that part was; None when
+    no such part was said, a full name was, or too many devices fit."""
+    if not vocab.partial_names:
+        return None
+    words = vocab.words(text)
+    entities = [e for e in home.entities if e.mqtt is not None or e.domain in ("sensor", "binary_sensor")]
+    name_words = {w for e in entities for n in e.names for w in vocab.words(n)}
+    area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in vocab.words(n)}
+    spots = [i for i, w in enumerate(words) if w in name_words]
+    said = {words[i] for i in spots}
+    if not said - area_words or any(vocab.said(text, n) and said <= set(vocab.words(n)) | area_words
+                                    for e in entities for n in e.names):
+        return None  # nothing but a room said, or a whole name that explains every word
+    found = [e for e in entities if _fits(e, said, vocab)]
+    domains = _domains_of_verbs(text, vocab)
+    found = [e for e in found if e.domain in domains] or found if domains else found
+    if area_id is not None:
+        found = [e for e in found if e.area_id == area_id] or found
+    if not found or len(found) > MAX_CHOICES:
+        return None
+    start, end = spots[0], spots[-1] + 1
+    if start > 0 and words[start - 1] == vocab.article:
+        start -= 1
+    return Choice(tuple(words[:start]), tuple(words[end:]), tuple(e.id for e in found))
+
+
+def referent(text: str, vocab: Vocabulary, last: tuple[str, ...]) -> Optional[Choice]:
+    """"It" or "them" in ``text``, standing for ``last`` (the devices the site last acted on)."""
+    words = vocab.words(text)
+    spots = [i for i, w in enumerate(words) if w in vocab.pronouns]
+    if not last or len(spots) != 1:
+        return None
+    return Choice(tuple(words[:spots[0]]), tuple(words[spots[0] + 1:]), last)
+
+
+def chosen(choice: Choice, answer: str, home: Home, vocab: Vocabulary) -> tuple[str, ...]:
+    """The candidates an answer to "which one?" names ("the bedroom one", "both"); none when it names
+    none of them (it is then not an answer)."""
+    if any(vocab.said(answer, phrase) for phrase in vocab.all_words):
+        return choice.candidates
+    names = {c: {w for n in home.entity(c).names for w in vocab.words(n)} for c in choice.candidates if home.entity(c)}
+    shared = set.intersection(*names.values()) if names else set()
+    said = set(vocab.words(answer)) - shared
+    return tuple(c for c, words in names.items() if said & words)
+
+
+def question(choice: Choice, home: Home, vocab: Vocabulary) -> str:
+    """"Which one: the Bedroom Lamp or the Living Room Lamp?" """
+    names = [home.entity(c).name for c in choice.candidates if home.entity(c)]
+    listed = vocab.replies["list"].join(names[:-1]) + vocab.replies["or"] + names[-1] if len(names) > 1 else names[0]
+    return vocab.replies["which"].format(names=listed)
