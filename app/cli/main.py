@@ -172,6 +172,16 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
             print(write_audio_cases(Path(path), Path(args.speak_cases), voice, args.snr))
         return 0
+    if args.timers:
+        from app.bench.timers import bench_timers, timers_table
+        from app.cli.demo import demo_home
+
+        home = load_home(settings, args.home) if args.home or settings.home_file else \
+            demo_home(settings.intents.language)
+        figures = bench_timers(settings, home)
+        print(timers_table(figures))
+        write_bench_outputs(figures, args.json_out, None)
+        return 0
     if args.satellites > 0:
         figures = bench_satellites(settings, args.satellites, max(1, args.rounds), max(1, args.hubs))
         print(satellite_table(figures))

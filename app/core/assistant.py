@@ -228,16 +228,16 @@ class Assistant:
         with self._busy:
             start, site = time.perf_counter(), site or self.settings.site
             hypotheses = self.hear(samples)
-            if self._stops_ringing(next(iter(hypotheses), ""), site):
-                return Outcome(next(iter(hypotheses), ""), Decision(Recognition("HassNevermind")), "")
+            heard = next(iter(hypotheses), "")  # the most likely transcript: what answers a question
+            if self._stops_ringing(heard, site):
+                return Outcome(heard, Decision(Recognition("HassNevermind")), "")
             if self.dialog.waiting(site):
-                heard = next(iter(hypotheses), "")
                 answered = self.dialog.answer(heard, site)
                 if answered is not None:
                     understood = Understanding(heard, answered.decision or Decision(Recognition(None)))
                     return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, answered.failure,
                                         confirmed=True)
-            understood, refused = self._followed(next(iter(hypotheses), ""), site,
+            understood, refused = self._followed(heard, site,
                                                  lambda: self.understand_speech(hypotheses, self.context_of(site)))
             return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused)
 
