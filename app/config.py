@@ -28,6 +28,7 @@ from app.speak.tts import TtsSettings
 from app.stt.rescore import RescoreSettings
 from app.stt.speech_to_text import SttSettings
 from app.timers.service import TimerSettings
+from app.wyoming.settings import WyomingSettings
 from devices.entity_config import AreaConfig, DeviceConfig, FloorConfig
 from devices.files import read_yaml
 from devices.mqtt import MqttSettings
@@ -92,6 +93,8 @@ class Settings(_Section):
     """Questions asked back: listening for the answer, how long it may take."""
     timers: TimerSettings = TimerSettings()
     """Timers and delayed commands (``hearth run`` and ``hearth hub``)."""
+    wyoming: WyomingSettings = WyomingSettings()
+    """Hearth as Wyoming services for Home Assistant's Assist (``hearth wyoming``)."""
     audio: AudioSettings = AudioSettings()
     """Sound card."""
     homeassistant: HomeAssistantSettings = HomeAssistantSettings()

@@ -121,3 +121,19 @@ def test_the_unit_passes_systemds_own_verifier(tmp_path: Path) -> None:
                  "--no-enable", "--no-user"]) == 0
     result = subprocess.run([analyze, "verify", str(tmp_path / "hearth.service")], capture_output=True, text=True)
     assert result.returncode == 0 and not result.stdout.strip() and not result.stderr.strip(), result.stderr
+
+
+def test_wyoming_runs_as_its_own_unit(tmp_path: Path) -> None:
+    import shutil
+
+    config = tmp_path / "config.yaml"
+    config.write_text("site: hall\n")
+    assert main(["--config", str(config), "service", "install", "--runs", "wyoming", "--unit-dir", str(tmp_path),
+                 "--no-enable", "--no-user"]) == 0
+    unit = (tmp_path / "hearth-wyoming.service").read_text()
+    assert f"--config {config.resolve()} wyoming" in unit and "WatchdogSec" not in unit  # no audio loop to watch
+    result = subprocess.run([shutil.which("systemd-analyze") or "systemd-analyze", "verify",
+                             str(tmp_path / "hearth-wyoming.service")], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    assert main(["service", "uninstall", "--runs", "wyoming", "--unit-dir", str(tmp_path), "--no-enable"]) == 0
+    assert not (tmp_path / "hearth-wyoming.service").exists()

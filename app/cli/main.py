@@ -35,10 +35,13 @@ from app.cli.service import add_arguments as add_service_arguments
 from app.cli.service import install as service_install
 from app.cli.service import uninstall as service_uninstall
 from app.cli.teach import add_teach_arguments, cmd_teach
+from app.cli.wyoming import add_arguments as add_wyoming_arguments
+from app.cli.wyoming import wyoming as run_wyoming
 from app.config import ConfigError, Settings, default_config_path, load_settings
 from app.core.assistant import Assistant, load_home
 from app.core.failure import InputError
 from app.stt.speech_to_text import SpeechToText
+from app.wyoming.server import WyomingError
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import RegistryError
 from intents.templates import TemplateLanguageError
@@ -46,7 +49,8 @@ from models import ModelError
 
 _LOGGER = logging.getLogger("hearth")
 
-USAGE_ERRORS = (BenchError, ServiceError, ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError)
+USAGE_ERRORS = (BenchError, ServiceError, ConfigError, RegistryError, CaseError, InputError, TemplateLanguageError, ModelError, AudioError,
+                WyomingError)
 
 
 def _common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -98,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     add_satellite_arguments(satellite)
     hub = sub.add_parser("hub", parents=[common], help="answer the utterances satellites send over MQTT")
     add_hub_arguments(hub)
+    wyoming = sub.add_parser("wyoming", parents=[common], help="serve Home Assistant's Assist over the Wyoming protocol")
+    add_wyoming_arguments(wyoming)
     return parser
 
 
@@ -221,13 +227,17 @@ def cmd_hub(args: argparse.Namespace, settings: Settings) -> int:
     return run_hub(args, settings)
 
 
+def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
+    return run_wyoming(args, settings)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``hearth`` console script."""
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     commands = {"ask": cmd_ask, "eval": cmd_eval, "demo": cmd_demo, "run": cmd_run, "bench": cmd_bench, "say": cmd_say, "check": cmd_check, "teach": cmd_teach,
-                "service": cmd_service, "satellite": cmd_satellite, "hub": cmd_hub}
+                "service": cmd_service, "satellite": cmd_satellite, "hub": cmd_hub, "wyoming": cmd_wyoming}
     try:
         settings = _settings(args)
         return commands[args.command](args, settings)

@@ -27,6 +27,7 @@ from app.listen.wake import WakeWordDetector
 from app.serve.hub import Hub
 from app.serve.satellite import Exchange, Satellite, SatelliteSettings
 from app.serve.timers import serve_timers
+from app.wyoming.beside import serve_beside
 from devices.mqtt import MqttError, MqttLink
 from intents.vocabulary import vocabulary
 
@@ -96,6 +97,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
         server = Hub(assistant, speaker, link, settings.mqtt.topic_prefix, args.group)
         timers = serve_timers(assistant, server.announce, link, tuple(settings.sites)).start()
         stack.callback(timers.stop)
+        serve_beside(assistant, settings, speaker.tts if speaker is not None else None, stack)
         server.start()
         link.start()
         stack.callback(link.close)

@@ -29,6 +29,7 @@ from app.serve.timers import serve_timers
 from app.speak.speaker import Speaker, fixed_replies
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
+from app.wyoming.beside import serve_beside
 from devices.mqtt import MqttLink
 from devices.registry import Home
 from models import ModelError
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                          _report)
         timers = serve_timers(assistant, lambda site, text: loop.announce(text), link, (args.site or settings.site,))
         stack.callback(timers.start().stop)
+        serve_beside(assistant, settings, loop.speaker.tts if loop.speaker is not None else None, stack)
         if link is not None:
             _connect(link, assistant, loop, settings, args.site or settings.site, stack)
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")

@@ -19,6 +19,9 @@ from typing import Optional
 
 UNIT_NAME = "hearth.service"
 
+#: The unit of each command that runs as a service; `hearth run` keeps the plain name.
+UNIT_NAMES = {"run": UNIT_NAME, "hub": "hearth-hub.service", "wyoming": "hearth-wyoming.service"}
+
 UNIT_TEMPLATE = """[Unit]
 Description=Hearth private voice assistant
 Documentation=file://{readme}
@@ -30,11 +33,10 @@ Type=notify
 NotifyAccess=main
 User={user}
 SupplementaryGroups=audio
-ExecStart={executable} --config {config} run
+ExecStart={executable} --config {config} {command}
 Restart=on-failure
 RestartSec=5
-WatchdogSec=30
-# Secrets such as HEARTH_MQTT_PASSWORD go here, readable by root only.
+{watchdog}# Secrets such as HEARTH_MQTT_PASSWORD go here, readable by root only.
 EnvironmentFile=-/etc/hearth/hearth.env
 Environment=HF_HUB_OFFLINE=1
 NoNewPrivileges=true
@@ -84,10 +86,13 @@ class Watchdog:
             self._next = time.monotonic() + self.interval
 
 
-def unit_text(config: Path, user: str, executable: str) -> str:
-    """The unit file for this installation."""
+def unit_text(config: Path, user: str, executable: str, command: str = "run") -> str:
+    """The unit file for this installation of ``command``. Only ``hearth run`` pings the watchdog (from
+    its audio loop, whose stall it is there to catch); the others are restarted when they exit."""
     readme = Path(__file__).resolve().parents[2] / "README.md"
-    return UNIT_TEMPLATE.format(readme=readme, user=user, executable=executable, config=config)
+    watchdog = "WatchdogSec=30\n" if command == "run" else ""
+    return UNIT_TEMPLATE.format(readme=readme, user=user, executable=executable, config=config, command=command,
+                                watchdog=watchdog)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit-dir", default="/etc/systemd/system", help="where the unit file goes")
     parser.add_argument("--no-enable", action="store_true", help="write the unit only; do not run systemctl")
     parser.add_argument("--no-user", action="store_true", help="do not create the system user")
+    parser.add_argument("--runs", dest="unit_command", choices=tuple(UNIT_NAMES), default="run",
+                        help="what the service runs: run (default), hub, or wyoming (a unit each)")
 
 
 def _run(command: list[str]) -> None:
@@ -113,30 +120,33 @@ def install(args: argparse.Namespace, config: Optional[Path]) -> list[str]:
     if config is None:
         raise ServiceError("the service needs a configuration file: pass --config /etc/hearth/config.yaml")
     executable = shutil.which("hearth") or f"{sys.executable} -m app"
-    unit = Path(args.unit_dir) / UNIT_NAME
+    name = UNIT_NAMES[args.unit_command]
+    unit = Path(args.unit_dir) / name
     done = []
     if not args.no_user and shutil.which("useradd") and subprocess.run(["id", args.user], capture_output=True).returncode:
         _run(["useradd", "--system", "--no-create-home", "--groups", "audio", args.user])
         done.append(f"created system user {args.user}")
     try:
-        unit.write_text(unit_text(config.resolve(), args.user, executable), encoding="utf-8")
+        unit.write_text(unit_text(config.resolve(), args.user, executable, args.unit_command),
+                        encoding="utf-8")
     except OSError as err:
         raise ServiceError(f"{unit}: cannot write the unit file: {err.strerror}") from None
     done.append(f"wrote {unit}")
     if not args.no_enable:
         _run(["systemctl", "daemon-reload"])
-        _run(["systemctl", "enable", "--now", UNIT_NAME])
-        done.append(f"enabled and started {UNIT_NAME}")
+        _run(["systemctl", "enable", "--now", name])
+        done.append(f"enabled and started {name}")
     return done
 
 
 def uninstall(args: argparse.Namespace) -> list[str]:
     """Stop, disable and remove the unit; returns what was done."""
-    unit = Path(args.unit_dir) / UNIT_NAME
+    name = UNIT_NAMES[args.unit_command]
+    unit = Path(args.unit_dir) / name
     done = []
     if not args.no_enable:
-        _run(["systemctl", "disable", "--now", UNIT_NAME])
-        done.append(f"stopped and disabled {UNIT_NAME}")
+        _run(["systemctl", "disable", "--now", name])
+        done.append(f"stopped and disabled {name}")
     if unit.exists():
         unit.unlink()
         done.append(f"removed {unit}")

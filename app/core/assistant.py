@@ -241,6 +241,16 @@ class Assistant:
                                                  lambda: self.understand_speech(hypotheses, self.context_of(site)))
             return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused)
 
+    def transcript(self, samples: np.ndarray, site: Optional[str] = None) -> str:
+        """What was said, for a client that only wants the words (Home Assistant's pipeline): speech-to-text
+        with the home's prompt, and the repair the templates support; the LLM stage is not asked."""
+        with self._busy:
+            hypotheses = self.hear(samples)
+            understood = self.understander.speech(self._current(), self.states, hypotheses, self.context_of(site))
+            if understood.decision.intent is not None and understood.text:
+                return understood.text
+            return next(iter(hypotheses), "")
+
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
                 declined: Optional[Failure] = None, confirmed: bool = False) -> Outcome:
         """Confirm, carry out, reply, tell the observers, log."""

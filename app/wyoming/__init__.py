@@ -1,0 +1,1 @@
+"""Hearth inside Home Assistant's Assist, over the Wyoming protocol: speech-to-text, voice, understanding."""

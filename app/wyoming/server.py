@@ -1,0 +1,133 @@
+"""The Wyoming server: listens on a TCP port (or a Unix socket), one handler per client, announced on the LAN.
+
+``hearth wyoming`` runs it in the foreground; ``hearth run`` and ``hearth
+hub`` run it on a thread of its own when ``wyoming.enabled`` is set. Home
+Assistant's Wyoming integration finds it through zeroconf (``_wyoming._tcp``)
+or by host and port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Optional
+from urllib.parse import urlparse
+
+from app.wyoming.events import MAX_HEADER, Limits
+from app.wyoming.handler import HearthEventHandler
+from app.wyoming.services import Services
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class WyomingError(Exception):
+    """The server cannot start (a bad URI, a port in use); one line."""
+
+
+class WyomingServer:
+    """Serves every client that connects, each with its own handler."""
+
+    def __init__(self, services: Services, limits: Limits = Limits()) -> None:
+        self.services = services
+        self.limits = limits
+        self.clients = 0
+        """Connections served so far."""
+        self._server: Optional[asyncio.AbstractServer] = None
+        self._zeroconf = None
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.clients += 1
+        try:
+            await HearthEventHandler(self.services, reader, writer, self.limits).run()
+        except Exception:  # one client's failure never stops the server
+            _LOGGER.exception("Wyoming client failed")
+
+    async def start(self) -> str:
+        """Start listening; returns the address it listens on (``tcp://host:port``, the port chosen when 0)."""
+        uri = urlparse(self.services.settings.uri)
+        try:
+            if uri.scheme == "tcp" and uri.hostname is not None and uri.port is not None:
+                self._server = await asyncio.start_server(self._client, uri.hostname, uri.port, limit=MAX_HEADER)
+                host, port = self._server.sockets[0].getsockname()[:2]
+                address = f"tcp://{host}:{port}"
+            elif uri.scheme == "unix" and uri.path:
+                self._server = await asyncio.start_unix_server(self._client, uri.path, limit=MAX_HEADER)
+                address = f"unix://{uri.path}"
+            else:
+                raise WyomingError(f"wyoming.uri {self.services.settings.uri!r}: expected tcp://HOST:PORT or unix://PATH")
+        except OSError as err:
+            raise WyomingError(f"cannot listen on {self.services.settings.uri}: {err.strerror or err}") from None
+        if self.services.settings.zeroconf and uri.scheme == "tcp":
+            await self._announce(int(address.rsplit(":", 1)[1]))
+        _LOGGER.info("Wyoming server on %s", address)
+        return address
+
+    async def _announce(self, port: int) -> None:
+        """Zeroconf, as Home Assistant discovers Wyoming services; a LAN without multicast is said, not fatal."""
+        try:
+            from wyoming.zeroconf import HomeAssistantZeroconf
+
+            self._zeroconf = HomeAssistantZeroconf(port, self.services.settings.zeroconf_name)
+            await self._zeroconf.register_server()
+        except Exception as err:  # no network interface, no multicast: serving by address still works
+            _LOGGER.warning("Wyoming server not announced on the LAN: %s", err)
+
+    async def serve_forever(self) -> None:
+        """Start, then serve until cancelled."""
+        if self._server is None:
+            await self.start()
+        assert self._server is not None
+        async with self._server:
+            await self._server.serve_forever()
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+class ThreadedServer:
+    """The server on a thread and event loop of its own, beside ``hearth run`` or ``hearth hub``."""
+
+    def __init__(self, server: WyomingServer) -> None:
+        self.server = server
+        self.address: Optional[str] = None
+        """Where it listens, once started."""
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="hearth-wyoming", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self.address = self._loop.run_until_complete(self.server.start())
+        except BaseException as err:  # said to the starting thread
+            self._error = err
+            self._started.set()
+            return
+        self._started.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    def start(self) -> "ThreadedServer":
+        """Start and wait until it listens (WyomingError when it cannot)."""
+        self._thread.start()
+        self._started.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        """Stop listening, end the clients' connections, stop the thread."""
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        self._thread.join(timeout=10)
+
+    async def _shutdown(self) -> None:
+        await self.server.close()
+        for task in asyncio.all_tasks() - {asyncio.current_task()}:
+            task.cancel()  # clients still connected
+        asyncio.get_running_loop().call_soon(self._loop.stop)

@@ -1,0 +1,115 @@
+"""What Hearth offers over Wyoming, as blocking calls the server runs off its event loop.
+
+``describe`` lists the services; ``transcribe`` is Hearth's speech-to-text
+(the home's prompt, the templates' repair); ``synthesize`` streams Hearth's
+voice; ``understand`` is Hearth's understanding, answered either as an
+``intent`` (Home Assistant carries it out) or as ``handled`` (Hearth carried
+it out over MQTT, Home Assistant only speaks the reply).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+import numpy as np
+from wyoming.asr import Transcript
+from wyoming.event import Event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import (
+    AsrModel,
+    AsrProgram,
+    Attribution,
+    HandleModel,
+    HandleProgram,
+    Info,
+    IntentModel,
+    IntentProgram,
+    TtsProgram,
+    TtsVoice,
+)
+from wyoming.intent import Entity, Intent, NotRecognized
+
+from app.core.assistant import Assistant
+from app.core.failure import Failure, InputError
+from app.speak.speaker import speakable
+from app.speak.tts import AudioChunk, TextToSpeech
+from app.wyoming.settings import WyomingSettings
+
+_HEARTH = Attribution(name="Hearth", url="")  # made here; nothing to link to
+_VERSION = "0.1.0"
+
+
+@dataclass
+class Services:
+    """Hearth's assistant and voice, shared by every connection (one request at a time each)."""
+
+    assistant: Assistant
+    """Speech-to-text and understanding (its own lock keeps them one at a time)."""
+    tts: Optional[TextToSpeech]
+    """The voice; None: no TTS service is offered."""
+    settings: WyomingSettings = WyomingSettings()
+    """How the services behave."""
+    _voice_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def language(self) -> str:
+        return self.assistant.settings.intents.language
+
+    def describe(self) -> Info:
+        """The ``info`` answer: the services offered."""
+        languages = [self.language]
+        asr = AsrProgram("hearth-stt", _HEARTH, True, "Hearth's speech-to-text, primed with the home", _VERSION,
+                         [AsrModel(self.assistant.settings.stt.model, _HEARTH, True, "faster-whisper", _VERSION,
+                                   languages)])
+        info = Info(asr=[asr])
+        if self.tts is not None:
+            voice = TtsVoice(self.assistant.settings.tts.voice or "default", _HEARTH, True, "Hearth's voice",
+                             _VERSION, languages)
+            info.tts = [TtsProgram("hearth-tts", _HEARTH, True, "Hearth's voice", _VERSION, [voice],
+                                   supports_synthesize_streaming=True)]
+        if self.settings.understanding == "intent":
+            info.intent = [IntentProgram("hearth-intents", _HEARTH, True, "Hearth's understanding", _VERSION,
+                                         [IntentModel("hearth", _HEARTH, True, "templates and LLM", _VERSION, languages)])]
+        else:
+            info.handle = [HandleProgram("hearth", _HEARTH, True, "Hearth's understanding and actions", _VERSION,
+                                         [HandleModel("hearth", _HEARTH, True, "templates and LLM", _VERSION, languages)],
+                                         supports_home_control=True)]
+        return info
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """16 kHz mono 16-bit audio to the transcript event."""
+        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        return Transcript(text=self.assistant.transcript(samples, self.settings.site), language=self.language)
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Hearth's voice for ``text``, chunk by chunk (one synthesis at a time)."""
+        if self.tts is None:
+            return
+        words = speakable(text)[: self.settings.max_text_length]
+        if not words:
+            return
+        with self._voice_lock:
+            yield from self.tts.synthesize(words, steady=True)
+
+    def understand(self, text: str, context: Optional[dict] = None) -> Event:
+        """``intent``/``not-recognized`` or ``handled``/``not-handled`` for a transcript (InputError when
+        the text is unusable)."""
+        assistant, site = self.assistant, self.settings.site
+        if self.settings.understanding == "handled":
+            outcome = assistant.handle(text, site=site)
+            missed = outcome.failure in (Failure.NOT_UNDERSTOOD, Failure.NOT_HEARD)
+            answer = NotHandled(text=outcome.reply, context=context) if missed else \
+                Handled(text=outcome.reply, context=context)
+            return answer.event()
+        understood = assistant.understand(assistant.check_text(text), assistant.context_of(site))
+        decision = understood.decision
+        if decision.intent is None or decision.error is not None:
+            words = decision.error if decision.intent else assistant.vocab.replies["not_understood"]
+            return NotRecognized(text=words, context=context).event()
+        entities = [Entity(name=key, value=value) for key, value in decision.recognition.slots.items()]
+        return Intent(name=decision.intent, entities=entities, text=text, context=context).event()
+
+
+__all__ = ["InputError", "Services", "WyomingSettings"]

@@ -1,0 +1,226 @@
+"""Hearth's Wyoming server, driven by the ``wyoming`` package's own client over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Iterator
+
+import numpy as np
+import pytest
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import Describe, Info
+from wyoming.intent import Intent, NotRecognized, Recognize
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+)
+
+from app.audio.inputs import SAMPLE_RATE, to_float
+from app.config import MqttSettings, Settings
+from app.core.assistant import Assistant, load_home
+from app.speak.tts import resample
+from app.wyoming.server import ThreadedServer, WyomingServer
+from app.wyoming.services import Services
+from devices.mqtt import MqttLink
+from tests.conftest import FIXTURES, Mosquitto, Subscriber
+
+
+def _server(stt, tts, understanding: str, link: MqttLink | None = None) -> ThreadedServer:
+    settings = Settings(home_file=str(FIXTURES), topic_base="home",
+                        mqtt=link.settings if link is not None else MqttSettings(),
+                        wyoming={"uri": "tcp://127.0.0.1:0", "zeroconf": False, "understanding": understanding,
+                                 "max_audio_seconds": 5})
+    assistant = Assistant(settings, load_home(settings), link, stt)
+    return ThreadedServer(WyomingServer(Services(assistant, tts, settings.wyoming))).start()
+
+
+@pytest.fixture(scope="module")
+def broker_link(mosquitto: Mosquitto) -> Iterator[MqttLink]:
+    with MqttLink(MqttSettings(host="127.0.0.1", port=mosquitto.port), "hearth-wyoming") as link:
+        yield link
+
+
+@pytest.fixture(scope="module")
+def handled(stt, tts, broker_link: MqttLink) -> Iterator[ThreadedServer]:
+    server = _server(stt, tts, "handled", broker_link)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def intents(stt, tts) -> Iterator[ThreadedServer]:
+    server = _server(stt, tts, "intent")
+    yield server
+    server.stop()
+
+
+def _client(server: ThreadedServer) -> AsyncTcpClient:
+    host, port = server.address.removeprefix("tcp://").rsplit(":", 1)
+    return AsyncTcpClient(host, int(port))
+
+
+async def _ask(server: ThreadedServer, *events: Event, until: str, timeout: float = 60.0) -> list[Event]:
+    """Send ``events``; read every answer until one of type ``until``."""
+    async with _client(server) as client:
+        for event in events:
+            await client.write_event(event)
+        got: list[Event] = []
+        while True:
+            event = await asyncio.wait_for(client.read_event(), timeout)
+            assert event is not None, f"connection closed after {[e.type for e in got]}"
+            got.append(event)
+            if event.type == until:
+                return got
+
+
+def _audio_events(tts, text: str) -> list[Event]:
+    """A spoken command as Home Assistant streams it, at the voice's own rate (the server converts)."""
+    clip = np.concatenate([to_float(c.pcm) for c in tts.synthesize(text)])
+    pcm = (np.concatenate([np.zeros(4000), clip, np.zeros(8000)]) * 32767).astype(np.int16).tobytes()
+    rate = tts.sample_rate
+    start = [Transcribe(language="en").event(), AudioStart(rate=rate, width=2, channels=1).event()]
+    chunks = [AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i:i + 2048]).event() for i in range(0, len(pcm), 2048)]
+    return start + chunks + [AudioStop().event()]
+
+
+def _heard_back(stt, events: list[Event]) -> str:
+    chunks = [AudioChunk.from_event(e) for e in events if AudioChunk.is_type(e.type)]
+    samples = to_float(b"".join(c.audio for c in chunks))
+    return stt.transcribe(resample(samples, chunks[0].rate, SAMPLE_RATE)).hypotheses[0].lower()
+
+
+def test_describe_lists_speech_voice_and_understanding(handled: ThreadedServer, intents: ThreadedServer) -> None:
+    (answer,) = asyncio.run(_ask(handled, Describe().event(), until="info"))
+    info = Info.from_event(answer)
+    assert [p.name for p in info.asr] == ["hearth-stt"] and info.asr[0].models[0].languages == ["en"]
+    assert info.tts[0].supports_synthesize_streaming and info.handle[0].supports_home_control and not info.intent
+    (answer,) = asyncio.run(_ask(intents, Describe().event(), until="info"))
+    assert Info.from_event(answer).intent and not Info.from_event(answer).handle
+
+
+def test_a_spoken_command_is_transcribed(handled: ThreadedServer, tts) -> None:
+    (answer,) = asyncio.run(_ask(handled, *_audio_events(tts, "Turn off the garage light."), until="transcript"))
+    assert Transcript.from_event(answer).text.lower().strip(" .") == "turn off the garage light"
+
+
+def test_a_reply_is_synthesised_and_streamed(handled: ThreadedServer, stt) -> None:
+    events = asyncio.run(_ask(handled, Synthesize(text="The garage light is off.").event(), until="audio-stop"))
+    assert events[0].type == "audio-start" and sum(AudioChunk.is_type(e.type) for e in events) >= 1
+    assert "garage light" in _heard_back(stt, events)
+    # Streaming, as Home Assistant does it: the text in pieces, then the whole text again (ignored).
+    streamed = asyncio.run(_ask(handled, SynthesizeStart().event(), SynthesizeChunk("The kitchen is warm. ").event(),
+                                SynthesizeChunk("The door is").event(), SynthesizeChunk(" locked.").event(),
+                                SynthesizeStop().event(),
+                                Synthesize(text="The kitchen is warm. The door is locked.").event(),
+                                until=SynthesizeStopped().event().type))
+    assert [e.type for e in streamed if e.type in ("audio-start", "audio-stop")] == ["audio-start", "audio-stop"] * 2
+    heard = _heard_back(stt, streamed)
+    assert "kitchen" in heard and "locked" in heard
+
+
+def test_a_transcript_is_handled_by_hearth(handled: ThreadedServer, mosquitto: Mosquitto) -> None:
+    watcher = Subscriber(mosquitto.port, "home/#")
+    (answer,) = asyncio.run(_ask(handled, Transcript(text="turn on the garage light").event(), until="handled"))
+    assert Handled.from_event(answer).text == "Turned on the light"
+    assert watcher.collect(1) == [("home/light/garage/set", '{"state": "ON"}')]
+    watcher.close()
+    (answer,) = asyncio.run(_ask(handled, Transcript(text="what's the capital of France").event(),
+                                 until="not-handled"))
+    assert NotHandled.from_event(answer).text == "Sorry, I didn't understand that"
+
+
+def test_a_transcript_becomes_an_intent_for_home_assistant(intents: ThreadedServer) -> None:
+    (answer,) = asyncio.run(_ask(intents, Recognize(text="turn off the kitchen lights").event(), until="intent"))
+    intent = Intent.from_event(answer)
+    assert intent.name == "HassTurnOff" and {e.name: e.value for e in intent.entities} == {"area": "Kitchen",
+                                                                                           "domain": "light"}
+    (answer,) = asyncio.run(_ask(intents, Transcript(text="I bought a new lamp").event(), until="not-recognized"))
+    assert NotRecognized.from_event(answer).text == "Sorry, I didn't understand that"
+
+
+async def _raw(server: ThreadedServer, payload: bytes, replies: int) -> tuple[list[dict], bool]:
+    """Send raw bytes; the headers of ``replies`` answers, and whether the server then closed the connection."""
+    host, port = server.address.removeprefix("tcp://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(payload)
+    await writer.drain()
+    headers = []
+    for _ in range(replies):
+        line = await asyncio.wait_for(reader.readline(), 30)
+        header = json.loads(line)
+        if header.get("data_length"):
+            header["data"] = json.loads(await reader.readexactly(header["data_length"]))
+        headers.append(header)
+    try:
+        closed = await asyncio.wait_for(reader.read(1), 2) == b""
+    except asyncio.TimeoutError:
+        closed = False  # still open, waiting for the next event
+    writer.close()
+    return headers, closed
+
+
+def test_malformed_and_oversized_events_get_an_error(handled: ThreadedServer, tts) -> None:
+    describe = b'{"type": "describe"}\n'
+    # A line that is not JSON, and an event without its fields: errors, and the connection goes on.
+    (error, bad, info), closed = asyncio.run(_raw(handled, b"not json\n" + b'{"type": "synthesize"}\n' + describe, 3))
+    assert (error["type"], error["data"]["code"], bad["data"]["code"], info["type"], closed) == \
+        ("error", "bad-event", "bad-event", "info", False)
+    # A payload far over the limit: refused before it is read, and the connection closed.
+    (error,), closed = asyncio.run(_raw(handled, b'{"type": "audio-chunk", "payload_length": 1000000000}\n', 1))
+    assert error["type"] == "error" and "over the limit" in error["data"]["text"] and closed
+    # More audio than wyoming.max_audio_seconds: refused, nothing transcribed.
+    silence = AudioChunk(rate=16000, width=2, channels=1, audio=bytes(32000)).event()
+    events = asyncio.run(_ask(handled, Transcribe().event(), AudioStart(rate=16000, width=2, channels=1).event(),
+                              *[silence] * 7, AudioStop().event(), Describe().event(), until="info"))
+    assert [e.type for e in events] == ["error", "info"] and Error.from_event(events[0]).code == "too-long"
+
+
+def test_two_clients_at_once(handled: ThreadedServer, tts) -> None:
+    async def both() -> tuple[list[Event], list[Event]]:
+        return await asyncio.gather(
+            _ask(handled, *_audio_events(tts, "Turn on the kitchen lights."), until="transcript"),
+            _ask(handled, Describe().event(), Synthesize(text="Hello there.").event(), until="audio-stop"))
+
+    spoken, other = asyncio.run(both())
+    assert "kitchen lights" in Transcript.from_event(spoken[0]).text.lower()
+    assert other[0].type == "info" and other[-1].type == "audio-stop"
+
+
+def test_hearth_wyoming_serves_until_sigterm(tmp_path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text(f"home_file: {FIXTURES}\nintents: {{stage: templates}}\n")
+    process = subprocess.Popen([sys.executable, "-m", "app", "--config", str(config), "wyoming", "--uri",
+                                f"tcp://127.0.0.1:{port}", "--no-zeroconf", "--understanding", "intent"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in process.stdout:
+            if "wyoming ready" in line:
+                break
+
+        async def describe() -> Info:
+            async with AsyncTcpClient("127.0.0.1", port) as client:
+                await client.write_event(Describe().event())
+                return Info.from_event(await asyncio.wait_for(client.read_event(), 30))
+
+        info = asyncio.run(describe())
+        assert info.asr and info.tts and info.intent
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
