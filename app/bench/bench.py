@@ -76,6 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: this many satellite processes speaking at once to hub processes")
     parser.add_argument("--rounds", type=int, default=5, help="with --satellites: commands per satellite")
     parser.add_argument("--hubs", type=int, default=1, help="with --satellites: hub processes sharing the work")
+    parser.add_argument("--wyoming", action="store_true",
+                        help="transcription and synthesis over the Wyoming socket against the same in process")
     parser.add_argument("--timers", action="store_true",
                         help="how late timers ring (over a restart too) and how fast spoken answers are decided")
 

@@ -178,16 +178,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
             print(write_audio_cases(Path(path), Path(args.speak_cases), voice, args.snr))
         return 0
-    if args.timers:
-        from app.bench.timers import bench_timers, timers_table
-        from app.cli.demo import demo_home
-
-        home = load_home(settings, args.home) if args.home or settings.home_file else \
-            demo_home(settings.intents.language)
-        figures = bench_timers(settings, home)
-        print(timers_table(figures))
-        write_bench_outputs(figures, args.json_out, None)
-        return 0
+    if args.timers or args.wyoming:
+        return _bench_services(args, settings)
     if args.satellites > 0:
         figures = bench_satellites(settings, args.satellites, max(1, args.rounds), max(1, args.hubs))
         print(satellite_table(figures))
@@ -196,6 +188,28 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     report = run_bench(args, settings)
     print(bench_table(report))
     write_bench_outputs(report, args.json_out, args.png)
+    return 0
+
+
+def _bench_services(args: argparse.Namespace, settings: Settings) -> int:
+    """``hearth bench --timers`` or ``--wyoming``, on the demo home unless one is given."""
+    from app.bench.bench import command_texts
+    from app.bench.timers import bench_timers, timers_table
+    from app.bench.wyoming import bench_wyoming, wyoming_table
+    from app.cli.demo import demo_home
+
+    home = load_home(settings, args.home) if args.home or settings.home_file else demo_home(settings.intents.language)
+    if args.timers:
+        figures = bench_timers(settings, home)
+        print(timers_table(figures))
+    else:
+        typed = Assistant(settings.model_copy(update={"intents": settings.intents.model_copy(
+            update={"stage": "templates"})}), home)
+        texts = [text for text, _, _ in command_texts(typed, args.cases, args.limit)]
+        replies = sorted({typed.handle(text, dry_run=True).reply for text in texts})[:12]
+        figures = bench_wyoming(settings, home, texts, replies)
+        print(wyoming_table(figures))
+    write_bench_outputs(figures, args.json_out, None)
     return 0
 
 
