@@ -184,6 +184,16 @@ def normalize_data(slots: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _weather(recognition: Recognition, home: Home, data: dict[str, Any]) -> Decision:
+    """HassGetWeather: the weather entity named, else the home's first one."""
+    said = recognition.slots.get("name")
+    found = [e for e in home.entities if e.domain == "weather"
+             and (said is None or normalize_name(str(said)) in {normalize_name(n) for n in e.names})]
+    if not found:
+        return Decision(recognition, data=data, error="No weather entity", reason=("no_weather", {}))
+    return Decision(recognition, targets=(found[0].id,), data=data, matched=(found[0].id,))
+
+
 def resolve(
     recognition: Recognition,
     home: Home,
@@ -194,6 +204,8 @@ def resolve(
     if recognition.intent is None:
         return Decision(recognition, error="Sorry, I didn't understand that")
     data = normalize_data(recognition.slots)
+    if recognition.intent == "HassGetWeather":
+        return _weather(recognition, home, data)
     needs_targets = recognition.intent in ACTION_INTENTS or recognition.intent in QUERY_INTENTS
     if not needs_targets:
         return Decision(recognition, data=data)

@@ -198,3 +198,13 @@ def test_what_time_and_date_it_is_and_never_mind() -> None:
         "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
         "November", "December")
     assert hearth.handle("never mind").reply == ""
+
+
+def test_the_weather_from_a_weather_entity() -> None:
+    hearth = _assistant(Clock())
+    assert hearth.handle("what's the weather").reply == "47 °F and raining"  # the home's first weather entity
+    assert hearth.handle("what's the weather like in Los Angeles").reply == "76 °F and clear"
+    settings = Settings(home_file=str(Path(__file__).parent.parent / "app" / "cli" / "demo_home.yaml"),
+                        intents={"stage": "templates"})
+    outcome = Assistant(settings, load_home(settings)).handle("what's the weather")
+    assert outcome.reply == "Sorry, there is no weather entity in this home" and outcome.failed

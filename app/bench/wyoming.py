@@ -71,9 +71,11 @@ def bench_wyoming(settings: Settings, home: Home, commands: list[str], replies: 
     services = Services(Assistant(settings, home, stt=stt), tts, wyoming)
     server = ThreadedServer(WyomingServer(services)).start()
     port = int(str(server.address).rsplit(":", 1)[1])
-    local_stt, socket_stt, same = [], [], 0
+    local_stt, socket_stt, local_tts, socket_tts, same = [], [], [], [], 0
     try:
-        for i, text in enumerate(commands):
+        services.transcribe(command_clip(commands[0], tts))  # warm both models once, outside the figures
+        _in_process_synthesis(services, replies[0])
+        for i, text in enumerate(commands):  # the two paths take turns, so neither gets the warmer machine
             pcm = command_clip(text, tts, seed=i)
             started = time.perf_counter()
             here = services.transcribe(pcm).text
@@ -81,8 +83,9 @@ def bench_wyoming(settings: Settings, home: Home, commands: list[str], replies: 
             there, ms = asyncio.run(_transcribe(port, pcm))
             socket_stt.append(ms)
             same += here == there
-        local_tts = [_in_process_synthesis(services, text) for text in replies]
-        socket_tts = [asyncio.run(_synthesize(port, text)) for text in replies]
+        for text in replies:
+            socket_tts.append(asyncio.run(_synthesize(port, text)))
+            local_tts.append(_in_process_synthesis(services, text))
     finally:
         server.stop()
     return {

@@ -118,8 +118,9 @@ class Assistant:
         language = load_language(settings.intents.language)
         recognizer = TemplateRecognizer(home, settings.intents.language, language)
         responses = language.get("responses", {})
+        errors = {"no_weather": self.vocab.replies["no_weather"], **responses.get("errors", {})}
         self.responder = Responder(responses.get("intents", {}), done=self.vocab.replies["done"],
-                                   errors=responses.get("errors", {}), not_understood=self.vocab.replies["not_understood"])
+                                   errors=errors, not_understood=self.vocab.replies["not_understood"])
         known = frozenset(template_words(recognizer.template_texts(), self.vocab))
         self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
         self._next_home: Optional[Home] = None
@@ -255,15 +256,16 @@ class Assistant:
                 declined: Optional[Failure] = None, confirmed: bool = False) -> Outcome:
         """Confirm, carry out, reply, tell the observers, log."""
         text, decision, home = understood.text, understood.decision, self.home
+        nlu_done = time.perf_counter()
+        timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         if understood.choice is not None and declined is None:
             asked = self.choices.ask(understood.choice, site, home)
-            return Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE)
+            return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         question = None if confirmed or declined else self.dialog.ask(decision, site, home)
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
-            return Outcome(text, decision, question or reply_for(failure, self.vocab), failure=failure)
-        nlu_done = time.perf_counter()
-        timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
+            reply = question or reply_for(failure, self.vocab)
+            return self._said(Outcome(text, decision, reply, failure=failure, timings_ms=timings), site)
         if understood.llm is not None:
             timings["llm"] = understood.llm.ms
         spoken: dict[str, Any] = {}
@@ -282,9 +284,15 @@ class Assistant:
             self._last[site] = decision.targets
         if not dry_run:
             self._tell(outcome, site)
-        heard = f" heard={text!r}" if self.settings.security.log_transcripts else ""
+        return self._said(outcome, site)
+
+    def _said(self, outcome: Outcome, site: str) -> Outcome:
+        """Log the utterance's one line (its stages' times) and return it."""
+        timings, decision = outcome.timings_ms, outcome.decision
+        timings.setdefault("total", sum(ms for stage, ms in timings.items() if stage in ("stt", "nlu")))
+        heard = f" heard={outcome.text!r}" if self.settings.security.log_transcripts else ""
         _LOGGER.info("utterance site=%s intent=%s targets=%d published=%s failure=%s %s%s", site, decision.intent,
-                     len(decision.targets), delivery.published, failure.value if failure else None,
+                     len(decision.targets), outcome.published, outcome.failure.value if outcome.failure else None,
                      " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard)
         return outcome
 

@@ -40,6 +40,8 @@ class WyomingServer:
         self.clients += 1
         try:
             await HearthEventHandler(self.services, reader, writer, self.limits).run()
+        except asyncio.CancelledError:  # the server is stopping: the connection just ends
+            writer.close()
         except Exception:  # one client's failure never stops the server
             _LOGGER.exception("Wyoming client failed")
 

@@ -137,6 +137,7 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "Sorry, there are too many timers already",
         "not_delayed": "Sorry, I only do that right away, when you can confirm it",
         "command_failed": "Sorry, I couldn't carry out: {command}",
+        "no_weather": "Sorry, there is no weather entity in this home",
         "which": "Which one: the {names}?",
         "or": " or the ",
         "list": ", the ",

@@ -169,6 +169,7 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "抱歉，计时器已经太多了",
         "not_delayed": "抱歉，这个操作要你当场确认，不能定时执行",
         "command_failed": "抱歉，没能执行：{command}",
+        "no_weather": "抱歉，家里没有天气实体",
         "which": "哪一个：{names}？",
         "or": "还是",
         "list": "、",
