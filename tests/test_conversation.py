@@ -61,6 +61,15 @@ def test_a_part_of_a_name_that_fits_one_device_is_that_device() -> None:
 
 
 @pytest.mark.fast
+def test_a_room_said_for_a_device_is_asked_about() -> None:
+    hearth = _typed()
+    assert hearth.handle("turn off the bedroom", dry_run=True).reply == \
+        "Which one: the Bedroom Lamp or the Bedroom Switch?"  # the curtain does not turn off
+    assert hearth.handle("the lamp", dry_run=True).decision.targets == ("light.bedroom_lamp",)
+    assert hearth.handle("turn on the garage", dry_run=True).decision.targets == ("light.garage",)  # one fits
+
+
+@pytest.mark.fast
 def test_a_sensitive_choice_is_still_confirmed() -> None:
     hearth = _typed()
     assert hearth.handle("unlock the door", dry_run=True).reply == \

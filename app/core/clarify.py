@@ -84,6 +84,29 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
     return Choice(tuple(words[:start]), tuple(words[end:]), tuple(e.id for e in found))
 
 
+def room_devices(text: str, home: Home, vocab: Vocabulary) -> Optional[Choice]:
+    """"Turn off the bedroom": a room said where a device was expected; its devices that take the verb,
+    with the hole where the room was. None when more than a room was said, or no verb."""
+    if not vocab.partial_names:
+        return None
+    words = vocab.words(text)
+    domains = _domains_of_verbs(text, vocab)
+    for area in home.areas:
+        for name in (area.name, *area.aliases):
+            said = vocab.words(name)
+            spots = [i for i in range(len(words) - len(said) + 1) if words[i:i + len(said)] == said]
+            if not spots or not domains:
+                continue
+            found = [e for e in home.entities if e.area_id == area.id and e.domain in domains and e.mqtt is not None]
+            if not found or len(found) > MAX_CHOICES:
+                return None
+            start, end = spots[0], spots[0] + len(said)
+            if start > 0 and words[start - 1] == vocab.article:
+                start -= 1
+            return Choice(tuple(words[:start]), tuple(words[end:]), tuple(e.id for e in found))
+    return None
+
+
 def referent(text: str, vocab: Vocabulary, last: tuple[str, ...]) -> Optional[Choice]:
     """"It" or "them" in ``text``, standing for ``last`` (the devices the site last acted on)."""
     words = vocab.words(text)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.clarify import Choice, partial_name
+from app.core.clarify import Choice, partial_name, room_devices
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
 from app.stt.rescore import RescoreSettings, Scored, choose
@@ -184,7 +184,7 @@ class Understander:
         if vocab.negated(text) or vocab.is_statement(text):
             return Recognition(None), None
         area = home.find_area(context["area"]) if context.get("area") else None
-        choice = partial_name(text, home, vocab, area.id if area else None)
+        choice = partial_name(text, home, vocab, area.id if area else None) or room_devices(text, home, vocab)
         if choice is None:
             return Recognition(None), None
         first = home.entity(choice.candidates[0])
