@@ -73,7 +73,7 @@ def test_a_room_said_for_a_device_is_asked_about() -> None:
 def test_a_sensitive_choice_is_still_confirmed() -> None:
     hearth = _typed()
     assert hearth.handle("unlock the door", dry_run=True).reply == \
-        "Which one: the Front Door, the Back Door or the Side Door?"
+        "Which one: the Front Door, the Back Door, the Side Door or the Sliding Doors?"
     question = hearth.handle("the back door", dry_run=True)
     assert question.awaiting_confirmation and question.reply == "Do you want me to unlock the Back Door? Say yes to confirm."
     done = hearth.handle("yes", dry_run=True)

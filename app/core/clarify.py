@@ -42,10 +42,14 @@ def _kind_words(vocab: Vocabulary, domain: str) -> frozenset[str]:
     return own | {word for word, kind in vocab.kind_of.items() if kind == domain}
 
 
+def _singular(words: list[str], vocab: Vocabulary) -> list[str]:
+    return [vocab.singular(w) for w in words]
+
+
 def _fits(entity: Entity, said: set[str], vocab: Vocabulary) -> bool:
     """Every word said is in one of its names or names its kind, and one at least is in a name."""
     for name in entity.names:
-        words = set(vocab.words(name))
+        words = set(_singular(vocab.words(name), vocab))
         if said & words and not said - words - _kind_words(vocab, entity.domain):
             return True
     return False
@@ -64,11 +68,15 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
         return None
     words = vocab.words(text)
     entities = [e for e in home.entities if e.mqtt is not None or e.domain in ("sensor", "binary_sensor")]
-    name_words = {w for e in entities for n in e.names for w in vocab.words(n)}
-    area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in vocab.words(n)}
-    spots = [i for i, w in enumerate(words) if w in name_words]
-    said = {words[i] for i in spots}
-    if not said - area_words or any(vocab.said(text, n) and said <= set(vocab.words(n)) | area_words
+    name_words = {w for e in entities for n in e.names for w in _singular(vocab.words(n), vocab)}
+    area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in _singular(vocab.words(n), vocab)}
+    # The words of the verb said are not part of a name ("switch on the lamp": no Bedroom Switch).
+    verb_words = {w for cues in vocab.direction_words.values() for cue in cues if " " in cue and vocab.said(text, cue)
+                  for w in vocab.words(cue)}
+    plain = _singular(words, vocab)
+    spots = [i for i, w in enumerate(plain) if w in name_words and words[i] not in verb_words]
+    said = {plain[i] for i in spots}
+    if not said - area_words or any(vocab.said(text, n) and said <= set(_singular(vocab.words(n), vocab)) | area_words
                                     for e in entities for n in e.names):
         return None  # nothing but a room said, or a whole name that explains every word
     found = [e for e in entities if _fits(e, said, vocab)]
@@ -121,10 +129,13 @@ def chosen(choice: Choice, answer: str, home: Home, vocab: Vocabulary) -> tuple[
     none of them (it is then not an answer)."""
     if any(vocab.said(answer, phrase) for phrase in vocab.all_words):
         return choice.candidates
-    names = {c: {w for n in home.entity(c).names for w in vocab.words(n)} for c in choice.candidates if home.entity(c)}
+    names = {c: {w for n in home.entity(c).names for w in _singular(vocab.words(n), vocab)}
+             for c in choice.candidates if home.entity(c)}
     shared = set.intersection(*names.values()) if names else set()
-    said = set(vocab.words(answer)) - shared
-    return tuple(c for c, words in names.items() if said & words)
+    said = set(_singular(vocab.words(answer), vocab)) - shared
+    overlap = {c: len(said & words) for c, words in names.items()}
+    best = max(overlap.values(), default=0)
+    return tuple(c for c, count in overlap.items() if count and count == best)  # the ones it names best
 
 
 def question(choice: Choice, home: Home, vocab: Vocabulary) -> str:

@@ -133,6 +133,8 @@ class Vocabulary:
     """Answers to "which one?" that mean every one offered ("both", "all of them")."""
     partial_names: bool = True
     """Whether a name said in part ("the lamp") is looked for among the home's names, word by word."""
+    plural_endings: tuple[str, ...] = ()
+    """Endings that make a word plural ("curtains"), taken off when a name said in part is looked for."""
 
     @cached_property
     def _word(self) -> re.Pattern[str]:
@@ -201,6 +203,13 @@ class Vocabulary:
         """The (verb, kind of device) of every indirect request in ``text``."""
         padded = f" {self.joined(text)} "
         return {need for phrase, need in zip(self._normal(self.needs), self.needs.values()) if f" {phrase} " in padded}
+
+    def singular(self, word: str) -> str:
+        """``word`` without a plural ending ("curtains" -> "curtain"; "glass" stays)."""
+        for ending in self.plural_endings:
+            if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith(ending * 2):
+                return word[: -len(ending)]
+        return word
 
     def duration(self, hours: int, minutes: int, seconds: int) -> str:
         """A timer's length as an announcement says it ("1 hour 30 minute")."""

@@ -143,6 +143,7 @@ VOCABULARY = Vocabulary(
         "list": ", the ",
     },
     pronouns=frozenset({"it", "them"}),
+    plural_endings=("s",),
     all_words=frozenset({"both", "all", "all of them", "both of them", "each", "every one", "everything"}),
     duration_units={"hours": "{n} hour", "minutes": "{n} minute", "seconds": "{n} second"},
     confirm_verbs={"lock": "unlock", "alarm_control_panel": "disarm", "default": "open"},
