@@ -148,3 +148,29 @@ def test_a_satellite_listens_for_the_answer_to_the_hubs_question(tmp_path: Path,
     watcher.close()
     assert [e.text for e in exchanges][0] == "Which one: the Bedroom Lamp or the Living Room Lamp?"
     assert len(exchanges) == 2 and received == [("home/light/bedroom_lamp/set", '{"state": "ON"}')]
+
+
+def test_held_out_dialogs() -> None:
+    """tests/data/dialogs_heldout.yaml, written before tuning: scored 9/12 then, 11/12 now, never a wrong action
+    (with the LLM stage, which reads "now turn the Bedroom Lamp off" once "it" is filled in)."""
+    import yaml
+
+    settings = Settings(home_file=str(FIXTURES), topic_base="home")
+    hearth = Assistant(settings, load_home(settings))
+    dialogs = yaml.safe_load((Path(__file__).parent / "data" / "dialogs_heldout.yaml").read_text())["dialogs"]
+    right = wrong = 0
+    for n, dialog in enumerate(dialogs):
+        ok = True
+        for turn in dialog:
+            outcome = hearth.handle(turn["say"], site=f"room{n}", dry_run=True)
+            if "ask" in turn:
+                names = [hearth.home.entity(e).name for e in turn["ask"]]
+                good = outcome.failure is Failure.NEEDS_CHOICE and all(name in outcome.reply for name in names)
+            else:
+                intent = None if turn["intent"] == "none" else turn["intent"]
+                good = outcome.decision.intent == intent and (
+                    intent is None or sorted(outcome.decision.targets) == sorted(turn["targets"]))
+                wrong += not good and outcome.decision.acts
+            ok = ok and good
+        right += ok
+    assert (right, wrong) == (11, 0)
