@@ -224,3 +224,76 @@ def test_hearth_wyoming_serves_until_sigterm(tmp_path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+
+
+def test_wyoming_beside_the_hub(tmp_path, mosquitto: Mosquitto) -> None:
+    """``wyoming.enabled``: the hub serves Wyoming too, over the same assistant, until it stops."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text(f"home_file: {FIXTURES}\ntopic_base: home\nintents: {{stage: templates}}\n"
+                      f"mqtt: {{host: 127.0.0.1, port: {mosquitto.port}}}\n"
+                      f"homeassistant: {{announce: false, import_devices: false}}\n"
+                      f"timers: {{file: {tmp_path / 'timers.json'}}}\n"
+                      f"wyoming: {{enabled: true, uri: 'tcp://127.0.0.1:{port}', zeroconf: false}}\n")
+    hub = subprocess.Popen([sys.executable, "-m", "app", "--config", str(config), "hub"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in hub.stdout:
+            if "hub ready" in line:
+                break
+
+        async def handled() -> Event:
+            async with AsyncTcpClient("127.0.0.1", port) as client:
+                await client.write_event(Transcript(text="turn off the garage light").event())
+                return await asyncio.wait_for(client.read_event(), 30)
+
+        answer = asyncio.run(handled())
+        assert Handled.is_type(answer.type) and Handled.from_event(answer).text == "Turned off the light"
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        assert hub.wait(30) == 0
+
+
+def test_the_server_is_announced_with_zeroconf(stt, tts) -> None:
+    """Home Assistant finds Wyoming servers by browsing ``_wyoming._tcp``; so does this test, on the LAN's mDNS."""
+    import time
+    import uuid
+
+    from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
+
+    name = f"hearth-test-{uuid.uuid4().hex[:8]}"
+    settings = Settings(home_file=str(FIXTURES), intents={"stage": "templates"},
+                        wyoming={"uri": "tcp://127.0.0.1:0", "zeroconf_name": name})
+    server = ThreadedServer(WyomingServer(Services(Assistant(settings, load_home(settings), stt=stt), tts,
+                                                   settings.wyoming))).start()
+    found: list[int] = []
+
+    class Listener(ServiceListener):
+        def add_service(self, zc: Zeroconf, type_: str, service: str) -> None:
+            info = zc.get_service_info(type_, service)
+            if service.startswith(name) and info is not None:
+                found.append(info.port)
+
+        def update_service(self, zc: Zeroconf, type_: str, service: str) -> None:
+            pass
+
+        def remove_service(self, zc: Zeroconf, type_: str, service: str) -> None:
+            pass
+
+    browser = Zeroconf()
+    try:
+        ServiceBrowser(browser, "_wyoming._tcp.local.", Listener())
+        deadline = time.monotonic() + 10
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        browser.close()
+        server.stop()
+    assert found == [int(str(server.address).rsplit(":", 1)[1])]

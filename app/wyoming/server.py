@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
+import uuid
 from typing import Optional
 from urllib.parse import urlparse
 
@@ -23,6 +25,13 @@ _LOGGER = logging.getLogger(__name__)
 
 class WyomingError(Exception):
     """The server cannot start (a bad URI, a port in use); one line."""
+
+
+def _lan_address() -> str:
+    """This machine's address on the LAN (the interface a multicast packet would leave by)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("224.0.0.251", 5353))  # mDNS: nothing is sent, only the route is chosen
+        return probe.getsockname()[0]
 
 
 class WyomingServer:
@@ -66,12 +75,19 @@ class WyomingServer:
         return address
 
     async def _announce(self, port: int) -> None:
-        """Zeroconf, as Home Assistant discovers Wyoming services; a LAN without multicast is said, not fatal."""
+        """Zeroconf, as Home Assistant discovers Wyoming services (as ``wyoming.zeroconf`` does, but kept so it
+        is withdrawn on close); a LAN without multicast is said, not fatal."""
         try:
-            from wyoming.zeroconf import HomeAssistantZeroconf
+            from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-            self._zeroconf = HomeAssistantZeroconf(port, self.services.settings.zeroconf_name)
-            await self._zeroconf.register_server()
+            # By default the MAC address, as Wyoming servers name themselves.
+            name = self.services.settings.zeroconf_name or f"{uuid.getnode():012x}"
+            host = _lan_address()
+            info = AsyncServiceInfo("_wyoming._tcp.local.", f"{name}._wyoming._tcp.local.",
+                                    addresses=[socket.inet_aton(host)], port=port)
+            self._zeroconf = AsyncZeroconf()
+            await self._zeroconf.async_register_service(info)
+            _LOGGER.info("Announced on the LAN as %s (%s:%d)", name, host, port)
         except Exception as err:  # no network interface, no multicast: serving by address still works
             _LOGGER.warning("Wyoming server not announced on the LAN: %s", err)
 
@@ -84,7 +100,10 @@ class WyomingServer:
             await self._server.serve_forever()
 
     async def close(self) -> None:
-        """Stop listening."""
+        """Withdraw the announcement and stop listening."""
+        if self._zeroconf is not None:
+            await self._zeroconf.async_close()  # unregisters the service
+            self._zeroconf = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
