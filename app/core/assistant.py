@@ -26,6 +26,7 @@ from app.core.delivery import Delivery, carry_out, intent_event
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
 from app.core.home_view import HomeView
+from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
@@ -270,7 +271,11 @@ class Assistant:
             timings["llm"] = understood.llm.ms
         spoken: dict[str, Any] = {}
         if decision.intent in TIMER_INTENTS and decision.error is None:
-            decision, spoken = self._timer(decision, site, dry_run)
+            context = self.context_of(site)
+            decision, spoken = run_timer_intent(
+                self.timers, decision, site, context.get("area"), dry_run, self.vocab,
+                lambda words: self.understand(words, context).decision,
+                lambda inner: bool(self.dialog.confirmations.needed(inner, home)))
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
         failure = delivery.failure or Understanding(text, decision).failure
@@ -339,38 +344,6 @@ class Assistant:
             return False
         words = self.vocab.words(text)
         return bool(words) and set(words) <= self.vocab.stop_words
-
-    def _timer(self, decision: Decision, site: str, dry_run: bool) -> tuple[Decision, dict[str, Any]]:
-        """Carry out a timer intent: the decision (with the error, if it failed) and the slots its
-        response reads (``timers``, ``canceled``)."""
-        if self.timers is None:
-            return self._timer_error(decision, "no_timer_support"), {}
-        command = decision.recognition.slots.get("conversation_command")
-        if decision.intent == "HassStartTimer" and command:
-            refused = self._refuse_delayed(decision, str(command), site)
-            if refused is not None:
-                return refused, {}
-        answer = self.timers.handle(decision, site, self.context_of(site).get("area"), dry_run)
-        if answer.error is not None:
-            return self._timer_error(decision, answer.error), {}
-        return decision, answer.slots
-
-    def _timer_error(self, decision: Decision, key: str) -> Decision:
-        """``decision`` failed for ``key``: Home Assistant's error response where it has one, else Hearth's."""
-        words = self.vocab.replies.get(key, key).format(hours=round(self.timers.settings.max_hours) if self.timers else 0)
-        return replace(decision, error=words, reason=(key, {}))
-
-    def _refuse_delayed(self, decision: Decision, command: str, site: str) -> Optional[Decision]:
-        """A delayed command is understood now, so a mistake is said now rather than when it ends; one
-        that would need a spoken "yes" is not delayed (nobody may be there to give it)."""
-        inner = self.understand(command, self.context_of(site)).decision
-        if inner.intent is None:
-            return replace(decision, error=self.vocab.replies["not_understood"])
-        if inner.error is not None or not inner.acts:
-            return replace(decision, error=inner.error or self.vocab.replies["not_understood"], reason=inner.reason)
-        if self.dialog.confirmations.needed(inner, self.home):
-            return replace(decision, error=self.vocab.replies["not_delayed"], reason=("not_delayed", {}))
-        return None
 
     def announcement(self, timer: Timer) -> str:
         """What is said when ``timer`` ends."""
