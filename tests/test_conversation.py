@@ -67,6 +67,9 @@ def test_a_room_said_for_a_device_is_asked_about() -> None:
         "Which one: the Bedroom Lamp or the Bedroom Switch?"  # the curtain does not turn off
     assert hearth.handle("the lamp", dry_run=True).decision.targets == ("light.bedroom_lamp",)
     assert hearth.handle("turn on the garage", dry_run=True).decision.targets == ("light.garage",)  # one fits
+    # A kind said with the room is not only a room: Home Assistant's answer stands.
+    assert hearth.handle("turn off the kitchen fan", dry_run=True).reply == \
+        "Sorry, I am not aware of any fan in the Kitchen area"
 
 
 @pytest.mark.fast

@@ -92,6 +92,14 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
     return Choice(tuple(words[:start]), tuple(words[end:]), tuple(e.id for e in found))
 
 
+def _device_words(home: Home, vocab: Vocabulary) -> set[str]:
+    """Words that name a device or a kind of device in this home."""
+    kinds = vocab.light_words | vocab.fan_words | vocab.cover_words | set(vocab.kind_of)
+    names = {w for e in home.entities for n in e.names for w in vocab.words(n)}
+    area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in vocab.words(n)}
+    return set(_singular([*kinds, *names], vocab)) - set(_singular(list(area_words), vocab))
+
+
 def room_devices(text: str, home: Home, vocab: Vocabulary) -> Optional[Choice]:
     """"Turn off the bedroom": a room said where a device was expected; its devices that take the verb,
     with the hole where the room was. None when more than a room was said, or no verb."""
@@ -105,10 +113,12 @@ def room_devices(text: str, home: Home, vocab: Vocabulary) -> Optional[Choice]:
             spots = [i for i in range(len(words) - len(said) + 1) if words[i:i + len(said)] == said]
             if not spots or not domains:
                 continue
+            start, end = spots[0], spots[0] + len(said)
+            if set(_singular(words[:start] + words[end:], vocab)) & _device_words(home, vocab):
+                return None  # a device or kind was said too ("the kitchen fan"): not only a room
             found = [e for e in home.entities if e.area_id == area.id and e.domain in domains and e.mqtt is not None]
             if not found or len(found) > MAX_CHOICES:
                 return None
-            start, end = spots[0], spots[0] + len(said)
             if start > 0 and words[start - 1] == vocab.article:
                 start -= 1
             return Choice(tuple(words[:start]), tuple(words[end:]), tuple(e.id for e in found))
