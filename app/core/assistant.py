@@ -352,7 +352,10 @@ class Assistant:
     def carry_out_later(self, timer: Timer) -> Optional[str]:
         """Carry out a delayed command whose timer ended; what to say when it failed, else None."""
         try:
-            outcome = self.handle(timer.command or "", timer.site)
+            with self._busy:  # not through handle(): the command is no answer to a question, no "stop"
+                start = time.perf_counter()
+                understood = self.understand(self.check_text(timer.command or ""), self.context_of(timer.site))
+                outcome = self._finish(understood, timer.site, False, start, {"stt": 0.0})
         except Exception:  # the timer thread must not die of one command
             _LOGGER.exception("Delayed command failed")
             outcome = None
