@@ -91,3 +91,13 @@ def test_bench_writes_table_json_and_chart(tmp_path: Path, capsys: pytest.Captur
     assert report["clips"] == 3 and len(report["results"]) == 3
     assert report["peak_rss_mb"] > 0 and report["idle_cpu_percent"] > 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_wyoming_compares_the_socket_with_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "wyoming.json"
+    assert main(["bench", "--wyoming", "--limit", "2", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["commands"] == 2 and figures["same_transcript"] == "2/2"
+    for key in ("transcribe_in_process_ms", "transcribe_over_wyoming_ms", "first_audio_over_wyoming_ms"):
+        assert 0 < figures[key]["p50"] <= figures[key]["max"]
+    assert "transcribe_over_wyoming_ms" in capsys.readouterr().out

@@ -9,6 +9,7 @@ decision of spoken answers to "which one?", next to the question itself.
 
 from __future__ import annotations
 
+import resource
 import tempfile
 import threading
 import time
@@ -81,6 +82,7 @@ def bench_timers(settings: Settings, home: Home, runs: int = 3, seconds: int = 4
         "end_moved_over_restart_ms": stats([r["end_moved_s"] * 1000 for r in restarted]),
         "question_decision_ms": stats(asked), "answer_decision_ms": stats(answered),
         "dialogs_completed": f"{right}/{len(DIALOGS) * 2}",
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
@@ -93,4 +95,5 @@ def timers_table(figures: dict[str, Any]) -> str:
         s = figures[key]
         rows.append(f"{key:34} {s['p50']:8.1f} {s['p95']:8.1f} {s['max']:8.1f}")
     rows.append(f"spoken dialogs completed (question, answer, action): {figures['dialogs_completed']}")
+    rows.append(f"peak RSS {figures['peak_rss_mb']} MB")
     return "\n".join(rows)

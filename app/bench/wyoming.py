@@ -9,6 +9,7 @@ is synthesised both ways (time to the first audio chunk, and to the end).
 from __future__ import annotations
 
 import asyncio
+import resource
 import time
 from typing import Any
 
@@ -95,6 +96,7 @@ def bench_wyoming(settings: Settings, home: Home, commands: list[str], replies: 
         "first_audio_over_wyoming_ms": stats([f for f, _ in socket_tts]),
         "synthesis_in_process_ms": stats([t for _, t in local_tts]),
         "synthesis_over_wyoming_ms": stats([t for _, t in socket_tts]),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
@@ -106,4 +108,5 @@ def wyoming_table(figures: dict[str, Any]) -> str:
                 "first_audio_over_wyoming_ms", "synthesis_in_process_ms", "synthesis_over_wyoming_ms"):
         s = figures[key]
         rows.append(f"{key:30} {s['p50']:8.1f} {s['p95']:8.1f} {s['max']:8.1f}")
+    rows.append(f"peak RSS {figures['peak_rss_mb']} MB")
     return "\n".join(rows)
