@@ -67,7 +67,7 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
     if not vocab.partial_names:
         return None
     words = vocab.words(text)
-    entities = [e for e in home.entities if e.mqtt is not None or e.domain in ("sensor", "binary_sensor")]
+    entities = list(home.entities)
     name_words = {w for e in entities for n in e.names for w in _singular(vocab.words(n), vocab)}
     area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in _singular(vocab.words(n), vocab)}
     # The words of the verb said are not part of a name ("switch on the lamp": no Bedroom Switch).
@@ -76,9 +76,9 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
     plain = _singular(words, vocab)
     spots = [i for i, w in enumerate(plain) if w in name_words and words[i] not in verb_words]
     said = {plain[i] for i in spots}
-    if not said - area_words or any(vocab.said(text, n) and said <= set(_singular(vocab.words(n), vocab)) | area_words
+    if not said - area_words or any(vocab.said(text, n) and said <= set(_singular(vocab.words(n), vocab))
                                     for e in entities for n in e.names):
-        return None  # nothing but a room said, or a whole name that explains every word
+        return None  # nothing but a room said, or a whole name that is every name word said
     found = [e for e in entities if _fits(e, said, vocab)]
     domains = _domains_of_verbs(text, vocab)
     found = [e for e in found if e.domain in domains] or found if domains else found
@@ -116,7 +116,7 @@ def room_devices(text: str, home: Home, vocab: Vocabulary) -> Optional[Choice]:
             start, end = spots[0], spots[0] + len(said)
             if set(_singular(words[:start] + words[end:], vocab)) & _device_words(home, vocab):
                 return None  # a device or kind was said too ("the kitchen fan"): not only a room
-            found = [e for e in home.entities if e.area_id == area.id and e.domain in domains and e.mqtt is not None]
+            found = [e for e in home.entities if e.area_id == area.id and e.domain in domains]
             if not found or len(found) > MAX_CHOICES:
                 return None
             if start > 0 and words[start - 1] == vocab.article:

@@ -7,7 +7,7 @@ from intents.vocabulary import Vocabulary
 # Phrases are separated by commas.
 _DIRECTIONS = {
     "turn on": "on, activate, start, enable, fire up, power up, power on, switch on, going, spinning, light up, please",
-    "turn off": "off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of",
+    "turn off": "off, switch off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of",
     "open": "open, raise, up", "close": "close, shut, lower, down, draw",
     "lock": "lock, secure, bolt, lock up, locked", "unlock": "unlock, unbolt",
     "pause": "pause, hold", "resume": "resume, continue, unpause, carry on, keep playing",
