@@ -26,6 +26,7 @@ def test_install_and_uninstall_the_unit(tmp_path: Path, capsys: pytest.CaptureFi
                  "--no-enable", "--no-user", "--user", "hearthd"]) == 0
     unit = (tmp_path / "hearth.service").read_text()
     for line in ("Type=notify", "User=hearthd", "Restart=on-failure", "WatchdogSec=30", "StandardOutput=journal",
+                 "StateDirectory=hearth", "XDG_STATE_HOME=/var/lib",
                  f"--config {config.resolve()} run", "WantedBy=multi-user.target"):
         assert line in unit
     assert f"wrote {tmp_path / 'hearth.service'}" in capsys.readouterr().out

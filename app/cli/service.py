@@ -39,6 +39,11 @@ RestartSec=5
 {watchdog}# Secrets such as HEARTH_MQTT_PASSWORD go here, readable by root only.
 EnvironmentFile=-/etc/hearth/hearth.env
 Environment=HF_HUB_OFFLINE=1
+# Timers and taught phrases in /var/lib/hearth, joined models in /var/cache/hearth: the
+# only places the service writes (the system user has no home, and the rest is read-only).
+StateDirectory=hearth
+CacheDirectory=hearth
+Environment=XDG_STATE_HOME=/var/lib XDG_DATA_HOME=/var/lib XDG_CACHE_HOME=/var/cache
 NoNewPrivileges=true
 ProtectSystem=strict
 ProtectHome=read-only
