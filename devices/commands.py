@@ -26,7 +26,15 @@ COLORS: dict[str, tuple[int, int, int]] = {
 
 
 class CommandError(Exception):
-    """The entity cannot carry out this action; the message is for the user."""
+    """The entity cannot carry out this action. The message is English; ``key`` and ``slots`` let the
+    reply be said in the home's language (the vocabulary's reply of that name)."""
+
+    def __init__(self, message: str, key: str = "cannot_do", **slots: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        """Which reply says it (``not_connected``, ``unknown_color``, ``only_on``, ``no_topic``...)."""
+        self.slots = slots
+        """What the reply names (``name``, ``color``, ``what``)."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,15 @@ class MqttMessage:
 
 def _rgb(name: Any) -> tuple[int, int, int]:
     if not isinstance(name, str) or name not in COLORS:
-        raise CommandError(f"I don't know the colour {name}")
+        raise CommandError(f"I don't know the colour {name}", "unknown_color", color=name)
     return COLORS[name]
 
 
 def _number(data: dict[str, Any], key: str) -> float:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CommandError(f"{key.replace('_', ' ')} must be a number, not {value!r}")
+        raise CommandError(f"{key.replace('_', ' ')} must be a number, not {value!r}", "not_a_number",
+                           what=key.replace("_", " "), value=value)
     return value
 
 
@@ -60,7 +69,7 @@ def _on_off(mqtt: MqttEntityConfig, on: bool) -> str:
 
 def _require(topic: Optional[str], entity: Entity, what: str) -> str:
     if not topic:
-        raise CommandError(f"{entity.name} has no MQTT topic for {what}")
+        raise CommandError(f"{entity.name} has no MQTT topic for {what}", "no_topic", name=entity.name, what=what)
     return topic
 
 
@@ -75,7 +84,7 @@ def _templated(template: Optional[str], default: str, **variables: Any) -> str:
     try:
         return render(template, **variables)
     except TemplateError as err:
-        raise CommandError(f"the device's command template failed: {err}") from None
+        raise CommandError(f"the device's command template failed: {err}", "template_failed", error=err) from None
 
 
 def _xy(r: int, g: int, b: int) -> tuple[float, float]:
@@ -152,7 +161,7 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         if domain == "vacuum":
             return [(mqtt.command_topic, _vacuum(mqtt, on))]
         if domain in ("scene", "script", "button") and not on:
-            raise CommandError(f"{entity.name} can only be turned on")
+            raise CommandError(f"{entity.name} can only be turned on", "only_on", name=entity.name)
         if domain == "button":
             return [(mqtt.command_topic, _command(mqtt, mqtt.payload_press or "PRESS"))]
         if domain in ("switch", "fan", "scene", "script", "input_boolean", "media_player"):
@@ -175,7 +184,7 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
             return [(_require(mqtt.volume_command_topic, entity, "volume"), str(_number(data, "volume_level")))]
     if domain == "vacuum" and intent in ("HassVacuumStart", "HassVacuumReturnToBase"):
         return [(mqtt.command_topic, _vacuum(mqtt, intent == "HassVacuumStart"))]
-    raise CommandError(f"{entity.name} cannot do that")
+    raise CommandError(f"{entity.name} cannot do that", "cannot_do", name=entity.name)
 
 
 def _vacuum(mqtt: MqttEntityConfig, start: bool) -> str:
@@ -185,7 +194,7 @@ def _vacuum(mqtt: MqttEntityConfig, start: bool) -> str:
 def build_messages(entity: Entity, intent: str, data: dict[str, Any]) -> list[MqttMessage]:
     """The messages that carry out ``intent`` with ``data`` on ``entity``."""
     if entity.mqtt is None:
-        raise CommandError(f"{entity.name} is not connected to MQTT")
+        raise CommandError(f"{entity.name} is not connected to MQTT", "not_connected", name=entity.name)
     messages = []
     for topic, payload in _payloads(entity, entity.mqtt, intent, data):
         messages.append(MqttMessage(_require(topic, entity, "commands"), payload, entity.id))

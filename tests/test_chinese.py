@@ -119,3 +119,12 @@ def test_lights_off_in_the_room_that_heard_it() -> None:
     assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME), topic_base="home"))
     understood = assistant.understand("关灯", {"area": "车库"}, bounded=False)
     assert understood.decision.intent == "HassTurnOff" and understood.decision.targets == ("light.garage",)
+
+
+@pytest.mark.fast
+def test_a_device_that_cannot_do_it_is_said_in_chinese() -> None:
+    """The reason a command cannot be carried out comes from the vocabulary, not from English in a stage."""
+    settings = Settings(intents={"stage": "templates"}).with_language("zh-cn")
+    offline = Assistant(settings, build_home(load_fixture_file(ZH_HOME)))  # no MQTT topics at all
+    outcome = offline.handle("打开车库灯", dry_run=True)
+    assert outcome.reply == "车库灯没有连接到 MQTT" and outcome.failed

@@ -279,7 +279,7 @@ class Assistant:
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
         failure = delivery.failure or Understanding(text, decision).failure
-        reply = reply_for(delivery.failure, self.vocab, delivery.detail) if delivery.failure else \
+        reply = reply_for(delivery.failure, self.vocab, delivery.detail, delivery.reason) if delivery.failure else \
             self.responder.render(decision, home, self.states, spoken)  # the resolver's reason where it has one
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000

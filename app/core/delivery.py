@@ -28,6 +28,8 @@ class Delivery:
     """Why not, or None."""
     detail: Optional[str] = None
     """The specific reason, in words for the user, where there is one (a value a device cannot take)."""
+    reason: Optional[tuple[str, dict[str, Any]]] = None
+    """The same as the vocabulary's reply key and what it names, to say it in the home's language."""
 
 
 def build(decision: Decision, home: Home) -> Delivery:
@@ -40,7 +42,7 @@ def build(decision: Decision, home: Home) -> Delivery:
         try:
             messages.extend(build_messages(entity, decision.recognition.intent or "", decision.data))
         except CommandError as err:
-            return Delivery(failure=Failure.NOT_POSSIBLE, detail=str(err))
+            return Delivery(failure=Failure.NOT_POSSIBLE, detail=str(err), reason=(err.key, err.slots))
     return Delivery(tuple(messages))
 
 

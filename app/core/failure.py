@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
+from typing import Any, Optional
 
 from intents.vocabulary import Vocabulary
 
@@ -45,8 +45,15 @@ _REPLY_KEYS = {Failure.NOT_HEARD: "not_heard", Failure.NOT_UNDERSTOOD: "not_unde
                Failure.NOT_DELIVERED: "not_delivered"}
 
 
-def reply_for(failure: Failure, vocab: Vocabulary, detail: Optional[str] = None) -> str:
-    """What Hearth says for ``failure``; ``detail`` is the specific reason where there is one."""
+def reply_for(failure: Failure, vocab: Vocabulary, detail: Optional[str] = None,
+              reason: Optional[tuple[str, dict[str, Any]]] = None) -> str:
+    """What Hearth says for ``failure``; ``detail`` is the specific reason where there is one, said in the
+    home's language when ``reason`` names one of the vocabulary's replies."""
+    if reason is not None and reason[0] in vocab.replies:
+        try:
+            return vocab.replies[reason[0]].format(**reason[1])
+        except (KeyError, IndexError, ValueError):  # a reply naming what the reason lacks: the detail says it
+            pass
     if detail:
         return detail
     return vocab.replies[_REPLY_KEYS.get(failure, "not_understood")]

@@ -86,7 +86,7 @@ class Hub:
             self._queue.put_nowait(lambda: self.serve(utterance, received_at))
         except queue.Full:
             _LOGGER.error("Hub overloaded: utterance from %s dropped", site)
-            self._send(utterance, "Sorry, I'm busy, please try again", {}, iter(()))
+            self._send(utterance, self.assistant.vocab.replies["busy"], {}, iter(()))
 
     def _work(self) -> None:
         while (work := self._queue.get()) is not None:
@@ -117,7 +117,7 @@ class Hub:
             timings.update(outcome.timings_ms)
         except Exception:
             _LOGGER.exception("Utterance from %s failed", utterance.site)
-            reply = "Sorry, something went wrong"
+            reply = self.assistant.vocab.replies["failed"]
         self._send(utterance, reply, timings, self._audio(reply), outcome is not None and outcome.follow_up)
         self.served += 1
         return outcome
