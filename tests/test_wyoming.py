@@ -297,3 +297,21 @@ def test_the_server_is_announced_with_zeroconf(stt, tts) -> None:
         browser.close()
         server.stop()
     assert found == [int(str(server.address).rsplit(":", 1)[1])]
+
+
+def test_a_failing_model_is_answered_with_an_error_and_the_connection_goes_on(handled: ThreadedServer) -> None:
+    services = handled.server.services
+    real = services.transcribe
+
+    def broken(pcm: bytes) -> Transcript:
+        raise RuntimeError("speech-to-text crashed")
+
+    services.transcribe = broken
+    try:
+        events = asyncio.run(_ask(handled, Transcribe().event(), AudioStart(rate=16000, width=2, channels=1).event(),
+                                  AudioChunk(rate=16000, width=2, channels=1, audio=bytes(3200)).event(),
+                                  AudioStop().event(), Describe().event(), until="info"))
+    finally:
+        services.transcribe = real
+    assert [e.type for e in events] == ["error", "info"]
+    assert Error.from_event(events[0]).code == "failed" and "crashed" in Error.from_event(events[0]).text

@@ -80,6 +80,11 @@ class HearthEventHandler:
                     await self.refuse(f"malformed {event.type} event: {err!r}", "bad-event")
                 except InputError as err:
                     await self.refuse(str(err), "bad-input")
+                except ConnectionError:
+                    raise
+                except Exception as err:  # a model that failed on this request: said, and the connection goes on
+                    _LOGGER.exception("Wyoming %s event failed", event.type)
+                    await self.write(Error(text=f"{event.type} failed: {err}", code="failed").event())
         except ConnectionError:
             pass
         finally:
