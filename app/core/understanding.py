@@ -122,22 +122,23 @@ class Understander:
         recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
         if recognition.intent is None:
             recognition = self._taught(view, text, context) or recognition
-        if stage != "llm" and (recognition.intent is None or
-                               resolve(recognition, view.home, states, context.get("area")).error):
+        area = context.get("area")
+        decision = resolve(recognition, view.home, states, area)
+        if stage != "llm" and (recognition.intent is None or decision.error):
             # Nothing understood, or a device the home lacks ("the curtain" in a room without one): a name
             # said in part may be what was meant.
             partial, choice = self._partial(view, text, context)
             if choice is not None:
                 return Understanding(text, resolve(Recognition(None), view.home, states), choice=choice)
-            recognition = partial if partial.intent is not None else recognition
+            if partial.intent is not None:
+                recognition, decision = partial, resolve(partial, view.home, states, area)
         result = None
         model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
         if model is not None:
             result = model.recognize(text, context, deadline)
-            recognition = result.recognition
             if result.refused:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
-        decision = resolve(recognition, view.home, states, context.get("area"))
+            decision = resolve(result.recognition, view.home, states, area)
         return Understanding(text, decision, result)
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],

@@ -134,12 +134,18 @@ class Satellite:
         while self._playback.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
 
+    @staticmethod
+    def _decoded(topic: str, payload: bytes) -> Optional[ReplyChunk]:
+        """The reply chunk on ``topic``; None (logged) when it is malformed."""
+        try:
+            return decode_reply(payload)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignored message on %s: %s", topic, err)
+            return None
+
     def _on_reply(self, topic: str, payload: bytes) -> None:
         now = time.time()
-        try:
-            chunk = decode_reply(payload)
-        except ProtocolError as err:
-            _LOGGER.warning("Ignored reply on %s: %s", topic, err)
+        if (chunk := self._decoded(topic, payload)) is None:
             return
         with self._lock:
             exchange = self._pending
@@ -149,10 +155,7 @@ class Satellite:
 
     def _on_announcement(self, topic: str, payload: bytes) -> None:
         """The hub speaks unasked (a timer ended): played as it comes, between two exchanges or during one."""
-        try:
-            chunk = decode_reply(payload)
-        except ProtocolError as err:
-            _LOGGER.warning("Ignored announcement on %s: %s", topic, err)
+        if (chunk := self._decoded(topic, payload)) is None:
             return
         if chunk.pcm:
             self._playback.put(AudioChunk(chunk.pcm, chunk.sample_rate))

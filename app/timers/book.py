@@ -133,17 +133,17 @@ class TimerBook:
         self.timers.append(timer)
         return timer
 
-    def _filtered(self, slots: dict[str, Any]) -> tuple[list[Timer], bool]:
-        """The timers fitting the name, area and starting duration said; True when any was said."""
-        found, said = list(self.timers), False
+    def _filtered(self, slots: dict[str, Any], timers: Optional[list[Timer]] = None) -> list[Timer]:
+        """The timers (of ``timers``, else all) fitting the name, area and starting duration said."""
+        found = list(self.timers if timers is None else timers)
         if slots.get("name") is not None:
-            found, said = [t for t in found if _same_name(t.name, slots["name"])], True
+            found = [t for t in found if _same_name(t.name, slots["name"])]
         if slots.get("area") is not None:
-            found, said = [t for t in found if _same_name(t.area, slots["area"])], True
+            found = [t for t in found if _same_name(t.area, slots["area"])]
         start = slot_seconds(slots, "start_")
         if start is not None:
-            found, said = [t for t in found if t.seconds == start], True
-        return found, said
+            found = [t for t in found if t.seconds == start]
+        return found
 
     def find(self, slots: dict[str, Any], site: str, area: Optional[str] = None,
              active: Optional[bool] = None) -> Timer:
@@ -151,7 +151,7 @@ class TimerBook:
         candidates = [t for t in self.timers if active is None or t.paused != active]
         if active is not None and len(candidates) == 1:
             return candidates[0]
-        found, _ = TimerBook(self.clock, tuple(candidates))._filtered(slots)
+        found = self._filtered(slots, candidates)
         if len(found) == 1:
             return found[0]
         for narrower in ([t for t in found if t.site == site], [t for t in found if area and t.area == area]):
@@ -161,7 +161,7 @@ class TimerBook:
 
     def find_all(self, slots: dict[str, Any], site: str, area: Optional[str] = None) -> list[Timer]:
         """Every timer fitting what was said, those of the asking site and its area first."""
-        found, _ = self._filtered(slots)
+        found = self._filtered(slots)
         return sorted(found, key=lambda t: (t.site != site, not area or t.area != area))
 
     def _put(self, timer: Timer) -> Timer:
