@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -22,17 +22,18 @@ import numpy as np
 
 from app.config import Settings
 from app.core.clarify import Choice, referent
+from app.core.correction import Corrections, lesson
 from app.core.delivery import Delivery, carry_out, intent_event
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
 from app.core.home_view import HomeView
+from app.core.outcome import Outcome
 from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
 from app.timers.service import TimerService
-from devices.commands import MqttMessage
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home, build_home, load_fixture_file
 from devices.state import initial_states
@@ -41,53 +42,13 @@ from intents.llm import LlmRecognizer
 from intents.repair import template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
-from intents.taught import TaughtPhrases, default_path
+from intents.taught import TaughtPhrases, TeachError, default_path
 from intents.templates import TemplateRecognizer, load_language
 from intents.vocabulary import Vocabulary, vocabulary
 from models import ModelError
 from models.llm import load_llm, model_path
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Everything that happened for one utterance."""
-
-    text: str
-    """What was heard or typed."""
-    decision: Decision
-    """What Hearth understood and would do."""
-    reply: str
-    """What Hearth says back."""
-    messages: tuple[MqttMessage, ...] = ()
-    """Commands built for the targets (published unless ``dry_run``)."""
-    published: bool = False
-    """True when the commands reached the broker."""
-    failure: Optional[Failure] = None
-    """Why nothing (or not everything) was done; None when all went well."""
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    """Per-stage times in milliseconds."""
-
-    @property
-    def failed(self) -> bool:
-        """True when the utterance was not understood or its action not carried out."""
-        return self.failure not in (None, Failure.DECLINED, Failure.NEEDS_CONFIRMATION, Failure.NEEDS_CHOICE)
-
-    @property
-    def awaiting_confirmation(self) -> bool:
-        """True when a sensitive action waits for a spoken "yes"."""
-        return self.failure is Failure.NEEDS_CONFIRMATION
-
-    @property
-    def follow_up(self) -> bool:
-        """True when Hearth asked something back and listens for the answer."""
-        return self.failure in (Failure.NEEDS_CONFIRMATION, Failure.NEEDS_CHOICE)
-
-    @property
-    def exit_code(self) -> int:
-        """0 done, 1 not understood, not possible, not delivered, or waiting for a yes."""
-        return self.failure.exit_code if self.failure is not None else 0
 
 
 def taught_phrases(settings: Settings, vocab: Vocabulary) -> TaughtPhrases:
@@ -133,6 +94,8 @@ class Assistant:
         self.choices = ChoiceDialog(self.vocab, settings.conversation.question_seconds)
         """Open "which one?" questions, per site."""
         self._last: dict[str, tuple[str, ...]] = {}  # per site: what "it" and "them" stand for
+        self.corrections = Corrections(self.vocab, settings.conversation.correction_seconds)
+        """The last turn per site, which "no, the hallway lamp" corrects."""
         self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
         self._llm_tried = settings.intents.stage == "templates"
         self.llm_load_seconds = 0.0
@@ -220,7 +183,7 @@ class Assistant:
                 return Outcome(text, Decision(Recognition("HassNevermind")), "")
             answered = self.dialog.answer(text, site)
             if answered is not None:
-                understood = Understanding(text, answered.decision or Decision(Recognition(None)))
+                understood = self._confirmed(text, answered.decision, site)
                 return self._finish(understood, site, dry_run, start, {"stt": 0.0}, answered.failure, confirmed=True)
             understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)))
             return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed)
@@ -236,7 +199,7 @@ class Assistant:
             if self.dialog.waiting(site):
                 answered = self.dialog.answer(heard, site)
                 if answered is not None:
-                    understood = Understanding(heard, answered.decision or Decision(Recognition(None)))
+                    understood = self._confirmed(heard, answered.decision, site)
                     return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, answered.failure,
                                         confirmed=True)
             understood, refused = self._followed(heard, site,
@@ -263,10 +226,13 @@ class Assistant:
             asked = self.choices.ask(understood.choice, site, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         question = None if confirmed or declined else self.dialog.ask(decision, site, home)
+        undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
-            reply = question or reply_for(failure, self.vocab)
-            return self._said(Outcome(text, decision, reply, failure=failure, timings_ms=timings), site)
+            reply = question or (self.vocab.replies["undone"] if undone else reply_for(failure, self.vocab))
+            if undone or question:  # a correction held for a yes stays the one to learn from
+                self.corrections.remember(site, understood, ())
+            return self._said(Outcome(text, decision, reply, failure=failure, timings_ms=timings, undone=undone), site)
         if understood.llm is not None:
             timings["llm"] = understood.llm.ms
         spoken: dict[str, Any] = {}
@@ -276,6 +242,7 @@ class Assistant:
                 self.timers, decision, site, context.get("area"), dry_run, self.vocab,
                 lambda words: self.understand(words, context).decision,
                 lambda inner: bool(self.dialog.confirmations.needed(inner, home)))
+        before = tuple((target, self.states.get(target).state) for target in decision.targets)
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
         failure = delivery.failure or Understanding(text, decision).failure
@@ -284,9 +251,11 @@ class Assistant:
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
-        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings)
+        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone)
         if decision.targets and decision.error is None:
             self._last[site] = decision.targets
+        self.corrections.remember(site, replace(understood, decision=decision), before)
+        self._learn(understood.corrects, decision, site)
         if not dry_run:
             self._tell(outcome, site)
         return self._said(outcome, site)
@@ -310,7 +279,11 @@ class Assistant:
             return Understanding(text, Decision(Recognition(None))), Failure.DECLINED
         if answer is not None and answer.choice is not None:
             return self._fill(answer.choice, answer.picked, self.context_of(site)), None
-        return self._referred(text, site) or understand(), None
+        corrected = self.corrections.correct(text, site, lambda words: self.understand(words, self.context_of(site)),
+                                             self.home)
+        if corrected is not None and corrected.decision.intent is None:  # a bare "no": put back only
+            return corrected, Failure.DECLINED
+        return corrected or self._referred(text, site) or understand(), None
 
     def _referred(self, text: str, site: str) -> Optional[Understanding]:
         """"Turn it off": the utterance about the devices ``site`` last acted on or asked about, when it
@@ -336,6 +309,41 @@ class Assistant:
         targets = tuple(dict.fromkeys(t for p in parts for t in p.decision.targets))
         matched = tuple(dict.fromkeys(t for p in parts for t in p.decision.matched))
         return replace(first, decision=replace(first.decision, targets=targets, matched=matched))
+
+    def _confirmed(self, text: str, held: Optional[Decision], site: str) -> Understanding:
+        """The answer to a confirmation: the action held (None for a no), with the words it corrected
+        when it was a correction."""
+        if held is None:
+            return Understanding(text, Decision(Recognition(None)))
+        return Understanding(text, held, corrects=self.corrections.confirmed(site))
+
+    def _put_back(self, commands: tuple[str, ...], site: str, dry_run: bool) -> tuple[Decision, ...]:
+        """Carry out a correction's commands that put back what the command it corrects switched; never
+        one that would need a spoken "yes" (unlocking)."""
+        done = []
+        for command in commands:
+            decision = self.understand(command, self.context_of(site)).decision
+            if decision.acts and not self.dialog.confirmations.needed(decision, self.home):
+                carry_out(decision, self.home, self.link, dry_run)
+                done.append(decision)
+        return tuple(done)
+
+    def _learn(self, words: Optional[str], decision: Decision, site: str) -> None:
+        """Teach the words a correction corrected the command it carried out, where they may be taught."""
+        taught = self.understander.taught
+        if taught is None or not self.settings.conversation.learn_corrections:
+            return
+        view, context = self._view, self.context_of(site)
+        command = lesson(words, decision, self.vocab, lambda said: view.recognizer.recognize(said, context).intent is not None,
+                         lambda said: self.understander.text(view, self.states, said, context).decision)
+        if command is None or words is None:
+            return
+        try:
+            taught.teach(words, command)
+        except (TeachError, OSError) as err:  # the correction was carried out; only the lesson is lost
+            _LOGGER.error("correction not learnt: %s", err)
+            return
+        _LOGGER.info("correction learnt: the words corrected now mean %r", command)
 
     def _stops_ringing(self, text: str, site: str) -> bool:
         """Anything said where a finished timer rings silences it; True when what was said was only

@@ -34,6 +34,10 @@ class ConversationSettings(BaseModel):
     """After a question, how long Hearth listens for the answer without the wake word (0: not at all)."""
     question_seconds: float = Field(15.0, ge=2.0, le=120.0)
     """How long a "which one?" stays open for its answer."""
+    correction_seconds: float = Field(30.0, ge=0.0, le=600.0)
+    """How long after a command a correction ("no, the hallway lamp") may still take it back (0: never)."""
+    learn_corrections: bool = True
+    """Teach the words corrected the corrected command (kept with ``hearth teach``'s phrases)."""
 
 
 @dataclass(frozen=True)

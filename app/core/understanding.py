@@ -71,6 +71,10 @@ class Understanding:
     """The LLM stage's answer and its time in the model, when it ran."""
     choice: Optional[Choice] = None
     """Several devices fit a name said in part: Hearth asks which before anything is done."""
+    undo: tuple[str, ...] = ()
+    """A correction's plain commands that put back what the command it corrects switched, done first."""
+    corrects: Optional[str] = None
+    """For a correction, the words it corrects: taught its command when the templates alone do not read them."""
 
     @property
     def failure(self) -> Optional[Failure]:

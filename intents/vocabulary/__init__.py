@@ -127,6 +127,8 @@ class Vocabulary:
     """What goes between the parts of a length ("1 hour 30 minute"; nothing in Chinese)."""
     word_joiner: str = " "
     """What goes between two words written out (a space; nothing in Chinese)."""
+    correction_cues: frozenset[str] = frozenset()
+    """Words opening a correction of the last command ("no", "I meant"): what follows replaces it."""
     pronouns: frozenset[str] = frozenset()
     """Words standing for the devices last acted on ("it", "them")."""
     all_words: frozenset[str] = frozenset()
