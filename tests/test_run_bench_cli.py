@@ -101,3 +101,19 @@ def test_bench_wyoming_compares_the_socket_with_in_process(tmp_path: Path, capsy
     for key in ("transcribe_in_process_ms", "transcribe_over_wyoming_ms", "first_audio_over_wyoming_ms"):
         assert 0 < figures[key]["p50"] <= figures[key]["max"]
     assert "transcribe_over_wyoming_ms" in capsys.readouterr().out
+
+
+def test_bench_corrections_counts_what_a_spoken_correction_fixes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("cases:\n"
+                     "- {text: movie night, intent: HassTurnOn, targets: [scene.party_mode]}\n"
+                     "- {text: turn off the garage light, intent: HassTurnOff, targets: [light.garage]}\n")
+    out = tmp_path / "corrections.json"
+    assert main(["bench", "--corrections", "--home", str(FIXTURES), "--cases", str(cases), "--voice", "piper",
+                 "--other-voice", "flite-slt", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["before"] == {"right": 1, "wrong": 0, "refused": 1}  # nobody ever said "movie night" before
+    assert figures["corrections"] == {"right": 1, "wrong": 0, "refused": 0} and figures["lessons_kept"] == 1
+    assert figures["after"] == {"right": 2, "wrong": 0, "refused": 0}
+    assert 0 < figures["correction_decision_ms"]["p50"] <= figures["correction_decision_ms"]["max"]
+    assert "after_other_voice" in capsys.readouterr().out

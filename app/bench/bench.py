@@ -78,6 +78,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hubs", type=int, default=1, help="with --satellites: hub processes sharing the work")
     parser.add_argument("--wyoming", action="store_true",
                         help="transcription and synthesis over the Wyoming socket against the same in process")
+    parser.add_argument("--corrections", action="store_true",
+                        help="what spoken corrections fix in --cases, spoken by --voice, then by --other-voice")
+    parser.add_argument("--other-voice", choices=VOICES, default="flite-kal",
+                        help="with --corrections: the voice never corrected in")
     parser.add_argument("--timers", action="store_true",
                         help="how late timers ring (over a restart too) and how fast spoken answers are decided")
 

@@ -178,7 +178,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
             print(write_audio_cases(Path(path), Path(args.speak_cases), voice, args.snr))
         return 0
-    if args.timers or args.wyoming:
+    if args.timers or args.wyoming or args.corrections:
         return _bench_services(args, settings)
     if args.satellites > 0:
         figures = bench_satellites(settings, args.satellites, max(1, args.rounds), max(1, args.hubs))
@@ -192,8 +192,10 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench_services(args: argparse.Namespace, settings: Settings) -> int:
-    """``hearth bench --timers`` or ``--wyoming``, on the demo home unless one is given."""
+    """``hearth bench --timers``, ``--wyoming`` or ``--corrections``, on the demo home unless one is given."""
     from app.bench.bench import command_texts
+    from app.bench.clips import DEFAULT_VOICES
+    from app.bench.corrections import bench_corrections, corrections_table
     from app.bench.timers import bench_timers, timers_table
     from app.bench.wyoming import bench_wyoming, wyoming_table
     from app.cli.demo import demo_home
@@ -202,6 +204,13 @@ def _bench_services(args: argparse.Namespace, settings: Settings) -> int:
     if args.timers:
         figures = bench_timers(settings, home)
         print(timers_table(figures))
+    elif args.corrections:
+        if not args.cases:
+            raise CaseError("--corrections needs --cases: the text cases to speak and correct")
+        cases = [case for path in args.cases for case in load_cases(path)]
+        voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
+        figures = bench_corrections(settings, home, cases, voice, args.other_voice)
+        print(corrections_table(figures))
     else:
         typed = Assistant(settings.model_copy(update={"intents": settings.intents.model_copy(
             update={"stage": "templates"})}), home)

@@ -279,8 +279,9 @@ class Assistant:
             return Understanding(text, Decision(Recognition(None))), Failure.DECLINED
         if answer is not None and answer.choice is not None:
             return self._fill(answer.choice, answer.picked, self.context_of(site)), None
-        corrected = self.corrections.correct(text, site, lambda words: self.understand(words, self.context_of(site)),
-                                             self.home)
+        corrected = self.corrections.correct(
+            text, site, lambda words: self._referred(words, site) or self.understand(words, self.context_of(site)),
+            self.home)
         if corrected is not None and corrected.decision.intent is None:  # a bare "no": put back only
             return corrected, Failure.DECLINED
         return corrected or self._referred(text, site) or understand(), None
@@ -334,7 +335,8 @@ class Assistant:
         if taught is None or not self.settings.conversation.learn_corrections:
             return
         view, context = self._view, self.context_of(site)
-        command = lesson(words, decision, self.vocab, lambda said: view.recognizer.recognize(said, context).intent is not None,
+        command = lesson(words, decision, view.home, self.vocab,
+                         lambda said: view.recognizer.recognize(said, context).intent is not None,
                          lambda said: self.understander.text(view, self.states, said, context).decision)
         if command is None or words is None:
             return

@@ -28,7 +28,7 @@ from typing import Callable, Optional
 from app.core.understanding import Understanding
 from devices.registry import Home
 from intents.canonical import render
-from intents.schema import Decision, Recognition
+from intents.schema import QUERY_INTENTS, Decision, Recognition
 from intents.vocabulary import Vocabulary
 
 #: Slots that say which device a command is about.
@@ -106,11 +106,12 @@ def put_back(turn: Turn, home: Home, vocab: Vocabulary, keep: tuple[str, ...] = 
     return tuple(commands)
 
 
-def learnable(text: str, vocab: Vocabulary) -> bool:
+def learnable(text: str, vocab: Vocabulary, questions: bool = False) -> bool:
     """True when words may be taught a command: no answer to a question ("yes"), nothing negated, no
-    question, no statement, no "it" (which stands for something else each time)."""
+    question (unless ``questions``: the command taught is one too), no statement, no "it" (which stands
+    for something else each time)."""
     return vocab.answer(text) is None and correction_said(text, vocab) is None and not (
-        vocab.negated(text) or vocab.is_question(text) or vocab.is_statement(text)
+        vocab.negated(text) or (vocab.is_question(text) and not questions) or vocab.is_statement(text)
         or set(vocab.words(text)) & vocab.pronouns)
 
 
@@ -162,19 +163,30 @@ class Corrections:
             return replace(understood, text=text)  # which one? is asked; the answer is no correction
         if understood.decision.intent is None:
             return None
-        keep = understood.decision.targets if understood.decision.intent == turn.decision.intent else ()
+        keep = understood.decision.targets  # what the correction acts on is not put back first
         return replace(understood, text=text, undo=put_back(turn, home, self.vocab, keep), corrects=turn.text)
 
 
-def lesson(words: Optional[str], decision: Decision, vocab: Vocabulary, templates_read: Callable[[str], bool],
-           read: Callable[[str], Decision]) -> Optional[str]:
+def _slots_of(decision: Decision, home: Home) -> dict:
+    """The decision's slots as a plain command needs them: the kind of its first target (its verb) and
+    whole numbers written whole ("100%", not "100.0%")."""
+    slots = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in decision.recognition.slots.items()}
+    first = home.entity(decision.targets[0]) if decision.targets else None
+    if first is not None:
+        slots.setdefault("domain", first.domain)
+    return slots
+
+
+def lesson(words: Optional[str], decision: Decision, home: Home, vocab: Vocabulary,
+           templates_read: Callable[[str], bool], read: Callable[[str], Decision]) -> Optional[str]:
     """The plain command to teach ``words`` (the words a correction corrected) for ``decision`` (what the
-    correction did), or None when nothing is to be learnt: the words may not be taught, the templates
-    alone read them (``templates_read``; a lesson is only asked after they find nothing), or no plain
-    command reads back (``read``) as the same action."""
-    if not words or decision.intent is None or decision.error is not None or not learnable(words, vocab):
+    correction did), or None when nothing is to be learnt: the words may not be taught (a question only
+    a question), the templates alone read them (``templates_read``; a lesson is only asked after they
+    find nothing), or no plain command reads back (``read``) as the same action."""
+    if not words or decision.intent is None or decision.error is not None:
         return None
-    if templates_read(words):
+    asked = decision.intent in QUERY_INTENTS and vocab.is_question(words)
+    if not (learnable(words, vocab) or asked and learnable(words, vocab, questions=True)) or templates_read(words):
         return None
-    command = render(decision.intent, dict(decision.recognition.slots), vocab)
+    command = render(decision.intent, _slots_of(decision, home), vocab)
     return command if command is not None and read(command).action == decision.action else None
