@@ -91,10 +91,34 @@ def test_a_correction_is_learnt_but_never_for_words_that_must_not_act(tmp_path: 
         hearth.handle("no, turn off the garage light", dry_run=True)
         assert hearth.handle(never, dry_run=True).decision.action != ("HassTurnOff", ("light.garage",), ()), never
     assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).lessons() == {"movie night": "turn on Party Mode"}
+    hearth.handle("cosy evening", dry_run=True)
+    hearth.handle("I meant turn on the garage light", dry_run=True)  # the wrong lesson ...
+    assert _did(hearth.handle("cosy evening", dry_run=True)) == ("HassTurnOn", ("light.garage",))
+    hearth.handle("I meant turn on the garage light", dry_run=True)
+    assert hearth.handle("no", dry_run=True).undone == ()  # ... the garage light was on; the lesson is dropped
+    assert hearth.handle("cosy evening", dry_run=True).decision.intent is None
     learnt = _hearth(tmp_path, learn_corrections=False)
-    learnt.handle("make it cosy", dry_run=True)
+    learnt.handle("cosy evening", dry_run=True)
     assert _did(learnt.handle("I meant turn on the play corner", dry_run=True)) == ("HassTurnOn", ("light.play_corner",))
-    assert learnt.handle("make it cosy", dry_run=True).decision.intent is None
+    assert learnt.handle("cosy evening", dry_run=True).decision.intent is None
+
+
+@pytest.mark.fast
+def test_a_lesson_reads_back_as_the_corrected_action(tmp_path: Path) -> None:
+    hearth = _hearth(tmp_path)  # templates only: every first utterance here is refused
+    for said, meant, action in (
+            ("too much sun in the guest room", "I meant close shade left", ("HassTurnOff", ("cover.shade_left",), ())),
+            ("living room lamp to the max", "I meant set the living room lamp brightness to 100%",
+             ("HassLightSet", ("light.living_room_lamp",), (("brightness", "100"),))),
+            ("tell me if the bedroom curtain is open", "no, I meant is the bedroom curtain open",
+             ("HassGetState", ("cover.bedroom",), ()))):
+        assert hearth.handle(said, dry_run=True).decision.intent is None
+        assert hearth.handle(meant, dry_run=True).decision.action == action
+        assert hearth.handle(said, dry_run=True).decision.action == action, said
+    assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).lessons() == {
+        "too much sun in the guest room": "close Shade Left",
+        "living room lamp to the max": "set Living Room Lamp brightness to 100%",
+        "tell me if the bedroom curtain is open": "is Bedroom Curtain open"}
 
 
 @pytest.mark.fast

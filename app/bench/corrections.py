@@ -3,7 +3,8 @@
 Each case is spoken by one voice. Where Hearth gets it wrong or refuses, the
 user corrects it aloud in the same voice ("I meant turn on Garage Light",
 the case's expected command in plain words), which puts back what was wrong
-and teaches the words heard. Then every case is spoken again, by that voice
+and teaches the words heard; a correction misheard into a wrong action is
+answered "no", which puts that back and drops its lesson. Then every case is spoken again, by that voice
 and by another voice Hearth has not been corrected in, and scored against the
 same cases spoken before any lesson. Lessons are kept in a temporary file;
 nothing is published.
@@ -99,6 +100,8 @@ def bench_corrections(settings: Settings, home: Home, cases: list[Case], voice: 
             fixed = learner.handle("yes", dry_run=True) if fixed.awaiting_confirmation else fixed
             corrected.append(_judged(fixed.decision, case))
             rows[-1].update(correction=fixed.text, corrected=corrected[-1])
+            if corrected[-1] == "wrong":  # the user hears it go wrong again and says no: put back, lesson dropped
+                rows[-1]["then_no"] = say(learner, "no", voice, case, i).reply
             timings.append(fixed.timings_ms.get("stt", 0.0) + fixed.timings_ms.get("nlu", 0.0))
         lessons = len(learner.understander.taught.lessons()) if learner.understander.taught else 0
         after = [_judged(say(learner, c.text or "", voice, c, i).decision, c) for i, c in enumerate(cases)]

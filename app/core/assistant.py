@@ -254,8 +254,8 @@ class Assistant:
         outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone)
         if decision.targets and decision.error is None:
             self._last[site] = decision.targets
-        self.corrections.remember(site, replace(understood, decision=decision), before)
-        self._learn(understood.corrects, decision, site)
+        learnt = self._learn(understood.corrects, decision, site)
+        self.corrections.remember(site, replace(understood, decision=decision), before, learnt)
         if not dry_run:
             self._tell(outcome, site)
         return self._said(outcome, site)
@@ -279,10 +279,15 @@ class Assistant:
             return Understanding(text, Decision(Recognition(None))), Failure.DECLINED
         if answer is not None and answer.choice is not None:
             return self._fill(answer.choice, answer.picked, self.context_of(site)), None
-        corrected = self.corrections.correct(
+        turn, corrected = self.corrections.last(site), self.corrections.correct(
             text, site, lambda words: self._referred(words, site) or self.understand(words, self.context_of(site)),
             self.home)
         if corrected is not None and corrected.decision.intent is None:  # a bare "no": put back only
+            if turn is not None and turn.learnt and self.understander.taught is not None:
+                try:
+                    self.understander.taught.forget(turn.text)  # and take back the lesson just learnt
+                except (TeachError, OSError) as err:
+                    _LOGGER.error("lesson not taken back: %s", err)
             return corrected, Failure.DECLINED
         return corrected or self._referred(text, site) or understand(), None
 
@@ -329,23 +334,25 @@ class Assistant:
                 done.append(decision)
         return tuple(done)
 
-    def _learn(self, words: Optional[str], decision: Decision, site: str) -> None:
-        """Teach the words a correction corrected the command it carried out, where they may be taught."""
+    def _learn(self, words: Optional[str], decision: Decision, site: str) -> bool:
+        """Teach the words a correction corrected the command it carried out, where they may be taught;
+        True when they were."""
         taught = self.understander.taught
         if taught is None or not self.settings.conversation.learn_corrections:
-            return
+            return False
         view, context = self._view, self.context_of(site)
         command = lesson(words, decision, view.home, self.vocab,
                          lambda said: view.recognizer.recognize(said, context).intent is not None,
                          lambda said: self.understander.text(view, self.states, said, context).decision)
         if command is None or words is None:
-            return
+            return False
         try:
             taught.teach(words, command)
         except (TeachError, OSError) as err:  # the correction was carried out; only the lesson is lost
             _LOGGER.error("correction not learnt: %s", err)
-            return
+            return False
         _LOGGER.info("correction learnt: the words corrected now mean %r", command)
+        return True
 
     def _stops_ringing(self, text: str, site: str) -> bool:
         """Anything said where a finished timer rings silences it; True when what was said was only

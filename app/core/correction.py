@@ -54,6 +54,8 @@ class Turn:
     """When it was decided (monotonic clock)."""
     correction: bool = False
     """Whether it was itself a correction (then ``text`` is the words it corrected)."""
+    learnt: bool = False
+    """Whether it taught ``text`` its command: a "no" right after it takes the lesson back."""
 
 
 def correction_said(text: str, vocab: Vocabulary) -> Optional[str]:
@@ -124,11 +126,12 @@ class Corrections:
         self._clock = clock
         self._last: dict[str, Turn] = {}
 
-    def remember(self, site: str, understood: Understanding, before: tuple[tuple[str, str], ...]) -> None:
-        """Keep what ``site`` just said and what it led to, for a correction."""
+    def remember(self, site: str, understood: Understanding, before: tuple[tuple[str, str], ...],
+                 learnt: bool = False) -> None:
+        """Keep what ``site`` just said and what it led to (and whether it taught a lesson), for a correction."""
         correction = understood.corrects is not None
         text = understood.corrects if correction else understood.text
-        self._last[site] = Turn(text, understood.decision, before, self._clock(), correction)
+        self._last[site] = Turn(text, understood.decision, before, self._clock(), correction, learnt)
 
     def confirmed(self, site: str) -> Optional[str]:
         """The words a correction corrected, when that correction is the last turn at ``site`` (a question
