@@ -15,8 +15,9 @@ utterance on; nothing leaves the device. Negated words, questions and
 statements are never taught: "don't turn on the light" must not come to
 mean anything.
 
-Pure functions over the last :class:`Turn` and the vocabulary; the assistant
-keeps the turns and carries out what these return.
+Pure functions over the last :class:`Turn` and the vocabulary, and
+:class:`Corrections`, which keeps the last turn per site; the assistant
+carries out what they return.
 """
 
 from __future__ import annotations
@@ -68,13 +69,20 @@ def correction_said(text: str, vocab: Vocabulary) -> Optional[str]:
     return None
 
 
+def _slots_of(decision: Decision, home: Home) -> dict:
+    """The decision's slots as a plain command needs them: the kind of its first target (its verb) and
+    whole numbers written whole ("100%", not "100.0%")."""
+    slots = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in decision.recognition.slots.items()}
+    first = home.entity(decision.targets[0]) if decision.targets else None
+    if first is not None:  # the verb of the kind acted on: "close", not "turn off", for a curtain
+        slots.setdefault("domain", first.domain)
+    return slots
+
+
 def retargeted(rest: str, turn: Turn, home: Home, vocab: Vocabulary) -> Optional[str]:
     """The last command with ``rest`` in its place: a number for its number, else a device for its target."""
     recognition = turn.decision.recognition
-    slots = dict(recognition.slots)
-    first = home.entity(turn.decision.targets[0]) if turn.decision.targets else None
-    if first is not None:  # the verb of the kind acted on: "close", not "turn off", for a curtain
-        slots.setdefault("domain", first.domain)
+    slots = _slots_of(turn.decision, home)
     numbers = vocab.numbers(rest)
     number_slot = next((s for s in _NUMBER_SLOTS if s in slots), None)
     if len(numbers) == 1 and number_slot is not None:
@@ -168,16 +176,6 @@ class Corrections:
             return None
         keep = understood.decision.targets  # what the correction acts on is not put back first
         return replace(understood, text=text, undo=put_back(turn, home, self.vocab, keep), corrects=turn.text)
-
-
-def _slots_of(decision: Decision, home: Home) -> dict:
-    """The decision's slots as a plain command needs them: the kind of its first target (its verb) and
-    whole numbers written whole ("100%", not "100.0%")."""
-    slots = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in decision.recognition.slots.items()}
-    first = home.entity(decision.targets[0]) if decision.targets else None
-    if first is not None:
-        slots.setdefault("domain", first.domain)
-    return slots
 
 
 def lesson(words: Optional[str], decision: Decision, home: Home, vocab: Vocabulary,
