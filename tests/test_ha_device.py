@@ -12,7 +12,8 @@ import pytest
 
 from app.broker.connections import Callbacks, connect_home
 from app.config import HermesSettings, HomeAssistantSettings, MqttSettings, Settings
-from app.core.assistant import Assistant, Outcome, load_home
+from app.core.assistant import Assistant, load_home
+from app.core.outcome import Outcome
 from devices.discovery import parse_discovery
 from devices.mqtt import MqttLink
 from tests.conftest import FIXTURES, Mosquitto, Subscriber

@@ -18,8 +18,9 @@ from typing import Callable, Optional
 
 from app.broker.ha_device import HomeAssistantDevice
 from app.config import Settings
-from app.core.assistant import Assistant, Outcome
+from app.core.assistant import Assistant
 from app.core.failure import InputError
+from app.core.outcome import Outcome
 from devices.discovery_listener import DiscoveryListener
 from devices.mqtt import MqttLink
 from devices.registry import Home

@@ -16,7 +16,8 @@ from typing import Callable, Iterator, Optional
 
 from app.broker.embedded import EmbeddedBroker
 from app.config import MqttSettings, Settings
-from app.core.assistant import Assistant, Outcome
+from app.core.assistant import Assistant
+from app.core.outcome import Outcome
 from devices.files import read_yaml
 from devices.mqtt import MqttLink
 from devices.registry import Home, RegistryError, build_home, load_fixture_file

@@ -20,7 +20,8 @@ from app.audio.outputs import AudioSink, NullSink, SpeakerSink, WavSink
 from app.broker.connections import Callbacks, connect_home
 from app.cli.service import Watchdog, notify
 from app.config import Settings
-from app.core.assistant import Assistant, Outcome, load_home
+from app.core.assistant import Assistant, load_home
+from app.core.outcome import Outcome
 from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector

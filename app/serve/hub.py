@@ -20,7 +20,8 @@ from typing import Callable, Iterator, Optional
 
 from app.audio.inputs import SAMPLE_RATE, to_float
 from app.audio.tones import chime
-from app.core.assistant import Assistant, Outcome
+from app.core.assistant import Assistant
+from app.core.outcome import Outcome
 from app.serve.protocol import (
     ProtocolError,
     ReplyChunk,

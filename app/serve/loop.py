@@ -16,7 +16,8 @@ from typing import Callable, Iterable, Optional
 from app.audio.inputs import SAMPLE_RATE, to_float
 from app.audio.outputs import AudioSink, NullSink
 from app.audio.tones import chime, done_tone, listening_tone
-from app.core.assistant import Assistant, Outcome
+from app.core.assistant import Assistant
+from app.core.outcome import Outcome
 from app.listen.session import ListeningSession, SessionSettings, State
 from app.listen.stop_word import StopListener
 from app.listen.vad import EndPointer
