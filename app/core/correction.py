@@ -186,8 +186,8 @@ def lesson(words: Optional[str], decision: Decision, home: Home, vocab: Vocabula
     find nothing), or no plain command reads back (``read``) as the same action."""
     if not words or decision.intent is None or decision.error is not None:
         return None
-    asked = decision.intent in QUERY_INTENTS and vocab.is_question(words)
-    if not (learnable(words, vocab) or asked and learnable(words, vocab, questions=True)) or templates_read(words):
+    asked = decision.intent in QUERY_INTENTS  # words asking a question may be taught only a question
+    if not learnable(words, vocab, questions=asked) or templates_read(words):
         return None
     command = render(decision.intent, _slots_of(decision, home), vocab)
     return command if command is not None and read(command).action == decision.action else None
