@@ -174,7 +174,14 @@ def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[s
     only for a kind that was named ("lights", "the lamps"...) or that an indirect request needs."""
     kinds = _kinds(heard, needed, vocab)
     domain_of = {e.name: e.domain for e in home.entities}
-    targets = [(vocab.phrases["in_area"].format(kind=k, area=a), d) for a in m.areas for k, d in kinds]
+    if "cover" in needed and not any(_close(w, word) for w in heard for word in vocab.cover_words):
+        # A cover that an indirect request needs ("too much sun") is asked for by its device class in
+        # the room ("the shades"): the templates read the word as one, and the room may have no curtains.
+        kinds = [(k, d) for k, d in kinds if d != "cover"]
+        targets = _needed_covers(m, home, context_area, vocab)
+    else:
+        targets = []
+    targets += [(vocab.phrases["in_area"].format(kind=k, area=a), d) for a in m.areas for k, d in kinds]
     targets += [(vocab.phrases["on_floor"].format(kind=k, floor=f), d) for f in m.floors for k, d in kinds
                 if d == "light"]
     targets += [(n, domain_of.get(n, "")) for n in m.names]
@@ -183,6 +190,20 @@ def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[s
         # "车库的灯" where they do not (the zh-CN templates have no sentence without a room).
         targets += [(vocab.phrases["kind"].format(kind=k, area=context_area), d) for k, d in kinds]
     return targets
+
+
+def _needed_covers(m: Mentions, home: Home, context_area: Optional[str], vocab: Vocabulary) -> list[tuple[str, str]]:
+    """The covers of the rooms mentioned (else the speaker's) by device class, or by name for a class
+    the language has no word for."""
+    targets: list[tuple[str, str]] = []
+    for area in m.areas or ((context_area,) if context_area else ()):
+        room = home.find_area(area)
+        covers = [e for e in home.entities if e.domain == "cover" and room is not None and e.area_id == room.id]
+        for e in covers:
+            word = vocab.cover_classes.get(e.device_class or "")
+            kind = vocab.phrases["in_area"].format(kind=word, area=area) if m.areas else vocab.phrases["kind"].format(kind=word, area=area)
+            targets.append((kind if word else e.name, "cover"))
+    return list(dict.fromkeys(targets))
 
 
 def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:

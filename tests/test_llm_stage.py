@@ -163,3 +163,15 @@ def test_speech_decides_within_one_deadline_from_the_end_of_speech() -> None:
     late = assistant.understand_speech(_LateHypotheses(heard), {})
     assert not late.decision.acts and late.llm is not None and late.llm.refused == "not read: past the deadline"
     assert assistant.understand_speech(_LateHypotheses(heard), {}, bounded=False).decision.acts  # in time, it acts
+
+
+def test_a_second_transcript_takes_the_answer_away_only_when_it_reads_as_another_command() -> None:
+    """Spoken, the LLM's reading of the first transcript is not acted on when the second most likely
+    one offers other commands but not that one ("secure" heard where the audio may say "unbolt");
+    a second transcript that offers no command at all ("tilt the bedroom lamp") is no rival."""
+    assistant = Assistant(Settings(), build_home(load_fixture_file(FIXTURES)))
+    kept = assistant.understand_speech(["kill the bedroom lamp", "tilt the bedroom lamp"], {}, bounded=False)
+    assert kept.decision.acts and kept.decision.intent == "HassTurnOff"
+    assert list(kept.decision.targets) == ["light.bedroom_lamp"]
+    rival = assistant.understand_speech(["secure the back door", "unbolt the back door"], {}, bounded=False)
+    assert not rival.decision.acts and rival.llm is not None and rival.llm.answer == "lock Back Door"

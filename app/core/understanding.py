@@ -235,9 +235,11 @@ class Understander:
             return refused
         if len(texts) < 2:
             return first
-        # The second most likely transcript must offer the same answer: a word heard differently
-        # there ("up" for "off") takes it away. Checked without the model, so speech pays for one reading.
-        if model is None or first.llm.answer in model.offered(texts[1], context):
+        # A second likely transcript that reads as another command takes the answer away: a word heard
+        # differently there ("up" for "off"). One that offers no command at all ("tilt the lamp" for
+        # "kill the lamp") is no rival reading. Checked without the model, so speech pays for one reading.
+        rival = model.offered(texts[1], context) if model is not None else []
+        if len(rival) <= 1 or first.llm.answer in rival:
             return first
-        _LOGGER.info("LLM not acted on: the second transcript does not offer the same command")
+        _LOGGER.info("LLM not acted on: the second transcript reads as another command")
         return refused

@@ -115,6 +115,9 @@ class Vocabulary:
     question_patterns: tuple[str, ...] = ()
     """Regular expressions of questions that no fixed word marks (Chinese "锁没锁": locked or not?),
     searched in the lower-case text."""
+    cover_classes: Mapping[str, str] = field(default_factory=dict)
+    """How the templates name covers of one device class in a room (``shade`` -> "shades"): what an
+    indirect request for a cover ("too much sun") asks for; a cover of a class not here is named."""
     color_words: Mapping[str, str] = field(default_factory=dict)
     """How colours are said, by Home Assistant's name ("red" -> "红色"); the name itself where missing."""
     unit_names: Mapping[str, str] = field(default_factory=dict)
@@ -193,11 +196,17 @@ class Vocabulary:
     def verbs_said(self, text: str) -> set[str]:
         """The plain-command verbs whose direction words were said; weak cues only when nothing else was."""
         padded = f" {self.joined(text)} "
+        found = [(verb, cue, f" {norm} ") for verb, cues in self.direction_words.items()
+                 for cue, norm in zip(cues, self._normal(cues)) if f" {norm} " in padded]
         said: dict[str, set[str]] = {}
-        for verb, cues in self.direction_words.items():
-            found = {cue for cue, norm in zip(cues, self._normal(cues)) if f" {norm} " in padded}
-            if found:
-                said[verb] = found
+        for verb, cue, norm in found:
+            # A cue said only inside a longer one of another verb is not said: "open the lock" unlocks.
+            rest = padded
+            for other, _, longer in found:
+                if other != verb and len(longer) > len(norm) and norm in longer:
+                    rest = rest.replace(longer, "  ")
+            if norm in rest:
+                said.setdefault(verb, set()).add(cue)
         strong = {verb for verb, found in said.items() if found - self.weak_cues}
         return strong or set(said)
 
