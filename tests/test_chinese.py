@@ -12,6 +12,7 @@ from app.bench.clips import command_clip
 from app.cli.main import main
 from app.config import Settings
 from app.core.assistant import Assistant
+from app.core.failure import Failure, reply_for
 from app.speak.tts import TextToSpeech, TtsSettings
 from app.stt.speech_to_text import SpeechToText
 from devices.registry import build_home, load_fixture_file
@@ -128,3 +129,13 @@ def test_a_device_that_cannot_do_it_is_said_in_chinese() -> None:
     offline = Assistant(settings, build_home(load_fixture_file(ZH_HOME)))  # no MQTT topics at all
     outcome = offline.handle("打开车库灯", dry_run=True)
     assert outcome.reply == "车库灯没有连接到 MQTT" and outcome.failed
+
+
+@pytest.mark.fast
+def test_the_part_a_device_lacks_is_named_in_chinese() -> None:
+    """A reply about a missing MQTT topic names the part ("brightness") in the home's language."""
+    reason = ("no_topic", {"name": "车库灯", "what": "brightness"})
+    assert reply_for(Failure.NOT_POSSIBLE, ZH, "Garage has no MQTT topic for brightness", reason) == \
+        "车库灯没有用于亮度的 MQTT 主题"
+    assert reply_for(Failure.NOT_POSSIBLE, vocabulary("en"), None, ("no_topic", {"name": "Lamp", "what": "brightness"})) \
+        == "Lamp has no MQTT topic for brightness"

@@ -51,7 +51,8 @@ def reply_for(failure: Failure, vocab: Vocabulary, detail: Optional[str] = None,
     home's language when ``reason`` names one of the vocabulary's replies."""
     if reason is not None and reason[0] in vocab.replies:
         try:
-            return vocab.replies[reason[0]].format(**reason[1])
+            slots = {k: vocab.part_names.get(v, v) if k == "what" else v for k, v in reason[1].items()}
+            return vocab.replies[reason[0]].format(**slots)
         except (KeyError, IndexError, ValueError):  # a reply naming what the reason lacks: the detail says it
             pass
     if detail:

@@ -118,6 +118,9 @@ class Vocabulary:
     cover_classes: Mapping[str, str] = field(default_factory=dict)
     """How the templates name covers of one device class in a room (``shade`` -> "shades"): what an
     indirect request for a cover ("too much sun") asks for; a cover of a class not here is named."""
+    part_names: Mapping[str, str] = field(default_factory=dict)
+    """How a reply names the part of a device a command needs ("brightness" -> "亮度"), by the
+    English name the device layer gives it; the English name where missing."""
     color_words: Mapping[str, str] = field(default_factory=dict)
     """How colours are said, by Home Assistant's name ("red" -> "红色"); the name itself where missing."""
     unit_names: Mapping[str, str] = field(default_factory=dict)

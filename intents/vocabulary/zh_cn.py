@@ -150,6 +150,8 @@ VOCABULARY = Vocabulary(
     # characters only.
     prompt_commands={},
     prompt_preamble="以下是普通话的句子，使用简体中文。",
+    part_names={"brightness": "亮度", "colour": "颜色", "mode": "模式", "position": "位置", "temperature": "温度",
+                "volume": "音量", "volume level": "音量", "commands": "命令"},
     replies={
         "not_understood": "抱歉，我没听懂",
         "not_heard": "抱歉，我没听到",
