@@ -78,9 +78,19 @@ def find_mentions(text: str, home: Home, vocab: Vocabulary) -> Mentions:
     # whose words are part of a mentioned name ("Living Room" of "Living Room Lamp").
     names -= {n for n in names if any(n != m and n.casefold() in m.casefold() for m in names)}
     areas -= {a for a in areas if any(a.casefold() in n.casefold() for n in names)}
+    names = _of_the_kind_said(names, heard, home, vocab)
     low, high = _NUMBER_RANGE
     return Mentions(tuple(sorted(names)), tuple(sorted(areas)), tuple(sorted(floors)),
                     tuple(sorted(n for n in numbers if low <= n <= high)), tuple(sorted(colors)))
+
+
+def _of_the_kind_said(names: set[str], heard: list[str], home: Home, vocab: Vocabulary) -> set[str]:
+    """Where a kind of device was said ("the ceiling light"), a name of another kind that shares a word
+    with what was said ("Ceiling Fan") is not meant."""
+    groups = {"light": vocab.light_words, "fan": vocab.fan_words, "cover": vocab.cover_words}
+    said = {d for d, words in groups.items() if any(w in words or vocab.singular(w) in words for w in heard)}
+    domain = {e.name: e.domain for e in home.entities}
+    return {n for n in names if not said or domain.get(n) in said or domain.get(n) not in groups}
 
 
 def _kinds_meant(text: str, vocab: Vocabulary) -> set[str]:

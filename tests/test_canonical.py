@@ -41,6 +41,7 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert offered("it's pitch black in the garage") == ["none", "turn on the lights in the Garage"]
     assert "set Bedroom Curtain to 50%" in offered("open the bedroom curtain halfway")
     assert "open Bedroom Curtain" not in offered("open the bedroom curtain halfway")  # the amount must be used
+    assert offered("set the bedroom curtain to 3 quarters open") == ["none", "set Bedroom Curtain to 75%"]
     assert offered("I need a 15 minute timer") == ["none", "set a timer for 15 minutes"]
     assert offered("turn off the kitchen lights in ten minutes") == ["none"]  # not "10%", and not now
     assert "set TV volume to 35%" in offered("tv volume 35 percent")
@@ -53,11 +54,14 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
     assert find_mentions("turn on the bed room lamp", HOME, EN).names == ("Bedroom Lamp",)
     assert find_mentions("lock the frontdoor", HOME, EN).names == ("Front Door",)
     assert find_mentions("lock the back dor", HOME, EN).names == ("Back Door",)
+    # a kind said ("light") rules out a device of another kind that shares a word with it
+    assert "Ceiling Fan" not in find_mentions("turn on the pick and ceiling light", HOME, EN).names
 
 
 @pytest.mark.parametrize("text", ["don't turn on the bedroom lamp", "I left the garage light on yesterday",
                                   "the back door was open all night", "never unlock the side door",
-                                  "please leave the bedroom lamp alone", "there's no need to lock the back door"])
+                                  "please leave the bedroom lamp alone", "there's no need to lock the back door",
+                                  "I already close the bedroom curtain"])
 def test_negations_and_statements_never_reach_the_model(text: str) -> None:
     assert not_for_the_model(text, EN)
 

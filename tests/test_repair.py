@@ -63,7 +63,8 @@ def test_opposites() -> None:
 
 def _heard(assistant: Assistant, text: str, seed: int, context: dict | None = None):
     hypotheses = assistant.hear(to_float(command_clip(text, espeak_voice="en-us", snr_db=20, seed=seed)))
-    understood = assistant.understand_speech(hypotheses, context or {})
+    # Unbounded: what is repaired must not depend on how busy the machine is (the deadline has its own test).
+    understood = assistant.understand_speech(hypotheses, context or {}, bounded=False)
     return hypotheses, (understood.text, understood.decision)
 
 
@@ -112,7 +113,8 @@ def test_a_direction_against_the_cheaper_repair_needs_clear_audio(stt, tts, capl
     primed = Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES), topic_base="home"),
                        stt=stt)
     hypotheses = primed.hear(to_float(command_clip("unpause", tts)))
-    decision = primed.understand_speech(hypotheses, {"area": "Living Room"}).decision
+    # Unbounded: on a busy machine the deadline would stop the repair before this rule is reached.
+    decision = primed.understand_speech(hypotheses, {"area": "Living Room"}, bounded=False).decision
     logged = [r.getMessage() for r in caplog.records if r.name == "app.stt.rescore"]
     assert logged and logged[-1].startswith("Repair not taken: the opposite direction needs less repair")
     assert not decision.acts

@@ -11,7 +11,7 @@ _DIRECTIONS = {
     "open": "open, raise, up", "close": "close, shut, lower, down, draw",
     "lock": "lock, secure, bolt, lock up, locked, latch",
     "unlock": "unlock, unbolt, unlatch, open the lock, let me in",
-    "pause": "pause, hold", "resume": "resume, continue, unpause, carry on, keep playing",
+    "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
     "next track on": "next, skip", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
     "activate": "activate, start, on, put on, kick off", "run": "run, start, activate, on, kick off",
 }
@@ -48,7 +48,7 @@ VOCABULARY = Vocabulary(
                                 "find out if", "idea if", "idea whether", "wondering if", "wondering whether"}),
     # "...if the garage light is still on": whether something is so, asked inside a sentence.
     question_patterns=(r"\b(if|whether)\b.*\b(is|are)\b",),
-    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to"}),
+    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
@@ -80,7 +80,7 @@ VOCABULARY = Vocabulary(
                            "cover", "covers"}),
     cover_classes={"curtain": "curtains", "shade": "shades", "blind": "blinds", "shutter": "shutters"},
     percent_words=frozenset({"percent", "per", "cent", "%"}),
-    fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75,
+    fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75, "3 quarters": 75, "1 quarter": 25,
                "full": 100, "maximum": 100, "max": 100},
     time_units={"second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds",
                 "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
