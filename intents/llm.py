@@ -19,6 +19,7 @@ was not sure of among the allowed ones are never acted on.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Optional
@@ -113,8 +114,10 @@ class LlmRecognizer:
     """Rewrites utterances with a GGUF model into commands the template stage reads."""
 
     def __init__(self, llm: Any, templates: TemplateRecognizer, home: Home, vocab: Vocabulary,
-                 settings: LlmSettings = LlmSettings()) -> None:
+                 settings: LlmSettings = LlmSettings(), lock: Optional[threading.Lock] = None) -> None:
         self.llm = llm
+        self._lock = lock or threading.Lock()
+        """One request at a time in the model (llama.cpp's context is not shared between threads)."""
         self.vocab = vocab
         self.chat = ChatPrompt(llm)
         self.templates = templates
@@ -123,7 +126,7 @@ class LlmRecognizer:
 
     def with_home(self, home: Home, templates: TemplateRecognizer) -> "LlmRecognizer":
         """The stage over another registry (and the templates over it), sharing the loaded model."""
-        return LlmRecognizer(self.llm, templates, home, self.vocab, self.settings)
+        return LlmRecognizer(self.llm, templates, home, self.vocab, self.settings, self._lock)
 
     def _use_home(self, home: Home) -> None:
         """Build the example bank and the fixed prompt for a registry."""
@@ -186,7 +189,8 @@ class LlmRecognizer:
 
     def warm(self) -> None:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""
-        choose(self.llm, self.chat, self.messages("hello"), ["none"])
+        with self._lock:
+            choose(self.llm, self.chat, self.messages("hello"), ["none"])
 
     def recognize(self, text: str, context: Optional[dict[str, Any]] = None,
                   deadline: Optional[float] = None) -> LlmResult:
@@ -194,7 +198,8 @@ class LlmRecognizer:
         ``deadline`` (``time.perf_counter``) is when to give up; by default ``deadline_ms`` from now."""
         context = context or {}
         start = time.perf_counter()
-        size = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        with self._lock:
+            size = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
         if size > self.settings.max_input_tokens:  # checked first: finding mentions in a long text costs too
             return LlmResult(Recognition(None, source=Source.LLM), "",
                              f"not read: {size} tokens, more than {self.settings.max_input_tokens}")
@@ -204,9 +209,10 @@ class LlmRecognizer:
         allowed = self._answers(text, context)
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
-        choice = choose(self.llm, self.chat, self.messages(text), allowed,
-                        deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,
-                        max_new_tokens=self.settings.max_input_tokens)
+        with self._lock:
+            choice = choose(self.llm, self.chat, self.messages(text), allowed,
+                            deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,
+                            max_new_tokens=self.settings.max_input_tokens)
         ms = (time.perf_counter() - start) * 1000
         answer, probability = choice.text, choice.confidence
         tokens = (choice.new_prompt_tokens, choice.completion_tokens)

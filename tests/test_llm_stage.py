@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
+from app.audio.inputs import to_float
+from app.bench.clips import command_clip
 from app.cli.main import main
 from app.config import IntentSettings, LlmSettings, Settings
 from app.core.assistant import Assistant
@@ -175,3 +178,33 @@ def test_a_second_transcript_takes_the_answer_away_only_when_it_reads_as_another
     assert list(kept.decision.targets) == ["light.bedroom_lamp"]
     rival = assistant.understand_speech(["secure the back door", "unbolt the back door"], {}, bounded=False)
     assert not rival.decision.acts and rival.llm is not None and rival.llm.answer == "lock Back Door"
+
+
+def test_requests_from_two_threads_get_the_answers_one_at_a_time_gets() -> None:
+    """The model reads spoken transcripts on a thread of its own (beside the repair): requests from
+    several threads take turns in the model and each gets its own answer."""
+    llm = Assistant(Settings(), build_home(load_fixture_file(FIXTURES))).llm_stage()
+    texts = ["douse the garage light", "bolt the back door", "it's pitch black in the garage", "kill the bedroom lamp"]
+    alone = [llm.recognize(t, {}, deadline=math.inf).answer for t in texts]
+    together: dict[str, str] = {}
+
+    def read(text: str) -> None:
+        together[text] = llm.recognize(text, {}, deadline=math.inf).answer
+
+    threads = [threading.Thread(target=read, args=(t,)) for t in texts * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [together[t] for t in texts] == alone
+
+
+def test_a_repair_the_audio_supports_wins_over_the_llm_reading_beside_it(stt) -> None:
+    """Spoken, the LLM reads the transcript while the repair parses variants; a repair the audio
+    supports is what is acted on (tiny.en, unprimed, hears espeak's "deactivate" as "the activate")."""
+    assistant = Assistant(Settings(stt={"prompt": ""}), build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
+    hypotheses = assistant.hear(to_float(command_clip("deactivate kitchen lights", espeak_voice="en-us", snr_db=20,
+                                                      seed=10)))
+    understood = assistant.understand_speech(hypotheses, {}, bounded=False)
+    assert understood.text == "deactivate kitchen lights" and understood.llm is None
+    assert understood.decision.intent == "HassTurnOff"
