@@ -256,7 +256,8 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         if not degrees:
             found += [p["brightness"].format(target=t, value=n) for t in lights]
             found += [p["position"].format(target=t, value=n) for t, d in targets if d == "cover"]
-            found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
+            if percent or not vocab.volume_words or vocab.volume_words & set(heard):
+                found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
             found += [p["area_temperature"].format(area=a, value=n) for a in m.areas if a in climates]

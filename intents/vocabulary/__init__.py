@@ -118,6 +118,9 @@ class Vocabulary:
     cover_classes: Mapping[str, str] = field(default_factory=dict)
     """How the templates name covers of one device class in a room (``shade`` -> "shades"): what an
     indirect request for a cover ("too much sun") asks for; a cover of a class not here is named."""
+    volume_words: frozenset[str] = frozenset()
+    """Words about loudness: a number for a player is its volume only with one of them or a percentage
+    ("the next one on the tv" is no volume of 1); empty: any number said to a player."""
     part_names: Mapping[str, str] = field(default_factory=dict)
     """How a reply names the part of a device a command needs ("brightness" -> "亮度"), by the
     English name the device layer gives it; the English name where missing."""

@@ -6,9 +6,10 @@ from intents.vocabulary import Vocabulary
 
 # Phrases are separated by commas.
 _DIRECTIONS = {
-    "turn on": "on, activate, start, enable, fire up, power up, power on, switch on, going, spinning, light up, please",
+    "turn on": "on, activate, start, enable, fire up, power up, power on, switch on, going, spinning, light up, please,"
+               " crank up, bring up",
     "turn off": "off, switch off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of",
-    "open": "open, raise, up", "close": "close, shut, lower, down, draw",
+    "open": "open, raise, up", "close": "close, shut, lower, down, draw, closed",
     "lock": "lock, secure, bolt, lock up, locked, latch",
     "unlock": "unlock, unbolt, unlatch, open the lock, let me in",
     "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
@@ -34,13 +35,15 @@ VOCABULARY = Vocabulary(
     weak_cues=frozenset({"on", "please"}),
     needs={
         **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see", "too dim",
-                         "so dim", "it's dim"),
+                         "so dim", "it's dim", "need some light", "more light"),
                         ("turn on", "light")),
-        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling"), ("turn on", "fan")),
-        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun"), ("close", "cover")),
+        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"), ("turn on", "fan")),
+        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny"), ("close", "cover")),
     },
-    # "leave" and "no need" ask for nothing to change ("leave the lamp alone", "no need to lock it").
-    negations=frozenset({"don't", "dont", "do not", "never", "not", "no need", "needn't", "leave"}),
+    # "leave", "keep the" and "no need" ask for nothing to change ("leave the lamp alone", "keep the door
+    # locked", "no need to lock it"); "keep playing" is not one.
+    negations=frozenset({"don't", "dont", "do not", "never", "not", "no need", "needn't", "leave", "keep the",
+                         "keep it", "keep them"}),
     question_openers=frozenset("is are was were what whats how which does do did has have who why should where when"
                                .split()),
     question_phrases=frozenset({"tell me if", "tell me whether", "let me know if", "let me know whether", "check if",
@@ -48,7 +51,8 @@ VOCABULARY = Vocabulary(
                                 "find out if", "idea if", "idea whether", "wondering if", "wondering whether"}),
     # "...if the garage light is still on": whether something is so, asked inside a sentence.
     question_patterns=(r"\b(if|whether)\b.*\b(is|are)\b",),
-    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already"}),
+    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already", "has been", "have been",
+                              "all day", "might", "maybe", "perhaps", "later"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
@@ -78,10 +82,11 @@ VOCABULARY = Vocabulary(
     fan_words=frozenset({"fan", "fans"}),
     cover_words=frozenset({"curtain", "curtains", "blind", "blinds", "shade", "shades", "shutter", "shutters",
                            "cover", "covers"}),
+    volume_words=frozenset({"volume", "loud", "louder", "quiet", "quieter", "sound"}),
     cover_classes={"curtain": "curtains", "shade": "shades", "blind": "blinds", "shutter": "shutters"},
     percent_words=frozenset({"percent", "per", "cent", "%"}),
     fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75, "3 quarters": 75, "1 quarter": 25,
-               "full": 100, "maximum": 100, "max": 100},
+               "full": 100, "maximum": 100, "max": 100, "all the way up": 100},
     time_units={"second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds",
                 "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                 "hour": "hours", "hours": "hours"},
