@@ -211,8 +211,8 @@ def _needed_covers(m: Mentions, home: Home, context_area: Optional[str], vocab: 
         covers = [e for e in home.entities if e.domain == "cover" and room is not None and e.area_id == room.id]
         for e in covers:
             word = vocab.cover_classes.get(e.device_class or "")
-            kind = vocab.phrases["in_area"].format(kind=word, area=area) if m.areas else vocab.phrases["kind"].format(kind=word, area=area)
-            targets.append((kind if word else e.name, "cover"))
+            phrase = vocab.phrases["in_area" if m.areas else "kind"]  # the speaker's room: the templates know it
+            targets.append((phrase.format(kind=word, area=area) if word else e.name, "cover"))
     return list(dict.fromkeys(targets))
 
 

@@ -38,8 +38,10 @@ MAX_REPLACEMENTS = 3
 #: Longer utterances are not repaired: too many combinations, and not a short command.
 MAX_WORDS = 12
 
-_SOUNDS = (("ce", "se"), ("ci", "si"), ("cy", "si"), ("ei", "i"), ("ght", "t"), ("ph", "f"), ("ck", "k"), ("wh", "w"), ("kn", "n"), ("ee", "i"), ("ea", "i"),
-           ("ie", "i"), ("th", "d"), ("y", "i"), ("z", "s"), ("c", "k"), ("q", "k"), ("v", "f"), ("'", ""))
+# A soft c first ("ceiling" meets "sealing"), then the hard one.
+_SOUNDS = (("ce", "se"), ("ci", "si"), ("cy", "si"), ("ei", "i"), ("ght", "t"), ("ph", "f"), ("ck", "k"), ("wh", "w"),
+           ("kn", "n"), ("ee", "i"), ("ea", "i"), ("ie", "i"), ("th", "d"), ("y", "i"), ("z", "s"), ("c", "k"),
+           ("q", "k"), ("v", "f"), ("'", ""))
 
 
 def edit_distance(a: str, b: str) -> int:

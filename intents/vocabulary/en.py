@@ -34,11 +34,13 @@ VOCABULARY = Vocabulary(
     direction_words={verb: frozenset(p.strip() for p in said.split(",")) for verb, said in _DIRECTIONS.items()},
     weak_cues=frozenset({"on", "please"}),
     needs={
-        **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see", "too dim",
-                         "so dim", "it's dim", "need some light", "more light"),
+        **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see",
+                         "too dim", "so dim", "it's dim", "need some light", "more light"),
                         ("turn on", "light")),
-        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"), ("turn on", "fan")),
-        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny"), ("close", "cover")),
+        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"),
+                        ("turn on", "fan")),
+        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny"),
+                        ("close", "cover")),
     },
     # "leave", "keep the" and "no need" ask for nothing to change ("leave the lamp alone", "keep the door
     # locked", "no need to lock it"); "keep playing" is not one.
@@ -51,8 +53,9 @@ VOCABULARY = Vocabulary(
                                 "find out if", "idea if", "idea whether", "wondering if", "wondering whether"}),
     # "...if the garage light is still on": whether something is so, asked inside a sentence.
     question_patterns=(r"\b(if|whether)\b.*\b(is|are)\b",),
-    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already", "has been", "have been",
-                              "all day", "might", "maybe", "perhaps", "later"}),
+    # Reports, and plans for later: nothing to do now.
+    statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already",
+                              "has been", "have been", "all day", "might", "maybe", "perhaps", "later"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
@@ -85,8 +88,8 @@ VOCABULARY = Vocabulary(
     volume_words=frozenset({"volume", "loud", "louder", "quiet", "quieter", "sound"}),
     cover_classes={"curtain": "curtains", "shade": "shades", "blind": "blinds", "shutter": "shutters"},
     percent_words=frozenset({"percent", "per", "cent", "%"}),
-    fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75, "3 quarters": 75, "1 quarter": 25,
-               "full": 100, "maximum": 100, "max": 100, "all the way up": 100},
+    fractions={"half": 50, "halfway": 50, "half way": 50, "quarter": 25, "a quarter": 25, "three quarters": 75,
+               "3 quarters": 75, "1 quarter": 25, "full": 100, "maximum": 100, "max": 100, "all the way up": 100},
     time_units={"second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds",
                 "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                 "hour": "hours", "hours": "hours"},
