@@ -84,7 +84,7 @@ async def _ask(server: ThreadedServer, *events: Event, until: str, timeout: floa
 
 def _audio_events(tts, text: str) -> list[Event]:
     """A spoken command as Home Assistant streams it, at the voice's own rate (the server converts)."""
-    clip = np.concatenate([to_float(c.pcm) for c in tts.synthesize(text)])
+    clip = np.concatenate([to_float(c.pcm) for c in tts.synthesize(text, steady=True)])  # the same audio every run
     pcm = (np.concatenate([np.zeros(4000), clip, np.zeros(8000)]) * 32767).astype(np.int16).tobytes()
     rate = tts.sample_rate
     start = [Transcribe(language="en").event(), AudioStart(rate=rate, width=2, channels=1).event()]
