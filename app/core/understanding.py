@@ -10,8 +10,8 @@ holds state: each call reads one :class:`HomeView` and the device states.
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Literal, Optional
 
@@ -93,26 +93,8 @@ def _echoes_a_name(view: HomeView, text: str) -> bool:
     return bool(said) and said in view.primed_names
 
 
-class _Ahead:
-    """One call run on a thread of its own, started now; ``result()`` waits for it (and re-raises)."""
-
-    def __init__(self, call: Callable[[], "Understanding"]) -> None:
-        self._call, self._value, self._error = call, None, None
-        self._thread = threading.Thread(target=self._run, name="llm-reading", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._call()
-        except BaseException as err:  # handed to the caller, which decides
-            self._error = err
-
-    def result(self) -> "Understanding":
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+#: Where the LLM reads spoken transcripts while the repair parses variants: one reading at a time.
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-reading")
 
 
 def check_text(text: str, limit: int) -> str:
@@ -189,13 +171,13 @@ class Understander:
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
                 return understood
             fallback = fallback or understood
-        asks_llm = fallback is not None and llm is not None and self.intents.stage != "templates"
+        reader = llm if fallback is not None and self.intents.stage != "templates" else None
         if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and view.vocab.repairs_by_sound:
             # The LLM reads the transcripts on the other core while the repair parses variants: llama.cpp
             # lets go of the GIL, so within one deadline neither waits for the other. The repair, which
             # the audio checks, still wins when it finds something.
-            reading = _Ahead(lambda: self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)) \
-                if asks_llm and llm is not None else None
+            reading = _READER.submit(self._llm_on_speech, view, states, transcripts[:2], context, reader, deadline) \
+                if reader is not None else None
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
                             lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts,
                             deadline)
@@ -203,14 +185,14 @@ class Understander:
                 return Understanding(chosen.text, chosen.decision)
             if reading is not None:
                 return reading.result()
-        if asks_llm and llm is not None:
+        if reader is not None:
             unknown = view.unknown_words(transcripts[0])
             if unknown and not view.vocab.repairs_by_sound:
                 # No repair by sound for this language: a word nobody knows is a mishearing, and the
                 # LLM would read the rest as a command (measured: "客厅灯, 开车, 海峙" turned a lamp on).
                 _LOGGER.info("LLM not asked: %d unknown word(s) in the transcript", len(unknown))
                 return fallback
-            return self._llm_on_speech(view, states, transcripts[:2], context, llm, deadline)
+            return self._llm_on_speech(view, states, transcripts[:2], context, reader, deadline)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
     def _partial(self, view: HomeView, text: str, context: dict[str, Any]) -> tuple[Recognition, Optional[Choice]]:
