@@ -216,6 +216,18 @@ def _needed_covers(m: Mentions, home: Home, context_area: Optional[str], vocab: 
     return list(dict.fromkeys(targets))
 
 
+def _kind_words(vocab: Vocabulary) -> frozenset[str]:
+    return vocab.light_words | vocab.fan_words | vocab.cover_words | frozenset(vocab.kind_of)
+
+
+def _only_targets(heard: list[str], m: Mentions, vocab: Vocabulary) -> bool:
+    """True when every word said names a mentioned device, room or kind, or is a word of commands
+    ("the kitchen lights please"), so a bare cue said with them may stand for the verb."""
+    named = [w for n in (*m.names, *m.areas, *m.floors) for w in vocab.words(n)]
+    known = _kind_words(vocab) | set(vocab.command_words) | vocab.bare_cues | {vocab.article}
+    return all(w in known or any(_close(w, n) for n in named) for w in heard)
+
+
 def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:
     return bool(units & heard) or any(u in text for u in units if not u.isalpha())
 
@@ -228,11 +240,14 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     its kind takes, and a colour or a number that was said must be used."""
     heard = vocab.words(text)
     needs = vocab.needs_said(text)
-    targets = _targets(m, home, context_area, heard, {kind for _, kind in needs}, vocab)
+    # A room's words name no kind of device ("living" sounds like "lighting").
+    places = {w for place in (*m.areas, *m.floors) for w in vocab.words(place)}
+    kinds_heard = [w for w in heard if w not in places or w in _kind_words(vocab)]
+    targets = _targets(m, home, context_area, kinds_heard, {kind for _, kind in needs}, vocab)
     p = vocab.phrases
     if question:  # a device by name, or a kind of device in a room ("are any lights on in the Kitchen")
         named = [(t, d) for t, d in targets if t in m.names]
-        kinds = _kinds(heard, set(), vocab)
+        kinds = _kinds(kinds_heard, set(), vocab)
         return [p["none"], *dict.fromkeys(
             [p["is_state"].format(target=t, state=state) for t, d in named for state in vocab.states.get(d, ())]
             + [p["area_state"].format(kind=k, state=state, area=a) for a in m.areas for k, d in kinds
@@ -246,7 +261,8 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
             found += [p["timer"].format(value=n, unit=vocab.unit_names.get(unit, unit)) for n, unit in durations]
         return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
-        said = vocab.verbs_said(text)
+        # An indirect request names its own verb: "on" or "please" beside it is no direction.
+        said = vocab.verbs_said(text, weak=not needs, bare=_only_targets(heard, m, vocab))
         found += [vocab.command(verb, t) for t, d in targets for verb in vocab.verbs.get(d, ())
                   if verb in said or (verb, d) in needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]

@@ -56,9 +56,11 @@ def refusal(text: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str
 
 def not_for_the_model(text: str, vocab: Vocabulary) -> Optional[str]:
     """Why ``text`` is not even offered to the model: nothing the model answers may act on it."""
-    if vocab.negated(text):
+    question = vocab.is_question(text)
+    # A question is answered only with questions, so "did I leave the light on" may be read.
+    if vocab.negated(text) and (not question or vocab.opens_negated(text)):
         return "the command is negated"
-    if vocab.is_statement(text) and not vocab.is_question(text):
+    if vocab.is_statement(text) and not question:
         return "a statement, not a request"
     return None
 

@@ -35,6 +35,16 @@ def test_only_the_verbs_that_were_said() -> None:
     assert offered("the ceiling fan makes a weird noise") == ["none"]  # no verb: nothing to choose
     # a verb's word said inside a longer phrase of another verb is not said: "open the lock" unlocks
     assert offered("open the lock on the back door") == ["none", "unlock Back Door"]
+    assert offered("the ceiling fan makes a weird noise when it's on") == ["none"]  # "on" is its state
+    assert offered("shut off the main valve") == ["none", "turn off Main Valve"]
+    assert offered("go back a track on the tv") == ["none", "previous track on TV"]
+    assert offered("let's get party mode going") == ["none", "activate Party Mode"]
+
+
+def test_please_is_a_verb_only_beside_nothing_but_targets() -> None:
+    assert offered("kitchen cabinets please") == ["none", "turn on Kitchen cabinets"]
+    # a word nobody can place may be a misheard direction ("off" heard as "I've")
+    assert offered("kitchen cabinets I've please") == ["none"]
 
 
 def test_indirect_requests_amounts_timers_and_volume() -> None:
@@ -48,6 +58,10 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert not any("volume" in a for a in offered("skip to the next one on the tv"))  # "one" is no volume
     # a cover an indirect request needs is named: the room has a shade, not "the curtains"
     assert offered("the sun is blinding me in the guest room") == ["none", "close the shades in the Guest Room"]
+    # an indirect request names its own verb ("on", "please" are none), and "living" is no "lighting"
+    assert offered("the glare on the tv is terrible, the living room curtains please") == \
+        ["none", "close the curtains in the Living Room"]
+    assert offered("it's way too bright in the kitchen") == ["none", "turn off the lights in the Kitchen"]
 
 
 def test_misspelt_split_and_joined_names_are_mentioned() -> None:
@@ -63,9 +77,17 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
                                   "the back door was open all night", "never unlock the side door",
                                   "please leave the bedroom lamp alone", "there's no need to lock the back door",
                                   "I already close the bedroom curtain", "no, keep the back door locked",
-                                  "the garage light has been on all day", "I might open the bedroom curtain later"])
+                                  "the garage light has been on all day", "I might open the bedroom curtain later",
+                                  "the side door should stay locked", "I turned off the kitchen switch an hour go"])
 def test_negations_and_statements_never_reach_the_model(text: str) -> None:
     assert not_for_the_model(text, EN)
+
+
+def test_a_question_with_a_negation_word_is_read_as_a_question() -> None:
+    # "leave" asks for no change in a command, but a question is only answered with questions
+    assert not not_for_the_model("did I leave the garage light on", EN)
+    assert offered("did I leave the garage light on") == ["none", "is Garage Light on", "is Garage Light off"]
+    assert not_for_the_model("do not unlock the back door", EN)  # opens with a negation: no question
 
 
 def test_a_question_asked_inside_a_sentence_is_a_question() -> None:

@@ -72,7 +72,12 @@ def test_the_verbs_said_weak_cues_and_needs() -> None:
     assert EN.verbs_said("bolt the side door") == {"lock"}
     assert EN.verbs_said("next song on the tv") == {"next track on"}  # "on" is no verb here
     assert EN.verbs_said("put the tv on pause") == {"pause"}
-    assert EN.verbs_said("garage light please") == {"turn on"}
+    # "please" stands for "turn on" only where the caller found nothing but targets around it
+    assert EN.verbs_said("garage light please", bare=True) == {"turn on"}
+    assert EN.verbs_said("garage light please") == set()
+    assert EN.verbs_said("the fan makes a noise when it's on") == set()  # a state, not a request
+    assert EN.verbs_said("the glare on the tv", weak=False) == set()
+    assert EN.verbs_said("go back a track on the tv") == {"previous track on"}
     assert EN.verbs_said("I bought a new lamp") == set()
     assert EN.needs_said("it's pitch black in the garage") == {("turn on", "light")}
 

@@ -39,7 +39,7 @@ class Vocabulary:
     have been said ("douse", "power down"); a verb not listed here needs no particular word."""
     weak_cues: frozenset[str]
     """Direction words that are often something else ("on" in "next song on the TV", "please"): they
-    count only when no other direction is said."""
+    count only when no other direction is said, and not after a ``copulas`` word ("when it's on")."""
     needs: Mapping[str, tuple[str, str]]
     """Indirect requests: a phrase saying what is wrong, and the verb and kind of device that mend it
     ("pitch black" -> ("turn on", "light"))."""
@@ -142,6 +142,11 @@ class Vocabulary:
     """Words standing for the devices last acted on ("it", "them")."""
     all_words: frozenset[str] = frozenset()
     """Answers to "which one?" that mean every one offered ("both", "all of them")."""
+    bare_cues: frozenset[str] = frozenset()
+    """Weak cues that stand for a verb only with nothing but targets around them ("kitchen lights
+    please"): in "kitchen cabinets I've please" a direction may have been misheard."""
+    copulas: frozenset[str] = frozenset()
+    """Words that make the weak cue after them a state, not a request ("it's on", "are on")."""
     partial_names: bool = True
     """Whether a name said in part ("the lamp") is looked for among the home's names, word by word."""
     plural_endings: tuple[str, ...] = ()
@@ -187,6 +192,12 @@ class Vocabulary:
         """True when a negation is said anywhere ("don't turn off the lamp")."""
         return self._has_phrase(text, self.negations)
 
+    def opens_negated(self, text: str) -> bool:
+        """True when ``text`` opens with a negation ("do not unlock...", "don't"), which makes even
+        a question opener ("do") a refusal."""
+        joined = f"{self.joined(text)} "
+        return any(phrase and joined.startswith(f"{phrase} ") for phrase in self._normal(self.negations))
+
     def is_question(self, text: str) -> bool:
         """True when ``text`` opens as a question or asks one ("tell me if...")."""
         found = self.words(text)
@@ -199,9 +210,11 @@ class Vocabulary:
         """True when ``text`` reports something (past) rather than asks for it."""
         return self._has_phrase(text, self.statement_cues)
 
-    def verbs_said(self, text: str) -> set[str]:
-        """The plain-command verbs whose direction words were said; weak cues only when nothing else was."""
-        padded = f" {self.joined(text)} "
+    def verbs_said(self, text: str, weak: bool = True, bare: bool = False) -> set[str]:
+        """The plain-command verbs whose direction words were said; weak cues only when nothing else was
+        and ``weak`` (an indirect request names its own verb), bare cues only when ``bare``."""
+        words = self.words(text)
+        padded = f" {' '.join(words)} "
         found = [(verb, cue, f" {norm} ") for verb, cues in self.direction_words.items()
                  for cue, norm in zip(cues, self._normal(cues)) if f" {norm} " in padded]
         said: dict[str, set[str]] = {}
@@ -211,10 +224,16 @@ class Vocabulary:
             for other, _, longer in found:
                 if other != verb and len(longer) > len(norm) and norm in longer:
                     rest = rest.replace(longer, "  ")
-            if norm in rest:
+            if norm in rest and not (cue in self.weak_cues and self._only_as_state(cue, words)):
                 said.setdefault(verb, set()).add(cue)
-        strong = {verb for verb, found in said.items() if found - self.weak_cues}
-        return strong or set(said)
+        strong = {verb for verb, cues in said.items() if cues - self.weak_cues}
+        allowed = self.weak_cues - (frozenset() if bare else self.bare_cues) if weak else frozenset()
+        return strong or {verb for verb, cues in said.items() if cues & allowed}
+
+    def _only_as_state(self, cue: str, words: list[str]) -> bool:
+        """True when every saying of the one-word ``cue`` follows a copula ("the fan is on")."""
+        places = [i for i, word in enumerate(words) if word == cue]
+        return bool(places) and all(i > 0 and words[i - 1] in self.copulas for i in places)
 
     def needs_said(self, text: str) -> set[tuple[str, str]]:
         """The (verb, kind of device) of every indirect request in ``text``."""

@@ -8,13 +8,15 @@ from intents.vocabulary import Vocabulary
 _DIRECTIONS = {
     "turn on": "on, activate, start, enable, fire up, power up, power on, switch on, going, spinning, light up, please,"
                " crank up, bring up",
-    "turn off": "off, switch off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of",
+    "turn off": "off, switch off, deactivate, disable, kill, shut off, shut down, stop, out, douse, cut, power down, turn of,"
+                " get rid of",
     "open": "open, raise, up", "close": "close, shut, lower, down, draw, closed",
     "lock": "lock, secure, bolt, lock up, locked, latch",
     "unlock": "unlock, unbolt, unlatch, open the lock, let me in",
     "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
-    "next track on": "next, skip", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
-    "activate": "activate, start, on, put on, kick off", "run": "run, start, activate, on, kick off",
+    "next track on": "next, skip",
+    "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
+    "activate": "activate, start, on, put on, kick off, going", "run": "run, start, activate, on, kick off, going",
 }
 _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -33,19 +35,22 @@ VOCABULARY = Vocabulary(
                ("increase", "decrease"), ("locked", "unlocked")),
     direction_words={verb: frozenset(p.strip() for p in said.split(",")) for verb, said in _DIRECTIONS.items()},
     weak_cues=frozenset({"on", "please"}),
+    bare_cues=frozenset({"please"}),
+    copulas=frozenset({"is", "are", "was", "were", "it's", "they're"}),
     needs={
         **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see",
                          "too dim", "so dim", "it's dim", "need some light", "more light"),
                         ("turn on", "light")),
+        **dict.fromkeys(("too bright", "so bright"), ("turn off", "light")),
         **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"),
                         ("turn on", "fan")),
         **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny"),
                         ("close", "cover")),
     },
-    # "leave", "keep the" and "no need" ask for nothing to change ("leave the lamp alone", "keep the door
-    # locked", "no need to lock it"); "keep playing" is not one.
+    # "leave", "keep the", "stay" and "no need" ask for nothing to change ("leave the lamp alone", "keep
+    # the door locked", "it should stay locked", "no need to lock it"); "keep playing" is not one.
     negations=frozenset({"don't", "dont", "do not", "never", "not", "no need", "needn't", "leave", "keep the",
-                         "keep it", "keep them"}),
+                         "keep it", "keep them", "stay", "stays", "remain"}),
     question_openers=frozenset("is are was were what whats how which does do did has have who why should where when"
                                .split()),
     question_phrases=frozenset({"tell me if", "tell me whether", "let me know if", "let me know whether", "check if",
@@ -55,7 +60,8 @@ VOCABULARY = Vocabulary(
     question_patterns=(r"\b(if|whether)\b.*\b(is|are)\b",),
     # Reports, and plans for later: nothing to do now.
     statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already",
-                              "has been", "have been", "all day", "might", "maybe", "perhaps", "later"}),
+                              "has been", "have been", "all day", "might", "maybe", "perhaps", "later", "turned",
+                              "switched"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
@@ -97,8 +103,9 @@ VOCABULARY = Vocabulary(
     degree_words=frozenset({"degrees", "degree", "°"}),
     verbs={
         "light": ("turn on", "turn off"), "switch": ("turn on", "turn off"), "fan": ("turn on", "turn off"),
-        "input_boolean": ("turn on", "turn off"), "media_player": ("turn on", "turn off", "pause", "resume", "next track on"),
-        "cover": ("open", "close"), "valve": ("open", "close"), "lock": ("lock", "unlock"),
+        "input_boolean": ("turn on", "turn off"),
+        "media_player": ("turn on", "turn off", "pause", "resume", "next track on", "previous track on"),
+        "cover": ("open", "close"), "valve": ("open", "close", "turn on", "turn off"), "lock": ("lock", "unlock"),
         "scene": ("activate",), "script": ("run",), "vacuum": ("start", "return"),
     },
     states={"light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "binary_sensor": ("on", "off"),
@@ -116,7 +123,7 @@ VOCABULARY = Vocabulary(
         "is_state": "is {target} {state}", "area_state": "are any {kind} {state} in the {area}",
         "state_of": "what is the state of {target}",
         "HassMediaPause": "pause {target}", "HassMediaUnpause": "resume {target}",
-        "HassMediaNext": "next track on {target}", "HassVacuumStart": "start {target}",
+        "HassMediaNext": "next track on {target}", "HassMediaPrevious": "previous track on {target}", "HassVacuumStart": "start {target}",
         "HassVacuumReturnToBase": "return {target}", "volume": "set {target} volume to {value}%",
         "timer": "set a timer for {value} {unit}",
     },

@@ -27,7 +27,8 @@ _DIRECTIONS = {
     "关闭": "关闭 关 关掉 关上 熄灭 灭 灭掉 拉上 合上 放下 停掉",
     "上锁": "锁 锁上 上锁 反锁 锁好 锁起来", "解锁": "解锁 开锁",
     "暂停": "暂停 停一下 停一停", "继续": "继续 恢复 接着",
-    "下一首": "下一首 下一曲 切歌 换一首 下一个", "开始清洁": "清洁 打扫 扫地 吸尘 扫一扫 扫一下",
+    "下一首": "下一首 下一曲 切歌 换一首 下一个", "上一首": "上一首 上一曲 上一个 上一台",
+    "开始清洁": "清洁 打扫 扫地 吸尘 扫一扫 扫一下",
     "返回基站": "回去 返回 回基站 回充 充电", "激活": "激活 开启 切换到 启动 打开 开", "运行": "运行 执行 启动 打开 开",
 }
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -118,10 +119,10 @@ VOCABULARY = Vocabulary(
                 "climate": "空调", "lock": "锁", "switch": "开关"},
     verbs={
         "light": ("打开", "关闭"), "switch": ("打开", "关闭"), "fan": ("打开", "关闭"), "input_boolean": ("打开", "关闭"),
-        "media_player": ("打开", "关闭", "暂停", "继续", "下一首"), "cover": ("打开", "关闭"), "valve": ("打开", "关闭"),
+        "media_player": ("打开", "关闭", "暂停", "继续", "下一首", "上一首"), "cover": ("打开", "关闭"), "valve": ("打开", "关闭"),
         "lock": ("上锁", "解锁"), "scene": ("激活",), "script": ("运行",), "vacuum": ("开始清洁", "返回基站"),
     },
-    verb_forms={"上锁": "{target} 上锁", "解锁": "把 {target} 解锁", "下一首": "{target} 下一首",
+    verb_forms={"上锁": "{target} 上锁", "解锁": "把 {target} 解锁", "下一首": "{target} 下一首", "上一首": "{target} 上一首",
                 "开始清洁": "{target} 开始清洁", "返回基站": "{target} 返回到基站"},
     # The plain commands the LLM stage answers with; the zh-CN templates read them back.
     phrases={
@@ -136,7 +137,8 @@ VOCABULARY = Vocabulary(
         "is_state": "{target} {state}吗", "area_state": "{area} 有没有 {kind} {state}",
         "state_of": "{target} 的状态",
         "HassMediaPause": "暂停 {target}", "HassMediaUnpause": "继续 {target}",
-        "HassMediaNext": "{target} 下一首", "HassVacuumStart": "{target} 开始清洁",
+        "HassMediaNext": "{target} 下一首", "HassMediaPrevious": "{target} 上一首",
+        "HassVacuumStart": "{target} 开始清洁",
         "HassVacuumReturnToBase": "{target} 返回到基站", "volume": "把 {target} 的音量设置为 {value}%",
         "timer": "计时 {value} {unit}",
     },
