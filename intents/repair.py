@@ -93,6 +93,10 @@ class WordRepairer:
         # One heard word may stand for two said ones ("believing" for "the living", "backdoor").
         phrases = {" ".join(words_of(n)) for n in names if len(words_of(n)) > 1}
         phrases |= {f"{vocab.article} {w}" for w in name_words if w.isalpha() and len(w) > 3} | set(vocab.repair_phrases)
+        # Amounts ("three quarters": the last word of a phrase) and what makes a sentence a report ("the
+        # lamp is on") are kept.
+        amounts = [*vocab.number_words, *vocab.fractions, *vocab.copulas]
+        self._kept = frozenset(words_of(phrase)[-1] for phrase in amounts) - set(vocab.sound_alikes)
         self.vocabulary = sorted(vocabulary)
         self._known = frozenset(vocabulary)
         self._targets = sorted(vocabulary | phrases)
@@ -139,8 +143,9 @@ class WordRepairer:
             return []  # "halfway", "unbolt": the templates cannot read it, and a repair would lose it
         options = self._stretches(words)
         heard = " ".join(words)
-        # Amounts are kept; directions may be repaired ("the activate" is "deactivate"), the audio decides.
-        kept = Counter(w for w in words if w.isdigit() or w in self.vocab.fractions)
+        # Amounts and copulas are kept; directions may be repaired ("the activate" is "deactivate"), the
+        # audio decides.
+        kept = Counter(w for w in words if w.isdigit() or w in self._kept)
         repairs: dict[str, float] = {}
         for count in range(1, MAX_REPLACEMENTS + 1):
             for spans in itertools.combinations(sorted(options), count):
@@ -155,7 +160,7 @@ class WordRepairer:
                     if not self._all_known(variant):
                         continue  # a word no template, name or number has: cannot parse
                     if kept - Counter(fixed):
-                        continue  # it lost an amount ("3 quarters" is not "open the curtain")
+                        continue  # it lost an amount ("free quarters" is not "open the curtain") or a copula
                     if variant != heard and cost < repairs.get(variant, float("inf")):
                         repairs[variant] = cost
         ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]

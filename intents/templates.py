@@ -9,9 +9,10 @@ literal entity name, as Home Assistant's default conversation agent does.
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
+from hassil.filter import filter_intents
 from hassil.intents import SlotList
 from home_assistant_intents import get_intents
 
@@ -89,6 +90,12 @@ class TemplateRecognizer:
         """A recogniser over another registry's names, areas and floors (the templates are shared)."""
         other = copy.copy(self)
         other.slot_lists = build_slot_lists(home)
+        return other
+
+    def only(self, intent_names: Iterable[str]) -> "TemplateRecognizer":
+        """A recogniser that tries these intents' templates only (hassil's ``filter_intents``)."""
+        other = copy.copy(self)
+        other.intents = filter_intents(self.intents, intent_names=set(intent_names))
         return other
 
     def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> Recognition:

@@ -62,6 +62,8 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert offered("the glare on the tv is terrible, the living room curtains please") == \
         ["none", "close the curtains in the Living Room"]
     assert offered("it's way too bright in the kitchen") == ["none", "turn off the lights in the Kitchen"]
+    assert offered("the sun is shining right in my eyes in the guest room") == \
+        ["none", "close the shades in the Guest Room"]
 
 
 def test_misspelt_split_and_joined_names_are_mentioned() -> None:
@@ -78,7 +80,8 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
                                   "please leave the bedroom lamp alone", "there's no need to lock the back door",
                                   "I already close the bedroom curtain", "no, keep the back door locked",
                                   "the garage light has been on all day", "I might open the bedroom curtain later",
-                                  "the side door should stay locked", "I turned off the kitchen switch an hour go"])
+                                  "the side door should stay locked", "I turned off the kitchen switch an hour go",
+                                  "we should probably lock the back door at some point"])
 def test_negations_and_statements_never_reach_the_model(text: str) -> None:
     assert not_for_the_model(text, EN)
 

@@ -54,6 +54,23 @@ def test_variants_use_known_words_only_cheapest_first(assistant: Assistant) -> N
     assert assistant.view.repairer.variants(" ".join(["kitchen"] * 13)) == []  # too long to be a command
 
 
+def test_a_variant_keeps_the_amounts_and_copulas_heard(assistant: Assistant) -> None:
+    repairer = assistant.view.repairer
+    # "free quarters" may become "three quarters", never nothing ("open the bedroom curtain")
+    assert all("quarters" in v.text.split() for v in repairer.variants("open the bedroom curtain free quarters"))
+    # "the bedroom lamp is on" reports a state; "lamp is" must not become "lamps" (a command)
+    assert "the bedroom lamps on" not in [v.text for v in repairer.variants("the bedroom lamp is on")]
+
+
+def test_variants_are_parsed_with_the_templates_of_what_hearth_does(assistant: Assistant) -> None:
+    view = assistant.view
+    repairing = view.for_repair.recognizer
+    assert "HassTurnOff" in repairing.intents.intents and "HassBroadcast" not in repairing.intents.intents
+    for text in ("turn off the kitchen lights", "set the bedroom lamp to 40%", "is the garage light on"):
+        assert repairing.recognize(text).intent == view.recognizer.recognize(text).intent is not None
+    assert view.for_repair is view.for_repair  # built once per view
+
+
 def test_opposites() -> None:
     assert opposites("turn on the kitchen lights", EN) == ["turn off the kitchen lights"]
     assert opposites("close the garage door", EN) == ["open the garage door"]

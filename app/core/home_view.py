@@ -17,6 +17,7 @@ from app.stt.prompt import home_prompt
 from devices.registry import Home
 from intents.llm import LlmRecognizer
 from intents.repair import WordRepairer
+from intents.schema import ACTION_INTENTS, QUERY_INTENTS
 from intents.templates import TemplateRecognizer
 from intents.vocabulary import Vocabulary
 
@@ -67,6 +68,14 @@ class HomeView:
             + [f.name for f in self.home.floors]
         prompt = self.vocab.joined(self.stt_prompt)
         return frozenset(joined for joined in map(self.vocab.joined, names) if joined and joined in prompt)
+
+    @cached_property
+    def for_repair(self) -> "HomeView":
+        """This view with the templates of the intents Hearth carries out or answers only: a repaired
+        variant counts only when it acts, and the others (lists, broadcasts, searches: wildcards)
+        cost a third of every parse (measured on the reference home: 5 ms a variant, not 7-9)."""
+        names = {n for n in self.recognizer.intents.intents if n in ACTION_INTENTS | QUERY_INTENTS or "Timer" in n}
+        return replace(self, recognizer=self.recognizer.only(names | {"HassNevermind"}))
 
     @classmethod
     def build(cls, home: Home, vocab: Vocabulary, recognizer: TemplateRecognizer, known_words: frozenset[str],

@@ -178,9 +178,10 @@ class Understander:
             # the audio checks, still wins when it finds something.
             reading = _READER.submit(self._llm_on_speech, view, states, transcripts[:2], context, reader, deadline) \
                 if reader is not None else None
+            repairing = view.for_repair
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
-                            lambda t: self.text(view, states, t, context).decision, self.rescore, self.log_texts,
-                            deadline)
+                            lambda t: self.text(repairing, states, t, context).decision, self.rescore,
+                            self.log_texts, deadline)
             if chosen is not None:
                 return Understanding(chosen.text, chosen.decision)
             if reading is not None:

@@ -12,7 +12,7 @@ _DIRECTIONS = {
                 " get rid of",
     "open": "open, raise, up", "close": "close, shut, lower, down, draw, closed",
     "lock": "lock, secure, bolt, lock up, locked, latch",
-    "unlock": "unlock, unbolt, unlatch, open the lock, let me in",
+    "unlock": "unlock, unbolt, unlatch, open the lock, let me in, unlocked",
     "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
     "next track on": "next, skip",
     "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
@@ -44,7 +44,8 @@ VOCABULARY = Vocabulary(
         **dict.fromkeys(("too bright", "so bright"), ("turn off", "light")),
         **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"),
                         ("turn on", "fan")),
-        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny"),
+        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny",
+                         "in my eyes"),
                         ("close", "cover")),
     },
     # "leave", "keep the", "stay" and "no need" ask for nothing to change ("leave the lamp alone", "keep
@@ -61,7 +62,7 @@ VOCABULARY = Vocabulary(
     # Reports, and plans for later: nothing to do now.
     statement_cues=frozenset({"yesterday", "ago", "earlier", "last night", "was", "were", "used to", "already",
                               "has been", "have been", "all day", "might", "maybe", "perhaps", "later", "turned",
-                              "switched"}),
+                              "switched", "probably", "at some point", "we should", "eventually", "someday"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
