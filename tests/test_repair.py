@@ -10,7 +10,7 @@ from app.audio.inputs import to_float
 from app.bench.clips import command_clip
 from app.config import Settings
 from app.core.assistant import Assistant
-from app.stt.rescore import opposites
+from app.stt.rescore import doubtful_direction, opposites, prefix_twins
 from devices.registry import build_home, load_fixture_file
 from intents.repair import edit_distance, sound_key
 from intents.vocabulary import vocabulary
@@ -52,6 +52,27 @@ def test_variants_use_known_words_only_cheapest_first(assistant: Assistant) -> N
     assert "lean" not in words and "light's" not in words
     assert words <= set(assistant.view.repairer.vocabulary)  # nothing no template, name or number has
     assert assistant.view.repairer.variants(" ".join(["kitchen"] * 13)) == []  # too long to be a command
+
+
+def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
+    assert prefix_twins("then lock the back door", EN) == ["then unlock the back door", "unlock the back door"]
+    assert prefix_twins("unlock the back door", EN) == ["lock the back door"]
+    assert prefix_twins("turn off the lamp", EN) == []  # "on" and "off" are told apart by more than a prefix
+
+    class Audio:
+        """Hypotheses whose audio fits each text as the table says."""
+
+        def __init__(self, fits: dict[str, float]) -> None:
+            self.fits = fits
+
+        def likelihoods(self, texts: list[str]) -> list[float]:
+            return [self.fits.get(text, -60.0) for text in texts]
+
+    close = Audio({"lock the back door": -33.9, "unlock the back door": -34.3})
+    clear = Audio({"lock the back door": -30.0, "unlock the back door": -38.0})
+    assert doubtful_direction("lock the back door", close, EN, gap=3.0)
+    assert not doubtful_direction("lock the back door", clear, EN, gap=3.0)
+    assert not doubtful_direction("turn on the lamp", close, EN, gap=3.0)  # nothing to check
 
 
 def test_a_variant_keeps_the_amounts_and_copulas_heard(assistant: Assistant) -> None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.core.clarify import Choice, partial_name, room_devices
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
-from app.stt.rescore import RescoreSettings, Scored, choose
+from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_direction
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.llm import LlmRecognizer, LlmResult
@@ -168,6 +168,8 @@ class Understander:
                 continue
             transcripts.append(text)
             understood = self.text(view, states, text, context)
+            if understood.decision.acts:
+                return self._heard_direction(view, states, hypotheses, understood, context)
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
                 return understood
             fallback = fallback or understood
@@ -185,7 +187,7 @@ class Understander:
             if chosen is not None:
                 return Understanding(chosen.text, chosen.decision)
             if reading is not None:
-                return reading.result()
+                return self._heard_direction(view, states, hypotheses, reading.result(), context)
         if reader is not None:
             unknown = view.unknown_words(transcripts[0])
             if unknown and not view.vocab.repairs_by_sound:
@@ -193,7 +195,8 @@ class Understander:
                 # LLM would read the rest as a command (measured: "客厅灯, 开车, 海峙" turned a lamp on).
                 _LOGGER.info("LLM not asked: %d unknown word(s) in the transcript", len(unknown))
                 return fallback
-            return self._llm_on_speech(view, states, transcripts[:2], context, reader, deadline)
+            read = self._llm_on_speech(view, states, transcripts[:2], context, reader, deadline)
+            return self._heard_direction(view, states, hypotheses, read, context)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
     def _partial(self, view: HomeView, text: str, context: dict[str, Any]) -> tuple[Recognition, Optional[Choice]]:
@@ -232,6 +235,16 @@ class Understander:
             return check_text(heard, self.intents.max_text_length)
         except InputError:
             return None
+
+    def _heard_direction(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
+                         understood: Understanding, context: dict[str, Any]) -> Understanding:
+        """``understood``, or nothing to act on where the audio of the transcript fits the opposite
+        direction nearly as well ("unlock" heard as "lock"). Checked on this thread, after the model."""
+        if not understood.decision.acts or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
+            return understood
+        if not doubtful_direction(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap):
+            return understood
+        return replace(understood, decision=resolve(Recognition(None), view.home, states, context.get("area")))
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
                        llm: LlmSource, deadline: Optional[float]) -> Understanding:

@@ -55,6 +55,9 @@ class RescoreSettings(BaseModel):
     """Where the best candidate's opposite ("unpause" for "pause") took less repair, the audio must
     prefer the best by this much: a misheard direction is the costliest mistake, and a tiny model
     hears a short prefix poorly."""
+    prefix_gap: float = Field(3.0, ge=0.0, le=50.0)
+    """A spoken command whose direction differs from its opposite by a prefix ("lock", "unlock") is
+    acted on only when the audio prefers it to the opposite by this much (0: not checked)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,36 @@ def opposites(text: str, vocab: Vocabulary) -> list[str]:
     twins = [" ".join([*words[:i], other, *words[i + 1:]]) for i, word in enumerate(words)
              for other in vocab.opposite.get(word, ())]
     return list(dict.fromkeys(twins))
+
+
+def prefix_twins(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with each direction word whose opposite only adds or drops a prefix reversed ("lock" ->
+    "unlock"), also with the word before it taken for the prefix ("then lock" -> "unlock"): a tiny
+    speech model hears a short prefix poorly, or as a word of its own."""
+    words = vocab.words(text)
+    twins = []
+    for i, word in enumerate(words):
+        for other in vocab.opposite.get(word, ()):
+            if other.endswith(word) or word.endswith(other):
+                twins.append(" ".join([*words[:i], other, *words[i + 1:]]))
+                if i > 0:
+                    twins.append(" ".join([*words[:i - 1], other, *words[i + 1:]]))
+    return list(dict.fromkeys(twins))
+
+
+def doubtful_direction(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float) -> bool:
+    """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
+    "lock") less than ``gap`` (natural log) worse than ``text`` itself."""
+    twins = prefix_twins(text, vocab)
+    if not twins:
+        return False
+    scores = hypotheses.likelihoods([text, *twins])
+    best = max(range(1, len(scores)), key=lambda i: scores[i])
+    if scores[best] > scores[0] - gap:
+        _LOGGER.info("Not acted on: the audio fits the opposite direction %.1f below what was heard",
+                     scores[0] - scores[best])
+        return True
+    return False
 
 
 def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],

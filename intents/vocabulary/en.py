@@ -32,7 +32,7 @@ VOCABULARY = Vocabulary(
     ordinals={"1st": "first", "2nd": "second", "3rd": "third"},
     opposites=(("on", "off"), ("open", "close"), ("lock", "unlock"), ("activate", "deactivate"),
                ("start", "pause"), ("pause", "unpause"), ("resume", "pause"), ("up", "down"), ("raise", "lower"),
-               ("increase", "decrease"), ("locked", "unlocked")),
+               ("increase", "decrease"), ("locked", "unlocked"), ("bolt", "unbolt"), ("latch", "unlatch")),
     direction_words={verb: frozenset(p.strip() for p in said.split(",")) for verb, said in _DIRECTIONS.items()},
     weak_cues=frozenset({"on", "please"}),
     bare_cues=frozenset({"please"}),
