@@ -10,7 +10,7 @@ from app.audio.inputs import to_float
 from app.bench.clips import command_clip
 from app.config import Settings
 from app.core.assistant import Assistant
-from app.stt.rescore import doubtful_direction, opposites, prefix_twins
+from app.stt.rescore import RescoreSettings, doubtful_direction, opposites, prefix_twins
 from devices.registry import build_home, load_fixture_file
 from intents.repair import edit_distance, sound_key
 from intents.vocabulary import vocabulary
@@ -68,11 +68,33 @@ def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
         def likelihoods(self, texts: list[str]) -> list[float]:
             return [self.fits.get(text, -60.0) for text in texts]
 
+    # as measured: "unlock the back door" heard as "lock..." (kal), and "lock the front door" heard right
     close = Audio({"lock the back door": -33.9, "unlock the back door": -34.3})
-    clear = Audio({"lock the back door": -30.0, "unlock the back door": -38.0})
-    assert doubtful_direction("lock the back door", close, EN, gap=3.0)
-    assert not doubtful_direction("lock the back door", clear, EN, gap=3.0)
-    assert not doubtful_direction("turn on the lamp", close, EN, gap=3.0)  # nothing to check
+    clear = Audio({"lock the back door": -30.0, "unlock the back door": -31.9})
+    gap = RescoreSettings().prefix_gap
+    assert doubtful_direction("lock the back door", close, EN, gap)
+    assert not doubtful_direction("lock the back door", clear, EN, gap)
+    assert not doubtful_direction("turn on the lamp", close, EN, gap)  # nothing to check
+
+
+def test_a_lost_prefix_stops_a_spoken_lock_and_a_clear_lock_acts(stt, caplog: pytest.LogCaptureFixture) -> None:
+    # flite's kal voice, primed as the service is: tiny.en hears "unlock the back dore" as "Lock the
+    # back door." (the audio fits "unlock" 0.4 below) and "lock the frontdoor" right, "Lock the front
+    # door." (1.9 above "unlock the front door"). Measured 2026-11-24.
+    caplog.set_level(logging.INFO, logger="app.stt.rescore")
+    assistant = Assistant(Settings(intents={"stage": "templates"}),
+                          build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
+
+    def heard(text: str):
+        hypotheses = assistant.hear(to_float(command_clip(text, voice="flite-kal")))
+        return assistant.understand_speech(hypotheses, {}, bounded=False)
+
+    lost = heard("unlock the back dore")
+    assert lost.text.lower().rstrip(".") == "lock the back door" and not lost.decision.acts
+    assert any("opposite direction" in r.getMessage() for r in caplog.records)
+    clear = heard("lock the frontdoor")
+    assert clear.decision.acts and clear.decision.intent == "HassTurnOn"
+    assert clear.decision.targets == ("lock.front_door",)
 
 
 def test_a_variant_keeps_the_amounts_and_copulas_heard(assistant: Assistant) -> None:
