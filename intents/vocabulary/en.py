@@ -15,7 +15,8 @@ _DIRECTIONS = {
     "unlock": "unlock, unbolt, unlatch, open the lock, let me in, unlocked",
     "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
     "next track on": "next, skip",
-    "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind", "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
+    "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind",
+    "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
     "activate": "activate, start, on, put on, kick off, going", "run": "run, start, activate, on, kick off, going",
 }
 _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
@@ -124,7 +125,8 @@ VOCABULARY = Vocabulary(
         "is_state": "is {target} {state}", "area_state": "are any {kind} {state} in the {area}",
         "state_of": "what is the state of {target}",
         "HassMediaPause": "pause {target}", "HassMediaUnpause": "resume {target}",
-        "HassMediaNext": "next track on {target}", "HassMediaPrevious": "previous track on {target}", "HassVacuumStart": "start {target}",
+        "HassMediaNext": "next track on {target}", "HassMediaPrevious": "previous track on {target}",
+        "HassVacuumStart": "start {target}",
         "HassVacuumReturnToBase": "return {target}", "volume": "set {target} volume to {value}%",
         "timer": "set a timer for {value} {unit}",
     },
