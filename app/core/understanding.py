@@ -168,10 +168,8 @@ class Understander:
                 continue
             transcripts.append(text)
             understood = self.text(view, states, text, context)
-            if understood.decision.acts:
-                return self._heard_direction(view, states, hypotheses, understood, context)
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
-                return understood
+                return self._heard_direction(view, states, hypotheses, understood, context)
             fallback = fallback or understood
         reader = llm if fallback is not None and self.intents.stage != "templates" else None
         if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and view.vocab.repairs_by_sound:
