@@ -87,7 +87,8 @@ def find_mentions(text: str, home: Home, vocab: Vocabulary) -> Mentions:
 def _of_the_kind_said(names: set[str], heard: list[str], home: Home, vocab: Vocabulary) -> set[str]:
     """Where a kind of device was said ("the ceiling light"), a name of another kind that shares a word
     with what was said ("Ceiling Fan") is not meant."""
-    groups = {"light": vocab.light_words, "fan": vocab.fan_words, "cover": vocab.cover_words}
+    # Only kinds whose words other kinds' names share ("Ceiling Fan", "Kitchen ceiling" light).
+    groups = {d: vocab.words_of_kind[d] for d in ("light", "fan", "cover")}
     said = {d for d, words in groups.items() if any(w in words or vocab.singular(w) in words for w in heard)}
     domain = {e.name: e.domain for e in home.entities}
     return {n for n in names if not said or domain.get(n) in said or domain.get(n) not in groups}
@@ -171,8 +172,8 @@ def _kinds(heard: list[str], needed: set[str], vocab: Vocabulary) -> list[tuple[
     kinds = []
     for domain, words in (("light", vocab.light_words), ("fan", vocab.fan_words), ("cover", vocab.cover_words)):
         said = [w for w in heard if any(_close(w, word) for word in words)]
-        if said and domain == "cover":
-            kinds.append((said[0] if said[0] in words else vocab.kind_words[domain], domain))
+        if said and domain == "cover":  # a misspelt word as the word it stands for ("shaid": "shade")
+            kinds.append((max(sorted(words), key=lambda w: SequenceMatcher(None, said[0], w).ratio()), domain))
         elif said or domain in needed:
             kinds.append((vocab.kind_words[domain], domain))
     return kinds
@@ -217,7 +218,7 @@ def _needed_covers(m: Mentions, home: Home, context_area: Optional[str], vocab: 
 
 
 def _kind_words(vocab: Vocabulary) -> frozenset[str]:
-    return vocab.light_words | vocab.fan_words | vocab.cover_words | frozenset(vocab.kind_of)
+    return frozenset().union(*vocab.words_of_kind.values())
 
 
 def _only_targets(heard: list[str], m: Mentions, vocab: Vocabulary) -> bool:
@@ -226,6 +227,25 @@ def _only_targets(heard: list[str], m: Mentions, vocab: Vocabulary) -> bool:
     named = [w for n in (*m.names, *m.areas, *m.floors) for w in vocab.words(n)]
     known = _kind_words(vocab) | set(vocab.command_words) | vocab.bare_cues | {vocab.article}
     return all(w in known or any(_close(w, n) for n in named) for w in heard)
+
+
+def _without_names(text: str, m: Mentions, home: Home, vocab: Vocabulary) -> str:
+    """``text`` without the names said in it, each with a word for its kind said right after it: a
+    device's name is no verb ("open up the front door lock" does not lock it)."""
+    words = vocab.words(text)
+    keep = [True] * len(words)
+    domain_of = {e.name: e.domain for e in home.entities}
+    for name in m.names:
+        said = vocab.words(name)
+        domain = domain_of.get(name, "")
+        kind = vocab.words_of_kind.get(domain, frozenset()) | {vocab.singular(w) for w in
+                                                                vocab.words(vocab.kind_words.get(domain, ""))}
+        for i in range(len(words) - len(said) + 1):
+            if words[i:i + len(said)] == said:
+                end = i + len(said)
+                end += end < len(words) and vocab.singular(words[end]) in kind
+                keep[i:end] = [False] * (end - i)
+    return vocab.word_joiner.join(w for w, kept in zip(words, keep) if kept)
 
 
 def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:
@@ -262,7 +282,8 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
         # An indirect request names its own verb: "on" or "please" beside it is no direction.
-        said = vocab.verbs_said(text, weak=not needs, bare=_only_targets(heard, m, vocab))
+        said = vocab.verbs_said(_without_names(text, m, home, vocab), weak=not needs,
+                                bare=_only_targets(heard, m, vocab))
         found += [vocab.command(verb, t) for t, d in targets for verb in vocab.verbs.get(d, ())
                   if verb in said or (verb, d) in needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]

@@ -39,6 +39,10 @@ def test_only_the_verbs_that_were_said() -> None:
     assert offered("shut off the main valve") == ["none", "turn off Main Valve"]
     assert offered("go back a track on the tv") == ["none", "previous track on TV"]
     assert offered("let's get party mode going") == ["none", "activate Party Mode"]
+    # a device's name, and a word for its kind after it, are no verb: "lock" here names the lock
+    assert offered("open up the front door lock") == ["none", "unlock Front Door"]
+    assert offered("open the front door") == ["none", "unlock Front Door"]  # a lock opens by unlocking
+    assert offered("open the bedroom curtain") == ["none", "open Bedroom Curtain"]
 
 
 def test_please_is_a_verb_only_beside_nothing_but_targets() -> None:
@@ -64,6 +68,8 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert offered("it's way too bright in the kitchen") == ["none", "turn off the lights in the Kitchen"]
     assert offered("the sun is shining right in my eyes in the guest room") == \
         ["none", "close the shades in the Guest Room"]
+    # a misspelt kind of cover is read as the word it stands for, which the templates read as a class
+    assert offered("close the shaid in the guest room") == ["none", "close the shade in the Guest Room"]
 
 
 def test_misspelt_split_and_joined_names_are_mentioned() -> None:

@@ -36,12 +36,6 @@ class Choice:
         return vocab.word_joiner.join((*self.before, name, *self.after))
 
 
-def _kind_words(vocab: Vocabulary, domain: str) -> frozenset[str]:
-    """Words that name ``domain`` as a kind ("lamp" for a light)."""
-    own = {"light": vocab.light_words, "fan": vocab.fan_words, "cover": vocab.cover_words}.get(domain, frozenset())
-    return own | {word for word, kind in vocab.kind_of.items() if kind == domain}
-
-
 def _singular(words: list[str], vocab: Vocabulary) -> list[str]:
     return [vocab.singular(w) for w in words]
 
@@ -50,7 +44,7 @@ def _fits(entity: Entity, said: set[str], vocab: Vocabulary) -> bool:
     """Every word said is in one of its names or names its kind, and one at least is in a name."""
     for name in entity.names:
         words = set(_singular(vocab.words(name), vocab))
-        if said & words and not said - words - _kind_words(vocab, entity.domain):
+        if said & words and not said - words - vocab.words_of_kind.get(entity.domain, frozenset()):
             return True
     return False
 

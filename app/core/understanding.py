@@ -183,7 +183,8 @@ class Understander:
                             lambda t: self.text(repairing, states, t, context).decision, self.rescore,
                             self.log_texts, deadline)
             if chosen is not None:
-                return Understanding(chosen.text, chosen.decision)
+                return self._heard_direction(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
+                                             context)
             if reading is not None:
                 return self._heard_direction(view, states, hypotheses, reading.result(), context)
         if reader is not None:
@@ -242,7 +243,7 @@ class Understander:
             return understood
         if not doubtful_direction(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap):
             return understood
-        return replace(understood, decision=resolve(Recognition(None), view.home, states, context.get("area")))
+        return _not_acted(view, states, understood, context)
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
                        llm: LlmSource, deadline: Optional[float]) -> Understanding:
@@ -252,8 +253,7 @@ class Understander:
         first = self.text(view, states, texts[0], context, llm, deadline)
         if first.llm is None or not first.decision.acts:
             return first
-        refused = replace(first, decision=resolve(Recognition(None, source=Source.LLM), view.home, states,
-                                                  context.get("area")))
+        refused = _not_acted(view, states, first, context, Source.LLM)
         if first.llm.recognition.confidence < self.min_confidence_speech:
             _LOGGER.info("LLM not acted on: confidence %.2f below %.2f for speech",
                          first.llm.recognition.confidence, self.min_confidence_speech)
@@ -268,3 +268,10 @@ class Understander:
             return first
         _LOGGER.info("LLM not acted on: the second transcript reads as another command")
         return refused
+
+
+def _not_acted(view: HomeView, states: StateStore, understood: Understanding, context: dict[str, Any],
+               source: Source = Source.NONE) -> Understanding:
+    """``understood`` with nothing to act on: what was heard and read stays for the log and the reply."""
+    return replace(understood, decision=resolve(Recognition(None, source=source), view.home, states,
+                                                context.get("area")))

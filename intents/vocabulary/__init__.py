@@ -147,6 +147,9 @@ class Vocabulary:
     please"): in "kitchen cabinets I've please" a direction may have been misheard."""
     copulas: frozenset[str] = frozenset()
     """Words that make the weak cue after them a state, not a request ("it's on", "are on")."""
+    staying_verbs: frozenset[str] = frozenset()
+    """Verbs that ask for a device to stay as it is ("leave the lamp on"): a short form heard ("the lamp
+    on") may be one of them whose verb was not heard."""
     partial_names: bool = True
     """Whether a name said in part ("the lamp") is looked for among the home's names, word by word."""
     plural_endings: tuple[str, ...] = ()
@@ -312,6 +315,14 @@ class Vocabulary:
         single = (self.words(phrase) for phrase in phrases)
         # Words often heard for others ("four" for "floor", "up" for "off") stay open to repair.
         return frozenset(words[0] for words in single if len(words) == 1) - self.weak_cues - set(self.sound_alikes)
+
+    @cached_property
+    def words_of_kind(self) -> dict[str, frozenset[str]]:
+        """Words that name each kind of device without a name (domain -> {"lamp", "lights"...})."""
+        kinds = {"light": self.light_words, "fan": self.fan_words, "cover": self.cover_words}
+        for word, domain in self.kind_of.items():
+            kinds[domain] = kinds.get(domain, frozenset()) | {word}
+        return kinds
 
     @cached_property
     def opposite(self) -> dict[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ _DIRECTIONS = {
                 " get rid of",
     "open": "open, raise, up", "close": "close, shut, lower, down, draw, closed",
     "lock": "lock, secure, bolt, lock up, locked, latch",
-    "unlock": "unlock, unbolt, unlatch, open the lock, let me in, unlocked",
+    "unlock": "unlock, unbolt, unlatch, open the lock, open, let me in, unlocked",
     "pause": "pause, hold, stop", "resume": "resume, continue, unpause, carry on, keep playing",
     "next track on": "next, skip",
     "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind",
@@ -40,12 +40,12 @@ VOCABULARY = Vocabulary(
     copulas=frozenset({"is", "are", "was", "were", "it's", "they're"}),
     needs={
         **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see",
-                         "too dim", "so dim", "it's dim", "need some light", "more light"),
+                         "too dim", "so dim", "it's dim", "need some light", "use some light", "more light", "like a cave"),
                         ("turn on", "light")),
         **dict.fromkeys(("too bright", "so bright"), ("turn off", "light")),
-        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating"),
+        **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating", "roasting"),
                         ("turn on", "fan")),
-        **dict.fromkeys(("sun is in my eyes", "glare", "blinding", "too much sun", "sun is too strong", "too sunny",
+        **dict.fromkeys(("glare", "blinding", "too much sun", "sun is too strong", "too sunny",
                          "in my eyes"),
                         ("close", "cover")),
     },
@@ -53,6 +53,7 @@ VOCABULARY = Vocabulary(
     # the door locked", "it should stay locked", "no need to lock it"); "keep playing" is not one.
     negations=frozenset({"don't", "dont", "do not", "never", "not", "no need", "needn't", "leave", "keep the",
                          "keep it", "keep them", "stay", "stays", "remain"}),
+    staying_verbs=frozenset({"leave", "keep"}),
     question_openers=frozenset("is are was were what whats how which does do did has have who why should where when"
                                .split()),
     question_phrases=frozenset({"tell me if", "tell me whether", "let me know if", "let me know whether", "check if",
