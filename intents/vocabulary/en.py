@@ -40,7 +40,8 @@ VOCABULARY = Vocabulary(
     copulas=frozenset({"is", "are", "was", "were", "it's", "they're"}),
     needs={
         **dict.fromkeys(("dark", "pitch black", "gloomy", "can't see", "cannot see", "barely see", "hardly see",
-                         "too dim", "so dim", "it's dim", "need some light", "use some light", "more light", "like a cave"),
+                         "too dim", "so dim", "it's dim", "need some light", "use some light", "more light",
+                         "like a cave"),
                         ("turn on", "light")),
         **dict.fromkeys(("too bright", "so bright"), ("turn off", "light")),
         **dict.fromkeys(("stuffy", "too hot", "so hot", "really hot", "sweltering", "boiling", "sweating", "roasting"),

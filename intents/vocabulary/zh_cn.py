@@ -12,6 +12,7 @@ characters).
 from __future__ import annotations
 
 import re
+import unicodedata
 from itertools import chain
 
 from intents.vocabulary import Vocabulary
@@ -61,7 +62,7 @@ _WORDS = dict(
     question_openers=_phrases("是不是 是否 请问 为什么 怎么 谁 哪 哪个 哪些 几"),
     question_phrases=_phrases("吗 么 呢 没有 多少 几 什么 哪 是否 是不是 有没有 告诉我 查一下 看看 看一下 知道 "
                               "还是 对不对 好不好 开着 关着 锁着"),
-    statement_cues=_phrases("昨天 前天 昨晚 刚才 以前 之前 上次 曾经 已经"),
+    statement_cues=_phrases("昨天 前天 昨晚 刚才 以前 之前 上次 曾经 已经 一直 一整晚 一整天"),
     yes=_phrases("是 是的 好 好的 对 确定 可以 行 没问题 嗯 确认 对的"),
     no=_phrases("不 不要 不用 取消 算了 别 不是 不行"),
     stop_words=_phrases("停 停止 别说了 安静 闭嘴 取消 够了"),
@@ -98,6 +99,18 @@ def _lexicon() -> list[str]:
     return sorted({w for w in words if len(w) > 1}, key=len, reverse=True)
 
 
+def _readings(char: str) -> frozenset[str]:
+    """Every pinyin reading of ``char``, without tones ("调": diao, tiao); none for a character
+    pypinyin does not know. Imported when a repair first asks (a table of ~40,000 characters)."""
+    try:
+        from pypinyin.pinyin_dict import pinyin_dict
+    except ImportError:  # installed with the multilingual extra; without it, nothing is repaired
+        return frozenset()
+    said = pinyin_dict.get(ord(char), "")
+    return frozenset("".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
+                     for r in said.split(",") if r)
+
+
 VOCABULARY = Vocabulary(
     language="zh-cn",
     # The vocabulary's words, then any single Chinese character, then runs of Latin letters and digits ("TV").
@@ -107,8 +120,9 @@ VOCABULARY = Vocabulary(
     opposites=(("打开", "关闭"), ("开", "关"), ("上锁", "解锁"), ("暂停", "继续")),
     weak_cues=frozenset(),
     **_WORDS,
-    # Misheard words are repaired by English sound; Chinese is not (yet): these stay empty.
+    # Misheard words are repaired by English sound; Chinese is repaired by characters read alike.
     repairs_by_sound=False,
+    readings=_readings,
     fillers=frozenset({*_NOT_NUMBERS, *_FILLERS, *_phrases("请 帮 你 能 啊 吧 呀 哦 呢 了 的 先 里 给")}),
     command_words=(),
     sound_alikes={},

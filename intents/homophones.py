@@ -1,0 +1,76 @@
+"""Repair of misheard characters: swap a character for one that sounds the same.
+
+Whisper base writes Mandarin it heard right in the wrong characters: "观调" for 关掉 (guan diao),
+"所上" for 锁上 (suo), "掉到" for 调到 (diao). Where no hypothesis parses, each character may be
+swapped for a character of the templates, the home's names or the vocabulary that the language's
+``Vocabulary.readings`` says is read alike. Variants are listed cheapest first, as
+`intents.repair.WordRepairer` lists them; the caller keeps those the templates parse, and
+speech-to-text judges between them by the audio (`app.stt.rescore`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterable
+
+from devices.registry import Home
+from intents.repair import Repair
+from intents.vocabulary import Vocabulary
+
+#: Cost of swapping a character that no template, name or phrase uses: likely misheard.
+UNKNOWN_COST = 0.5
+#: Cost of swapping a character that is already a known one: likely heard right.
+KNOWN_COST = 1.0
+#: How many characters of an utterance may be swapped at once.
+MAX_SWAPS = 2
+#: Longer utterances are not repaired: too many combinations, and not a short command.
+MAX_CHARACTERS = 24
+
+
+class HomophoneRepairer:
+    """Proposes variants of a transcript with characters swapped for known ones read alike."""
+
+    def __init__(self, home: Home, vocab: Vocabulary, known_texts: Iterable[str] = ()) -> None:
+        """``known_texts``: texts whose characters are known besides the home's names (the templates'
+        words, the vocabulary's phrases)."""
+        if vocab.readings is None:
+            raise ValueError(f"no readings of characters for language {vocab.language!r}")
+        self.vocab = vocab
+        names = [n for e in home.entities for n in e.names] + [n for a in home.areas for n in (a.name, *a.aliases)]
+        self._known = frozenset(c for text in (*names, *known_texts) for c in text if _is_hanzi(c))
+        by_reading: dict[str, set[str]] = {}
+        for char in self._known:
+            for reading in vocab.readings(char):
+                by_reading.setdefault(reading, set()).add(char)
+        self._alike = by_reading
+
+    def alike(self, char: str) -> list[str]:
+        """Known characters read like ``char`` (any of its readings), ``char`` itself left out."""
+        found = {c for reading in self.vocab.readings(char) for c in self._alike.get(reading, ())}
+        return sorted(found - {char})
+
+    def variants(self, text: str, limit: int = 400) -> list[Repair]:
+        """Repaired variants, cheapest first. The text itself comes first, at no cost: the templates
+        have no words for the language's fillers, and the caller parses it without them."""
+        chars = list(text.strip())
+        if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
+            return []
+        options = {i: self.alike(c) for i, c in enumerate(chars) if _is_hanzi(c)}
+        options = {i: found for i, found in options.items() if found}
+        repairs: dict[str, float] = {"".join(chars): 0.0}
+        for count in range(1, MAX_SWAPS + 1):
+            for places in itertools.combinations(sorted(options), count):
+                cost = sum(KNOWN_COST if chars[i] in self._known else UNKNOWN_COST for i in places)
+                for choice in itertools.product(*(options[i] for i in places)):
+                    swapped = list(chars)
+                    for i, char in zip(places, choice):
+                        swapped[i] = char
+                    variant = "".join(swapped)
+                    if cost < repairs.get(variant, float("inf")):
+                        repairs[variant] = cost
+        ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]
+        return [Repair(variant, cost) for variant, cost in ranked]
+
+
+def _is_hanzi(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
