@@ -238,6 +238,8 @@ def _without_names(text: str, m: Mentions, home: Home, vocab: Vocabulary) -> str
     for name in m.names:
         said = vocab.words(name)
         domain = domain_of.get(name, "")
+        if domain not in vocab.verbs:  # no command target: a sensor called "Light" leaves "light up" whole
+            continue
         kind = vocab.words_of_kind.get(domain, frozenset()) | {vocab.singular(w) for w in
                                                                 vocab.words(vocab.kind_words.get(domain, ""))}
         for i in range(len(words) - len(said) + 1):

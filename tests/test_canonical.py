@@ -43,6 +43,7 @@ def test_only_the_verbs_that_were_said() -> None:
     assert offered("open up the front door lock") == ["none", "unlock Front Door"]
     assert offered("open the front door") == ["none", "unlock Front Door"]  # a lock opens by unlocking
     assert offered("open the bedroom curtain") == ["none", "open Bedroom Curtain"]
+    assert offered("light up the play corner") == ["none", "turn on Play Corner"]  # "Light" is a sensor's name
 
 
 def test_please_is_a_verb_only_beside_nothing_but_targets() -> None:
