@@ -124,8 +124,8 @@ def negated_twins(text: str, vocab: Vocabulary) -> list[str]:
 
 def doubtful_direction(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
-    "lock"), or with a verb that keeps it as it is before it ("leave the lamp on"), less than ``gap`` (natural log)
-    worse than ``text`` itself."""
+    "lock"), or with a verb that keeps it as it is before it ("leave the lamp on"), less than ``gap``
+    (natural log) worse than ``text`` itself."""
     twins = [*prefix_twins(text, vocab), *negated_twins(text, vocab)]
     if not twins:
         return False
