@@ -83,26 +83,6 @@ def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
     assert not doubtful_direction("turn on the lamp", close, EN, gap)  # nothing to check
 
 
-def test_a_lost_prefix_stops_a_spoken_lock_and_a_clear_lock_acts(stt, caplog: pytest.LogCaptureFixture) -> None:
-    # flite's kal voice, primed as the service is: tiny.en hears "unlock the back dore" as "Lock the
-    # back door." (the audio fits "unlock" 0.4 below) and "lock the frontdoor" right, "Lock the front
-    # door." (1.9 above "unlock the front door"). Measured 2026-11-24.
-    caplog.set_level(logging.INFO, logger="app.stt.rescore")
-    assistant = Assistant(Settings(intents={"stage": "templates"}),
-                          build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
-
-    def heard(text: str):
-        hypotheses = assistant.hear(to_float(command_clip(text, voice="flite-kal")))
-        return assistant.understand_speech(hypotheses, {}, bounded=False)
-
-    lost = heard("unlock the back dore")
-    assert lost.text.lower().rstrip(".") == "lock the back door" and not lost.decision.acts
-    assert any("opposite direction" in r.getMessage() for r in caplog.records)
-    clear = heard("lock the frontdoor")
-    assert clear.decision.acts and clear.decision.intent == "HassTurnOn"
-    assert clear.decision.targets == ("lock.front_door",)
-
-
 def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:
     assert negated_twins("The living room lamp on.", EN) == ["keep the living room lamp on.",
                                                              "leave the living room lamp on."]
@@ -110,23 +90,37 @@ def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:
     assert negated_twins("客厅的灯", vocabulary("zh-cn")) == []  # no article to tell a short form by
 
 
-def test_a_lost_leave_stops_a_spoken_short_form(stt, caplog: pytest.LogCaptureFixture) -> None:
-    # flite's awb voice: tiny.en hears "leave the living room lamp on" as "the living room lamp on",
-    # which the audio fits 0.7 worse than "leave ...". "the play corner on" is heard whole and acts.
-    # Measured 2026-11-24 (the sixth held-out set, spoken).
+# Primed as the service is, tiny.en hears flite's kal voice say "unlock the back dore" as "Lock the back
+# door." (the audio fits "unlock" 0.4 below) and "lock the frontdoor" right (1.9 above "unlock"); it hears
+# awb say "leave the living room lamp on" as "the living room lamp on", and the audio fits "leave ..."
+# 0.7 better than that, while "the play corner on" is heard whole. Measured 2026-11-24.
+@pytest.mark.parametrize("voice, said, heard_as, why, clear, target", [
+    ("flite-kal", "unlock the back dore", "lock the back door", "opposite direction", "lock the frontdoor",
+     "lock.front_door"),
+    ("flite-awb", "leave the living room lamp on", "the living room lamp on", "a verb to leave it",
+     "the play corner on", "light.play_corner")])
+def test_a_lost_word_stops_a_spoken_command_and_a_clear_one_acts(stt, caplog: pytest.LogCaptureFixture, voice: str,
+                                                                  said: str, heard_as: str, why: str, clear: str,
+                                                                  target: str) -> None:
     caplog.set_level(logging.INFO, logger="app.stt.rescore")
+    heard = _spoken_by(stt, voice)
+    lost = heard(said)
+    assert lost.text.lower().rstrip(".") == heard_as and not lost.decision.acts
+    assert any(why in r.getMessage() for r in caplog.records)
+    acted = heard(clear)
+    assert acted.decision.acts and acted.decision.intent == "HassTurnOn" and acted.decision.targets == (target,)
+
+
+def _spoken_by(stt, voice: str):
+    """What the templates-only service understands of a text spoken by ``voice``, unbounded."""
     assistant = Assistant(Settings(intents={"stage": "templates"}),
                           build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
 
     def heard(text: str):
-        hypotheses = assistant.hear(to_float(command_clip(text, voice="flite-awb")))
+        hypotheses = assistant.hear(to_float(command_clip(text, voice=voice)))
         return assistant.understand_speech(hypotheses, {}, bounded=False)
 
-    lost = heard("leave the living room lamp on")
-    assert lost.text.lower().rstrip(".") == "the living room lamp on" and not lost.decision.acts
-    assert any("a verb to leave it" in r.getMessage() for r in caplog.records)
-    short = heard("the play corner on")
-    assert short.decision.acts and short.decision.targets == ("light.play_corner",)
+    return heard
 
 
 def test_a_variant_keeps_the_amounts_and_copulas_heard(assistant: Assistant) -> None:
