@@ -10,6 +10,7 @@ from app.audio.inputs import to_float
 from app.bench.clips import command_clip
 from app.config import Settings
 from app.core.assistant import Assistant
+from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
     doubtful_direction,
@@ -103,24 +104,15 @@ def test_a_lost_word_stops_a_spoken_command_and_a_clear_one_acts(stt, caplog: py
                                                                   said: str, heard_as: str, why: str, clear: str,
                                                                   target: str) -> None:
     caplog.set_level(logging.INFO, logger="app.stt.rescore")
-    heard = _spoken_by(stt, voice)
-    lost = heard(said)
-    assert lost.text.lower().rstrip(".") == heard_as and not lost.decision.acts
-    assert any(why in r.getMessage() for r in caplog.records)
-    acted = heard(clear)
-    assert acted.decision.acts and acted.decision.intent == "HassTurnOn" and acted.decision.targets == (target,)
-
-
-def _spoken_by(stt, voice: str):
-    """What the templates-only service understands of a text spoken by ``voice``, unbounded."""
     assistant = Assistant(Settings(intents={"stage": "templates"}),
                           build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
-
-    def heard(text: str):
-        hypotheses = assistant.hear(to_float(command_clip(text, voice=voice)))
-        return assistant.understand_speech(hypotheses, {}, bounded=False)
-
-    return heard
+    lost = assistant.handle_speech(to_float(command_clip(said, voice=voice)), dry_run=True)
+    assert lost.text.lower().rstrip(".") == heard_as and lost.failure is Failure.NEEDS_CONFIRMATION
+    assert lost.reply.lower().startswith(f'did you say "{heard_as}"')  # asked back, nothing done
+    assert any(why in r.getMessage() for r in caplog.records)
+    assert assistant.handle("no", dry_run=True).failure is Failure.DECLINED
+    acted = assistant.handle_speech(to_float(command_clip(clear, voice=voice)), dry_run=True)
+    assert acted.failure is None and acted.decision.intent == "HassTurnOn" and acted.decision.targets == (target,)
 
 
 def test_a_variant_keeps_the_amounts_and_copulas_heard(assistant: Assistant) -> None:

@@ -126,7 +126,8 @@ def run_case(assistant: Assistant, case: Case) -> dict[str, Any]:
     decision = understood.decision if understood is not None else None
     if decision is not None and decision.intent is not None:
         record.update(intent=decision.intent, slots=decision.recognition.slots, targets=list(decision.targets),
-                      data=decision.data, acted=decision.acts, source=decision.recognition.source.value)
+                      data=decision.data, acted=decision.acts and not understood.doubted,
+                      source=decision.recognition.source.value)
     if decision is not None and decision.error:
         record["error"] = decision.error
     return record

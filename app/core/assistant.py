@@ -225,7 +225,8 @@ class Assistant:
         if understood.choice is not None and declined is None:
             asked = self.choices.ask(understood.choice, site, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
-        question = None if confirmed or declined else self.dialog.ask(decision, site, home)
+        question = None if confirmed or declined else \
+            self.dialog.ask(decision, site, home, text if understood.doubted else None)
         undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION

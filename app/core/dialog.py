@@ -76,8 +76,12 @@ class ConfirmationDialog:
             return Answer(decision=pending)
         return Answer(failure=Failure.DECLINED) if said is False else None
 
-    def ask(self, decision: Decision, site: str, home: Home) -> Optional[str]:
-        """The question to put before ``decision`` is carried out, or None when it needs none."""
+    def ask(self, decision: Decision, site: str, home: Home, doubted: Optional[str] = None) -> Optional[str]:
+        """The question to put before ``decision`` is carried out, or None when it needs none.
+        ``doubted``: the words heard, where the audio fits another reading nearly as well."""
+        if doubted is not None and decision.acts:
+            self.confirmations.ask(site, decision)
+            return self.vocab.replies["heard_right"].format(text=doubted.strip().rstrip(".!?。！？"))
         names = self.confirmations.needed(decision, home) if decision.acts else []
         if not names:
             return None

@@ -82,6 +82,9 @@ class Understanding:
     """A correction's plain commands that put back what the command it corrects switched, done first."""
     corrects: Optional[str] = None
     """For a correction, the words it corrects: taught its command when the templates alone do not read them."""
+    doubted: bool = False
+    """The audio fits another reading nearly as well ("unlock" heard as "lock"): Hearth asks whether it
+    heard right, and acts only on a yes."""
 
     @property
     def failure(self) -> Optional[Failure]:
@@ -243,13 +246,13 @@ class Understander:
 
     def _heard_direction(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
                          understood: Understanding, context: dict[str, Any]) -> Understanding:
-        """``understood``, or nothing to act on where the audio of the transcript fits the opposite
-        direction nearly as well ("unlock" heard as "lock"). Checked on this thread, after the model."""
+        """``understood``, doubted where the audio of the transcript fits the opposite direction nearly
+        as well ("unlock" heard as "lock"): it is asked back. Checked on this thread, after the model."""
         if not understood.decision.acts or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_direction(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap):
             return understood
-        return _not_acted(view, states, understood, context)
+        return replace(understood, doubted=True)
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
                        llm: LlmSource, deadline: Optional[float]) -> Understanding:
