@@ -280,7 +280,7 @@ class Understander:
 
 
 def _not_acted(view: HomeView, states: StateStore, understood: Understanding, context: dict[str, Any],
-               source: Source = Source.NONE) -> Understanding:
+               source: Source) -> Understanding:
     """``understood`` with nothing to act on: what was heard and read stays for the log and the reply."""
     return replace(understood, decision=resolve(Recognition(None, source=source), view.home, states,
                                                 context.get("area")))

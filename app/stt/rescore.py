@@ -127,13 +127,14 @@ def doubtful_direction(text: str, hypotheses: Scored, vocab: Vocabulary, gap: fl
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
     "lock"), or with a verb that keeps it as it is before it ("leave the lamp on"), less than ``gap``
     (natural log) worse than ``text`` itself."""
-    twins = [*prefix_twins(text, vocab), *negated_twins(text, vocab)]
+    leaving = negated_twins(text, vocab)
+    twins = [*prefix_twins(text, vocab), *leaving]
     if not twins:
         return False
     scores = hypotheses.likelihoods([text, *twins])
     best = max(range(1, len(scores)), key=lambda i: scores[i])
     if scores[best] > scores[0] - gap:
-        fits = "a verb to leave it" if twins[best - 1] in negated_twins(text, vocab) else "the opposite direction"
+        fits = "a verb to leave it" if twins[best - 1] in leaving else "the opposite direction"
         _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", fits, scores[0] - scores[best])
         return True
     return False
