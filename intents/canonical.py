@@ -232,7 +232,7 @@ def _only_targets(heard: list[str], m: Mentions, vocab: Vocabulary) -> bool:
 def _without_names(text: str, m: Mentions, home: Home, vocab: Vocabulary) -> str:
     """``text`` without the names said in it, each with a word for its kind said right after it: a
     device's name is no verb ("open up the front door lock" does not lock it)."""
-    words = vocab.words(text)
+    words, starts = vocab.words(text), vocab.clause_starts(text)
     keep = [True] * len(words)
     domain_of = {e.name: e.domain for e in home.entities}
     for name in m.names:
@@ -245,7 +245,9 @@ def _without_names(text: str, m: Mentions, home: Home, vocab: Vocabulary) -> str
         for i in range(len(words) - len(said) + 1):
             if words[i:i + len(said)] == said:
                 end = i + len(said)
-                end += end < len(words) and vocab.singular(words[end]) in kind
+                # "side door, lock it" and "side door lock it": that "lock" is the verb
+                verb = end in starts or (end + 1 < len(words) and words[end + 1] in vocab.verb_markers)
+                end += end < len(words) and not verb and vocab.singular(words[end]) in kind
                 keep[i:end] = [False] * (end - i)
     return vocab.word_joiner.join(w for w, kept in zip(words, keep) if kept)
 
@@ -287,7 +289,7 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         said = vocab.verbs_said(_without_names(text, m, home, vocab), weak=not needs,
                                 bare=_only_targets(heard, m, vocab))
         found += [vocab.command(verb, t) for t, d in targets for verb in vocab.verbs.get(d, ())
-                  if verb in said or (verb, d) in needs or verb not in vocab.direction_words]
+                  if verb in said or {(verb, d), (verb, "")} & needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]
     found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}

@@ -44,6 +44,10 @@ def test_only_the_verbs_that_were_said() -> None:
     assert offered("open the front door") == ["none", "unlock Front Door"]  # a lock opens by unlocking
     assert offered("open the bedroom curtain") == ["none", "open Bedroom Curtain"]
     assert offered("light up the play corner") == ["none", "turn on Play Corner"]  # "Light" is a sensor's name
+    # the kind's word after a name is the verb where a clause mark or "it" says so
+    assert offered("side door, lock it") == ["none", "lock Side Door"]
+    assert offered("side door lock it") == ["none", "lock Side Door"]
+    assert offered("freeze the tv a moment") == ["none", "pause TV"]
 
 
 def test_please_is_a_verb_only_beside_nothing_but_targets() -> None:
@@ -61,6 +65,10 @@ def test_indirect_requests_amounts_timers_and_volume() -> None:
     assert offered("turn off the kitchen lights in ten minutes") == ["none"]  # not "10%", and not now
     assert "set TV volume to 35%" in offered("tv volume 35 percent")
     assert not any("volume" in a for a in offered("skip to the next one on the tv"))  # "one" is no volume
+    assert offered("skip this one on the tv") == ["none", "next track on TV"]  # "this one" counts nothing
+    # a need of no kind is met on the device named
+    assert offered("the garage light is wasting power") == ["none", "turn off Garage Light"]
+    assert offered("the ceiling fan is wasting electricity") == ["none", "turn off Ceiling Fan"]
     # a cover an indirect request needs is named: the room has a shade, not "the curtains"
     assert offered("the sun is blinding me in the guest room") == ["none", "close the shades in the Guest Room"]
     # an indirect request names its own verb ("on", "please" are none), and "living" is no "lighting"
@@ -88,7 +96,9 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
                                   "I already close the bedroom curtain", "no, keep the back door locked",
                                   "the garage light has been on all day", "I might open the bedroom curtain later",
                                   "the side door should stay locked", "I turned off the kitchen switch an hour go",
-                                  "we should probably lock the back door at some point"])
+                                  "we should probably lock the back door at some point",
+                                  "my sister always turns off the play corner",
+                                  "I left the kitchen switch on this morning"])
 def test_negations_and_statements_never_reach_the_model(text: str) -> None:
     assert not_for_the_model(text, EN)
 

@@ -53,7 +53,22 @@ def test_statements_directions_and_answers() -> None:
     assert ZH.is_statement("昨天车库灯开了一整晚") and not ZH.is_statement("打开车库灯")
     assert ZH.verbs_said("把吊扇给我关了") == {"关闭"} and "上锁" in ZH.verbs_said("把后门锁好")
     assert ZH.needs_said("卧室好暗啊") == {("打开", "light")}
+    assert ZH.needs_said("车库里黑乎乎的") == {("打开", "light")}
     assert ZH.answer("好的") is True and ZH.answer("不要") is False and ZH.answer("卧室") is None
+
+
+@pytest.mark.fast
+def test_a_lock_said_after_its_name_is_the_verb_before_a_verb_marker() -> None:
+    from intents.canonical import answers, find_mentions
+
+    home = build_home(load_fixture_file(ZH_HOME))
+
+    def offered(text: str) -> list[str]:
+        return answers(find_mentions(text, home, ZH), home, None, text, ZH, ZH.is_question(text))
+
+    assert offered("后门锁一下") == ["none", "后门 上锁"]  # "锁一下": lock it
+    assert offered("打开前门锁") == ["none", "把 前门 解锁"]  # the front door's lock, opened: unlocked
+    assert offered("后门锁") == ["none"]  # the back door's lock, and nothing asked of it
 
 
 def test_natural_chinese_through_the_llm_stage(tmp_path: Path) -> None:

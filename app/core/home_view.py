@@ -67,6 +67,14 @@ class HomeView:
         return frozenset(joined for joined in map(self.vocab.joined, names) if joined and joined in prompt)
 
     @cached_property
+    def name_openers(self) -> frozenset[str]:
+        """The first words of the home's device and room names: a spoken short form opens with one
+        ("living room lamp on"), and its lost verb may have taken the article with it."""
+        names = [n for e in self.home.entities if e.domain in self.vocab.verbs for n in e.names] \
+            + [n for a in self.home.areas for n in (a.name, *a.aliases)]
+        return frozenset(words[0] for words in map(self.vocab.words, names) if words)
+
+    @cached_property
     def for_repair(self) -> "HomeView":
         """This view with the templates of the intents Hearth carries out or answers only: a repaired
         variant counts only when it acts, and the others (lists, broadcasts, searches: wildcards)

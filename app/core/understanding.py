@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.core.clarify import Choice, partial_name, room_devices
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
-from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_direction
+from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.llm import LlmRecognizer, LlmResult
@@ -250,7 +250,8 @@ class Understander:
         as well ("unlock" heard as "lock"): it is asked back. Checked on this thread, after the model."""
         if not understood.decision.acts or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
-        if not doubtful_direction(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap):
+        if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,
+                                  view.name_openers):
             return understood
         return replace(understood, doubted=True)
 

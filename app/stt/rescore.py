@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Protocol, runtime_checkable
@@ -100,41 +101,73 @@ def opposites(text: str, vocab: Vocabulary) -> list[str]:
 def prefix_twins(text: str, vocab: Vocabulary) -> list[str]:
     """``text`` with each direction word whose opposite only adds or drops a prefix reversed ("lock" ->
     "unlock"), also with the word before it taken for the prefix ("then lock" -> "unlock"): a tiny
-    speech model hears a short prefix poorly, or as a word of its own."""
-    words = vocab.words(text)
+    speech model hears a short prefix poorly, or as a word of its own. The twins keep the transcript as
+    written ("Then bolt the back door." -> "Unbolt the back door."): the audio is to judge the word
+    alone, not the capitals and stops Whisper writes."""
+    spans = [(m.start(), m.end()) for m in vocab.word_re.finditer(text.casefold())]
     twins = []
-    for i, word in enumerate(words):
+    for i, (start, end) in enumerate(spans):
+        word = text[start:end].casefold()
         for other in vocab.opposite.get(word, ()):
             if other.endswith(word) or word.endswith(other):
-                twins.append(" ".join([*words[:i], other, *words[i + 1:]]))
-                if i > 0:
-                    twins.append(" ".join([*words[:i - 1], other, *words[i + 1:]]))
+                for first in (start, *(spans[i - 1][:1] if i > 0 else ())):
+                    said = other.capitalize() if text[first:first + 1].isupper() else other
+                    twins.append(f"{text[:first]}{said}{text[end:]}")
     return list(dict.fromkeys(twins))
 
 
-def negated_twins(text: str, vocab: Vocabulary) -> list[str]:
+def _confusable(n: int) -> tuple[int, ...]:
+    """The numbers heard for ``n`` when a syllable of tens is lost or added: 6, 16 and 60 ("six",
+    "sixteen", "sixty"; 六, 十六, 六十)."""
+    for d in range(2, 10):
+        family = (d, 10 + d, 10 * d)
+        if n in family:
+            return tuple(m for m in family if m != n)
+    return ()
+
+
+def number_twins(text: str) -> list[str]:
+    """``text`` with each number written in digits put as each number it is often heard for ("set it to
+    13%" -> "... 3%", "... 30%"): a number heard wrong sets a device to a wrong level."""
+    twins = []
+    for found in re.finditer(r"(?<![\d.])\d+(?![\d.])", text):
+        for other in _confusable(int(found.group())):
+            twins.append(f"{text[:found.start()]}{other}{text[found.end():]}")
+    return twins
+
+
+def negated_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = frozenset()) -> list[str]:
     """``text`` after each verb that keeps a device as it is, where ``text`` opens with the article
-    ("the lamp on"): a short form may be a sentence whose first word was not heard ("leave")."""
+    ("the lamp on") or, the article put back, with the first word of a name (``name_openers``: "living
+    room lamp on"): a short form may be a sentence whose first words were not heard ("leave the")."""
     words = vocab.words(text)
-    if not vocab.article or not words or words[0] != vocab.article:
+    if not vocab.article or not words:
         return []
-    # The twins keep the transcript as written, so that only the word put before it is scored apart.
+    if words[0] == vocab.article:
+        lost = ""
+    elif words[0] in name_openers:
+        lost = f"{vocab.article} "
+    else:
+        return []
+    # The twins keep the transcript as written, so that only the words put before it are scored apart.
     heard = text.strip()
-    return [f"{verb} {heard[0].lower()}{heard[1:]}" for verb in sorted(vocab.staying_verbs)]
+    return [f"{verb} {lost}{heard[0].lower()}{heard[1:]}" for verb in sorted(vocab.staying_verbs)]
 
 
-def doubtful_direction(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float) -> bool:
+def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,
+                     name_openers: frozenset[str] = frozenset()) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
-    "lock"), or with a verb that keeps it as it is before it ("leave the lamp on"), less than ``gap``
-    (natural log) worse than ``text`` itself."""
-    leaving = negated_twins(text, vocab)
-    twins = [*prefix_twins(text, vocab), *leaving]
+    "lock"), with a verb that keeps it as it is before it ("leave the lamp on"), or with a number
+    often heard for its own ("60" for "6"), less than ``gap`` (natural log) worse than ``text``."""
+    leaving, numbers = negated_twins(text, vocab, name_openers), number_twins(text)
+    twins = [*prefix_twins(text, vocab), *leaving, *numbers]
     if not twins:
         return False
     scores = hypotheses.likelihoods([text, *twins])
     best = max(range(1, len(scores)), key=lambda i: scores[i])
     if scores[best] > scores[0] - gap:
-        fits = "a verb to leave it" if twins[best - 1] in leaving else "the opposite direction"
+        fits = "a verb to leave it" if twins[best - 1] in leaving else \
+            "another number" if twins[best - 1] in numbers else "the opposite direction"
         _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", fits, scores[0] - scores[best])
         return True
     return False

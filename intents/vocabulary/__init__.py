@@ -42,7 +42,7 @@ class Vocabulary:
     count only when no other direction is said, and not after a ``copulas`` word ("when it's on")."""
     needs: Mapping[str, tuple[str, str]]
     """Indirect requests: a phrase saying what is wrong, and the verb and kind of device that mend it
-    ("pitch black" -> ("turn on", "light"))."""
+    ("pitch black" -> ("turn on", "light")); kind "": the device named ("the fan is wasting power")."""
     negations: frozenset[str]
     """Words or phrases that turn a command into its refusal ("don't", "do not")."""
     question_openers: frozenset[str]
@@ -158,14 +158,35 @@ class Vocabulary:
     """Whether a name said in part ("the lamp") is looked for among the home's names, word by word."""
     plural_endings: tuple[str, ...] = ()
     """Endings that make a word plural ("curtains"), taken off when a name said in part is looked for."""
+    request_openers: frozenset[str] = frozenset()
+    """Phrases that open a request though their first word opens questions ("do me a favour and...")."""
+    not_numbers: frozenset[str] = frozenset()
+    """Phrases in which a number word counts nothing ("skip this one": no volume of 1)."""
+    statement_openers: frozenset[str] = frozenset()
+    """First words of a report that are no report elsewhere ("left the light on", "the left curtain")."""
+    verb_markers: frozenset[str] = frozenset()
+    """Words said right after a verb, never after a name ("it" in "lock it", "一下" in "锁一下"): a word
+    for a kind of device before them is the verb ("side door lock it")."""
+    clause_marks: str = ",;:.!?，。；：！？"
+    """Punctuation between clauses: in "side door, lock it" the "lock" is a verb, not the name's kind."""
 
     @cached_property
-    def _word(self) -> re.Pattern[str]:
+    def word_re(self) -> re.Pattern[str]:
+        """The tokenizer, compiled: one word of lower-case text."""
         return re.compile(self.word_pattern)
 
     def words(self, text: str) -> list[str]:
         """The words of ``text``, lower case, punctuation dropped."""
-        return self._word.findall(text.casefold())
+        return self.word_re.findall(text.casefold())
+
+    def clause_starts(self, text: str) -> set[int]:
+        """Indexes of the words of ``text`` that follow a clause mark ("lock" in "side door, lock it")."""
+        folded, starts, last = text.casefold(), set(), 0
+        for i, found in enumerate(self.word_re.finditer(folded)):
+            if i and any(mark in folded[last:found.start()] for mark in self.clause_marks):
+                starts.add(i)
+            last = found.end()
+        return starts
 
     def joined(self, text: str) -> str:
         """The words of ``text`` joined by single spaces (for matching phrases)."""
@@ -209,13 +230,15 @@ class Vocabulary:
         """True when ``text`` opens as a question or asks one ("tell me if...")."""
         found = self.words(text)
         # "isn't", "what's": an opener with a contraction is still one.
-        opens = bool(found) and found[0].split("'")[0] in self.question_openers
+        opens = bool(found) and found[0].split("'")[0] in self.question_openers and not any(
+            f"{' '.join(found)} ".startswith(f"{phrase} ") for phrase in self._normal(self.request_openers))
         patterned = any(re.search(pattern, text.casefold()) for pattern in self.question_patterns)
         return opens or patterned or self._has_phrase(text, self.question_phrases)
 
     def is_statement(self, text: str) -> bool:
         """True when ``text`` reports something (past) rather than asks for it."""
-        return self._has_phrase(text, self.statement_cues)
+        found = self.words(text)
+        return self._has_phrase(text, self.statement_cues) or bool(found) and found[0] in self.statement_openers
 
     def verbs_said(self, text: str, weak: bool = True, bare: bool = False) -> set[str]:
         """The plain-command verbs whose direction words were said; weak cues only when nothing else was
@@ -274,8 +297,14 @@ class Vocabulary:
         """(first word, last word, value) of every number in ``words``, longest phrase first, not overlapping."""
         spoken = self._spoken
         longest = max((len(p.split()) for p in spoken), default=1)
+        counting = [p.split() for p in self._normal(self.not_numbers)]
+        none = {j + k for p in counting for j in range(len(words) - len(p) + 1) if words[j:j + len(p)] == p
+                for k, w in enumerate(p) if w in spoken}
         spans, i = [], 0
         while i < len(words):
+            if i in none:
+                i += 1
+                continue
             for size in range(min(longest, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + size])
                 value = int(phrase) if size == 1 and phrase.isdigit() else spoken.get(phrase)
@@ -306,7 +335,7 @@ class Vocabulary:
         if not self.fillers:
             return text
         kept, last = [], 0
-        for found in self._word.finditer(text.casefold()):  # cut out of the text as written: "20%" stays
+        for found in self.word_re.finditer(text.casefold()):  # cut out of the text as written: "20%" stays
             if found.group(0) in self.fillers:
                 kept.append(text[last:found.start()])
                 last = found.end()

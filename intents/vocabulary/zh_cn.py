@@ -26,7 +26,7 @@ def _phrases(text: str) -> frozenset[str]:
 _DIRECTIONS = {
     "打开": "打开 开 开启 启动 点亮 亮起 拉开 升起 开开 打开来",
     "关闭": "关闭 关 关掉 关上 熄灭 灭 灭掉 拉上 合上 放下 停掉",
-    "上锁": "锁 锁上 上锁 反锁 锁好 锁起来", "解锁": "解锁 开锁",
+    "上锁": "锁 锁上 上锁 反锁 锁好 锁起来", "解锁": "解锁 开锁 打开",
     "暂停": "暂停 停一下 停一停", "继续": "继续 恢复 接着",
     "下一首": "下一首 下一曲 切歌 换一首 下一个", "上一首": "上一首 上一曲 上一个 上一台",
     "开始清洁": "清洁 打扫 扫地 吸尘 扫一扫 扫一下",
@@ -48,7 +48,7 @@ _NUMBERS.update({"一个": 1, "两个": 2})
 # Words that soften or pace a command ("请", "帮我", "一下").
 _FILLERS = ("帮我", "麻烦", "麻烦你", "能不能", "可以", "起来", "现在", "到底", "声音", "马上", "赶紧")
 _NEEDS = {
-    **dict.fromkeys(_phrases("好暗 太暗 很暗 有点暗 黑漆漆 一片漆黑 看不见 看不清 什么都看不到"), ("打开", "light")),
+    **dict.fromkeys(_phrases("好暗 太暗 很暗 有点暗 黑漆漆 黑乎乎 黑黢黢 一片漆黑 看不见 看不清 什么都看不到"), ("打开", "light")),
     **dict.fromkeys(_phrases("好热 太热 很热 热死了 好闷 太闷 闷热"), ("打开", "fan")),
     **dict.fromkeys(_phrases("太晒 好晒 刺眼 阳光太强 太阳晒"), ("关闭", "cover")),
 }
@@ -203,6 +203,7 @@ VOCABULARY = Vocabulary(
     },
     correction_cues=frozenset({"不对", "不是", "错了", "我是说", "我说的是", "不是这个"}),
     pronouns=_PRONOUNS,
+    verb_markers=frozenset({"一下"}),
     all_words=_ALL,
     word_joiner="",
     # Names are read one character at a time here, so a part of a name fits far too much ("灯").
