@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -103,6 +104,11 @@ class Home:
     """Entities, in the order they were declared."""
     initial_states: dict[str, str] = field(default_factory=dict)
     """Entity id to state string, as declared."""
+
+    @cached_property
+    def domain_of(self) -> dict[str, str]:
+        """Each entity's domain by its name ("Garage Light" -> "light"), built once per registry."""
+        return {e.name: e.domain for e in self.entities}
 
     def area(self, area_id: Optional[str]) -> Optional[Area]:
         """The area with this id, if any."""

@@ -184,7 +184,7 @@ def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[s
     """Every target over what was mentioned, with its domain. A room's or floor's devices by kind
     only for a kind that was named ("lights", "the lamps"...) or that an indirect request needs."""
     kinds = _kinds(heard, needed, vocab)
-    domain_of = {e.name: e.domain for e in home.entities}
+    domain_of = home.domain_of
     if "cover" in needed and not any(_close(w, word) for w in heard for word in vocab.cover_words):
         # A cover that an indirect request needs ("too much sun") is asked for by its device class in
         # the room ("the shades"): the templates read the word as one, and the room may have no curtains.
@@ -234,7 +234,7 @@ def _without_names(text: str, m: Mentions, home: Home, vocab: Vocabulary) -> str
     device's name is no verb ("open up the front door lock" does not lock it)."""
     words, starts = vocab.words(text), vocab.clause_starts(text)
     keep = [True] * len(words)
-    domain_of = {e.name: e.domain for e in home.entities}
+    domain_of = home.domain_of
     for name in m.names:
         said = vocab.words(name)
         domain = domain_of.get(name, "")

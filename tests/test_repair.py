@@ -18,6 +18,7 @@ from app.stt.rescore import (
     number_twins,
     opposites,
     prefix_twins,
+    question_twins,
 )
 from devices.registry import build_home, load_fixture_file
 from intents.repair import edit_distance, sound_key
@@ -99,6 +100,15 @@ def test_a_number_is_checked_against_the_numbers_heard_for_it() -> None:
     zh, gap = vocabulary("zh-cn"), RescoreSettings().prefix_gap
     assert doubtful_hearing("卧室灯亮度调到6%", Audio(), zh, gap)
     assert not doubtful_hearing("卧室灯亮度调到40%", Audio(), zh, gap)  # 4% and 14% fit far worse
+
+
+def test_a_command_that_ends_with_a_state_is_checked_against_its_question() -> None:
+    assert question_twins("Set the garage of Light on.", EN) == [
+        "are the garage of light on", "is the garage of light on", "was the garage of light on",
+        "were the garage of light on"]
+    assert question_twins("the garage light on", EN)[1] == "is the garage light on"  # a short form: put before
+    assert question_twins("turn on the garage light", EN) == []  # ends with no state
+    assert question_twins("is the garage light on", EN) == []  # asked already
 
 
 def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:

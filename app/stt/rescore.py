@@ -101,18 +101,15 @@ def opposites(text: str, vocab: Vocabulary) -> list[str]:
 def prefix_twins(text: str, vocab: Vocabulary) -> list[str]:
     """``text`` with each direction word whose opposite only adds or drops a prefix reversed ("lock" ->
     "unlock"), also with the word before it taken for the prefix ("then lock" -> "unlock"): a tiny
-    speech model hears a short prefix poorly, or as a word of its own. The twins keep the transcript as
-    written ("Then bolt the back door." -> "Unbolt the back door."): the audio is to judge the word
-    alone, not the capitals and stops Whisper writes."""
-    spans = [(m.start(), m.end()) for m in vocab.word_re.finditer(text.casefold())]
+    speech model hears a short prefix poorly, or as a word of its own."""
+    words = vocab.words(text)
     twins = []
-    for i, (start, end) in enumerate(spans):
-        word = text[start:end].casefold()
+    for i, word in enumerate(words):
         for other in vocab.opposite.get(word, ()):
             if other.endswith(word) or word.endswith(other):
-                for first in (start, *(spans[i - 1][:1] if i > 0 else ())):
-                    said = other.capitalize() if text[first:first + 1].isupper() else other
-                    twins.append(f"{text[:first]}{said}{text[end:]}")
+                twins.append(" ".join([*words[:i], other, *words[i + 1:]]))
+                if i > 0:
+                    twins.append(" ".join([*words[:i - 1], other, *words[i + 1:]]))
     return list(dict.fromkeys(twins))
 
 
@@ -154,20 +151,34 @@ def negated_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = f
     return [f"{verb} {lost}{heard[0].lower()}{heard[1:]}" for verb in sorted(vocab.staying_verbs)]
 
 
+def question_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = frozenset()) -> list[str]:
+    """``text`` asked as a question, where it ends with a state ("set the garage light on" -> "is the
+    garage light on"): its first word taken for each copula that opens a question, or for a short form
+    (the article or a name first) that copula put before it. A question must not change anything."""
+    words = vocab.words(text)
+    states = {state for found in vocab.states.values() for state in found}
+    if len(words) < 3 or words[-1] not in states or words[0] in vocab.question_openers:
+        return []
+    rest = words if words[0] == vocab.article or words[0] in name_openers else words[1:]
+    return [" ".join([opener, *rest]) for opener in sorted(vocab.copulas & vocab.question_openers)]
+
+
 def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,
                      name_openers: frozenset[str] = frozenset()) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
     "lock"), with a verb that keeps it as it is before it ("leave the lamp on"), or with a number
-    often heard for its own ("60" for "6"), less than ``gap`` (natural log) worse than ``text``."""
+    often heard for its own ("60" for "6"), or asked as a question ("is the lamp on"), less than ``gap``
+    (natural log) worse than ``text``."""
     leaving, numbers = negated_twins(text, vocab, name_openers), number_twins(text)
-    twins = [*prefix_twins(text, vocab), *leaving, *numbers]
+    questions = question_twins(text, vocab, name_openers)
+    twins = [*prefix_twins(text, vocab), *leaving, *numbers, *questions]
     if not twins:
         return False
     scores = hypotheses.likelihoods([text, *twins])
     best = max(range(1, len(scores)), key=lambda i: scores[i])
     if scores[best] > scores[0] - gap:
-        fits = "a verb to leave it" if twins[best - 1] in leaving else \
-            "another number" if twins[best - 1] in numbers else "the opposite direction"
+        fits = "a verb to leave it" if twins[best - 1] in leaving else "another number" if twins[best - 1] in \
+            numbers else "a question" if twins[best - 1] in questions else "the opposite direction"
         _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", fits, scores[0] - scores[best])
         return True
     return False

@@ -171,18 +171,17 @@ class Vocabulary:
     """Punctuation between clauses: in "side door, lock it" the "lock" is a verb, not the name's kind."""
 
     @cached_property
-    def word_re(self) -> re.Pattern[str]:
-        """The tokenizer, compiled: one word of lower-case text."""
+    def _word(self) -> re.Pattern[str]:
         return re.compile(self.word_pattern)
 
     def words(self, text: str) -> list[str]:
         """The words of ``text``, lower case, punctuation dropped."""
-        return self.word_re.findall(text.casefold())
+        return self._word.findall(text.casefold())
 
     def clause_starts(self, text: str) -> set[int]:
         """Indexes of the words of ``text`` that follow a clause mark ("lock" in "side door, lock it")."""
         folded, starts, last = text.casefold(), set(), 0
-        for i, found in enumerate(self.word_re.finditer(folded)):
+        for i, found in enumerate(self._word.finditer(folded)):
             if i and any(mark in folded[last:found.start()] for mark in self.clause_marks):
                 starts.add(i)
             last = found.end()
@@ -335,7 +334,7 @@ class Vocabulary:
         if not self.fillers:
             return text
         kept, last = [], 0
-        for found in self.word_re.finditer(text.casefold()):  # cut out of the text as written: "20%" stays
+        for found in self._word.finditer(text.casefold()):  # cut out of the text as written: "20%" stays
             if found.group(0) in self.fillers:
                 kept.append(text[last:found.start()])
                 last = found.end()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import chain
 
 from intents.vocabulary import Vocabulary
@@ -99,6 +100,7 @@ def _lexicon() -> list[str]:
     return sorted({w for w in words if len(w) > 1}, key=len, reverse=True)
 
 
+@lru_cache(maxsize=8192)  # a home's characters are read once, not again for every rebuilt view
 def _readings(char: str) -> frozenset[str]:
     """Every pinyin reading of ``char``, without tones ("调": diao, tiao); none for a character
     pypinyin does not know. Imported when a repair first asks (a table of ~40,000 characters)."""
