@@ -183,6 +183,9 @@ def test_one_character_heard_for_another_is_read_around_two_are_not() -> None:
     assert one.decision.recognition.slots.get("brightness") in (20, "20")
     stated = assistant.understand_speech(["厨房灯一直开整。"], {}, bounded=False)  # "一直开着", 着 misheard
     assert not stated.decision.acts
+    # the LLM reads the unknown character as a known one read alike: 和上 (he shang) is 合上, "close"
+    closed = assistant.understand_speech(["把左侧窗帘和上。"], {}, bounded=False)
+    assert (closed.decision.intent, closed.decision.targets) == ("HassTurnOff", ("cover.curtain_left",))
 
 
 def _spoken_scores(tmp_path: Path, cases: Path) -> tuple[int, int, int, int, int]:

@@ -191,8 +191,8 @@ class Understander:
             # The LLM reads the transcripts on the other core while the repair parses variants: llama.cpp
             # lets go of the GIL, so within one deadline neither waits for the other. The repair, which
             # the audio checks, still wins when it finds something.
-            reading = _READER.submit(self._llm_on_speech, view, states, transcripts[:2], context, reader, deadline) \
-                if reader is not None else None
+            reading = _READER.submit(self._llm_on_speech, view, states, _read_alike(view, transcripts[:2]), context,
+                                     reader, deadline) if reader is not None else None
             repairing = view.for_repair
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
                             lambda t: self.text(repairing, states, view.vocab.without_fillers(t), context).decision,
@@ -203,7 +203,7 @@ class Understander:
             if reading is not None:
                 return self._heard_direction(view, states, hypotheses, reading.result(), context)
         if reader is not None:
-            read = self._llm_on_speech(view, states, transcripts[:2], context, reader, deadline)
+            read = self._llm_on_speech(view, states, _read_alike(view, transcripts[:2]), context, reader, deadline)
             return self._heard_direction(view, states, hypotheses, read, context)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
@@ -285,6 +285,22 @@ def _not_acted(view: HomeView, states: StateStore, understood: Understanding, co
     """``understood`` with nothing to act on: what was heard and read stays for the log and the reply."""
     return replace(understood, decision=resolve(Recognition(None, source=source), view.home, states,
                                                 context.get("area")))
+
+
+def _read_alike(view: HomeView, texts: list[str]) -> list[str]:
+    """Each transcript with its unknown characters swapped for known ones read alike ("把左侧窗帘和上":
+    "把左侧窗帘合上"), for the LLM to read: a swap keeps the sound and changes only the characters
+    Whisper picked. Only where one variant free of unknown words is the cheapest: 掉 (diao) may be 调
+    or 吊, and then the model reads what was written. Unchanged for a language repaired by sound."""
+    if view.vocab.repairs_by_sound or view.vocab.readings is None:
+        return texts
+    read = []
+    for text in texts:
+        known = [v for v in view.repairer.variants(text) if not view.unknown_words(v.text)] \
+            if view.unknown_words(text) else []
+        cheapest = [v.text for v in known if v.cost == known[0].cost]
+        read.append(cheapest[0] if len(cheapest) == 1 else text)
+    return read
 
 
 def _repairs(vocab: Vocabulary) -> bool:
