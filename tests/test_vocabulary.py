@@ -72,6 +72,8 @@ def test_statements_report_rather_than_ask() -> None:
     assert not EN.is_statement("turn off the garage light")
     assert EN.is_statement("Left the garage light on.")  # "who" not heard: still no request
     assert not EN.is_statement("open the curtain on the left")
+    assert EN.is_statement("I turn the kitchen lights off an hour go.")  # "ago" misheard: still a report
+    assert not EN.is_statement("can I turn off the garage light")
 
 
 def test_the_verbs_said_weak_cues_and_needs() -> None:

@@ -163,7 +163,8 @@ class Vocabulary:
     not_numbers: frozenset[str] = frozenset()
     """Phrases in which a number word counts nothing ("skip this one": no volume of 1)."""
     statement_openers: frozenset[str] = frozenset()
-    """First words of a report that are no report elsewhere ("left the light on", "the left curtain")."""
+    """Phrases that open a report but are none elsewhere ("left the light on", "the left curtain"; "I turn
+    the lights off at ten", "can I turn them off")."""
     verb_markers: frozenset[str] = frozenset()
     """Words said right after a verb, never after a name ("it" in "lock it", "一下" in "锁一下"): a word
     for a kind of device before them is the verb ("side door lock it")."""
@@ -219,25 +220,27 @@ class Vocabulary:
         """True when a negation is said anywhere ("don't turn off the lamp")."""
         return self._has_phrase(text, self.negations)
 
+    def _opens_with(self, text: str, phrases: Iterable[str]) -> bool:
+        joined = f"{self.joined(text)} "
+        return any(phrase and joined.startswith(f"{phrase} ") for phrase in self._normal(phrases))
+
     def opens_negated(self, text: str) -> bool:
         """True when ``text`` opens with a negation ("do not unlock...", "don't"), which makes even
         a question opener ("do") a refusal."""
-        joined = f"{self.joined(text)} "
-        return any(phrase and joined.startswith(f"{phrase} ") for phrase in self._normal(self.negations))
+        return self._opens_with(text, self.negations)
 
     def is_question(self, text: str) -> bool:
         """True when ``text`` opens as a question or asks one ("tell me if...")."""
         found = self.words(text)
         # "isn't", "what's": an opener with a contraction is still one.
-        opens = bool(found) and found[0].split("'")[0] in self.question_openers and not any(
-            f"{' '.join(found)} ".startswith(f"{phrase} ") for phrase in self._normal(self.request_openers))
+        opens = bool(found) and found[0].split("'")[0] in self.question_openers \
+            and not self._opens_with(text, self.request_openers)
         patterned = any(re.search(pattern, text.casefold()) for pattern in self.question_patterns)
         return opens or patterned or self._has_phrase(text, self.question_phrases)
 
     def is_statement(self, text: str) -> bool:
         """True when ``text`` reports something (past) rather than asks for it."""
-        found = self.words(text)
-        return self._has_phrase(text, self.statement_cues) or bool(found) and found[0] in self.statement_openers
+        return self._has_phrase(text, self.statement_cues) or self._opens_with(text, self.statement_openers)
 
     def verbs_said(self, text: str, weak: bool = True, bare: bool = False) -> set[str]:
         """The plain-command verbs whose direction words were said; weak cues only when nothing else was

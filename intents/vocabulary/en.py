@@ -188,7 +188,8 @@ VOCABULARY = Vocabulary(
                                "no i said", "wrong", "that's wrong", "not that", "not that one", "actually"}),
     pronouns=frozenset({"it", "them"}),
     verb_markers=frozenset({"it", "them"}),
-    statement_openers=frozenset({"left"}),  # "(who) left the garage light on"
+    # "(who) left the garage light on"; a habit: "I turn the kitchen lights off when I go out"
+    statement_openers=frozenset({"left", "i turn", "i switch", "we turn", "we switch"}),
     request_openers=frozenset({"do me a favour", "do me a favor"}),
     not_numbers=frozenset({"this one", "that one", "which one", "the one", "other one", "each one", "no one",
                            "one of", "one by one"}),
