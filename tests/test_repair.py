@@ -17,6 +17,7 @@ from app.stt.rescore import (
     negated_twins,
     number_twins,
     opposites,
+    prefix_heard_as_a_word,
     prefix_twins,
     question_twins,
 )
@@ -84,6 +85,16 @@ def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
     assert doubtful_hearing("lock the back door", close, EN, gap)
     assert not doubtful_hearing("lock the back door", clear, EN, gap)
     assert not doubtful_hearing("turn on the lamp", close, EN, gap)  # nothing to check
+
+
+def test_a_prefix_heard_as_a_word_is_asked_back() -> None:
+    # as heard in three voices (2026-11-24): "unlatch" as "then latch", "unlock" as "and lock"
+    for heard in ("Then latch the side door.", "And Lock the back door.", "then bolt the side door"):
+        assert prefix_heard_as_a_word(heard, EN)
+        assert doubtful_hearing(heard, None, EN, RescoreSettings().prefix_gap)  # decided before any scoring
+    assert not prefix_heard_as_a_word("and unlock the back door", EN)  # "un" would make it "lock"
+    assert not prefix_heard_as_a_word("then turn off the lamp", EN)
+    assert not prefix_heard_as_a_word("lock the back door", EN)
 
 
 def test_a_number_is_checked_against_the_numbers_heard_for_it() -> None:

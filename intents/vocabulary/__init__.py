@@ -165,6 +165,8 @@ class Vocabulary:
     statement_openers: frozenset[str] = frozenset()
     """Phrases that open a report but are none elsewhere ("left the light on", "the left curtain"; "I turn
     the lights off at ten", "can I turn them off")."""
+    prefix_sounds: frozenset[str] = frozenset()
+    """Words a short prefix is heard as, first in an utterance ("unlatch" heard as "then latch")."""
     verb_markers: frozenset[str] = frozenset()
     """Words said right after a verb, never after a name ("it" in "lock it", "一下" in "锁一下"): a word
     for a kind of device before them is the verb ("side door lock it")."""

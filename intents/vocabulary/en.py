@@ -188,6 +188,7 @@ VOCABULARY = Vocabulary(
                                "no i said", "wrong", "that's wrong", "not that", "not that one", "actually"}),
     pronouns=frozenset({"it", "them"}),
     verb_markers=frozenset({"it", "them"}),
+    prefix_sounds=frozenset({"and", "then", "an", "in", "un"}),
     # "(who) left the garage light on"; a habit: "I turn the kitchen lights off when I go out"
     statement_openers=frozenset({"left", "i turn", "i switch", "we turn", "we switch"}),
     request_openers=frozenset({"do me a favour", "do me a favor"}),
