@@ -178,7 +178,7 @@ class Understander:
             transcripts.append(text)
             understood = self.text(view, states, text, context)
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
-                return self._heard_direction(view, states, hypotheses, understood, context)
+                return self._heard_right(view, states, hypotheses, understood, context)
             fallback = fallback or understood
         reader = llm if fallback is not None and self.intents.stage != "templates" else None
         unknown = view.unknown_words(transcripts[0]) if reader is not None and not view.vocab.repairs_by_sound else []
@@ -198,13 +198,13 @@ class Understander:
                             lambda t: self.text(repairing, states, view.vocab.without_fillers(t), context).decision,
                             self.rescore, self.log_texts, deadline)
             if chosen is not None:
-                return self._heard_direction(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
+                return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
                                              context)
             if reading is not None:
-                return self._heard_direction(view, states, hypotheses, reading.result(), context)
+                return self._heard_right(view, states, hypotheses, reading.result(), context)
         if reader is not None:
             read = self._llm_on_speech(view, states, _read_alike(view, transcripts[:2]), context, reader, deadline)
-            return self._heard_direction(view, states, hypotheses, read, context)
+            return self._heard_right(view, states, hypotheses, read, context)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
     def _partial(self, view: HomeView, text: str, context: dict[str, Any]) -> tuple[Recognition, Optional[Choice]]:
@@ -244,10 +244,11 @@ class Understander:
         except InputError:
             return None
 
-    def _heard_direction(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
+    def _heard_right(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
                          understood: Understanding, context: dict[str, Any]) -> Understanding:
-        """``understood``, doubted where the audio of the transcript fits the opposite direction nearly
-        as well ("unlock" heard as "lock"): it is asked back. Checked on this thread, after the model."""
+        """``understood``, doubted where the audio of the transcript fits another reading nearly as well
+        ("unlock" heard as "lock", a lost "leave", 6% for 60%, a question): it is asked back (see
+        `app.stt.rescore.doubtful_hearing`). Checked on this thread, after the model."""
         if not understood.decision.acts or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,

@@ -142,19 +142,20 @@ def number_twins(text: str) -> list[str]:
     return twins
 
 
+def _short_form(words: list[str], vocab: Vocabulary, name_openers: frozenset[str]) -> bool:
+    """True when ``words`` open with the article or the first word of a name ("the lamp on", "living
+    room lamp on"): a short form, which may be a sentence whose first words were not heard."""
+    return bool(words) and (words[0] == vocab.article or words[0] in name_openers)
+
+
 def negated_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = frozenset()) -> list[str]:
     """``text`` after each verb that keeps a device as it is, where ``text`` opens with the article
     ("the lamp on") or, the article put back, with the first word of a name (``name_openers``: "living
     room lamp on"): a short form may be a sentence whose first words were not heard ("leave the")."""
     words = vocab.words(text)
-    if not vocab.article or not words:
+    if not vocab.article or not _short_form(words, vocab, name_openers):
         return []
-    if words[0] == vocab.article:
-        lost = ""
-    elif words[0] in name_openers:
-        lost = f"{vocab.article} "
-    else:
-        return []
+    lost = "" if words[0] == vocab.article else f"{vocab.article} "
     # The twins keep the transcript as written, so that only the words put before it are scored apart.
     heard = text.strip()
     return [f"{verb} {lost}{heard[0].lower()}{heard[1:]}" for verb in sorted(vocab.staying_verbs)]
@@ -168,7 +169,7 @@ def question_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = 
     states = {state for found in vocab.states.values() for state in found}
     if len(words) < 3 or words[-1] not in states or words[0] in vocab.question_openers:
         return []
-    rest = words if words[0] == vocab.article or words[0] in name_openers else words[1:]
+    rest = words if _short_form(words, vocab, name_openers) else words[1:]
     return [" ".join([opener, *rest]) for opener in sorted(vocab.copulas & vocab.question_openers)]
 
 
@@ -181,17 +182,18 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
     if prefix_heard_as_a_word(text, vocab):
         _LOGGER.info("Not acted on: a prefix may have been heard as a word")
         return True
-    leaving, numbers = negated_twins(text, vocab, name_openers), number_twins(text)
-    questions = question_twins(text, vocab, name_openers)
-    twins = [*prefix_twins(text, vocab), *leaving, *numbers, *questions]
+    twins = [(why, twin) for why, found in (("the opposite direction", prefix_twins(text, vocab)),
+                                            ("a verb to leave it", negated_twins(text, vocab, name_openers)),
+                                            ("another number", number_twins(text)),
+                                            ("a question", question_twins(text, vocab, name_openers)))
+             for twin in found]
     if not twins:
         return False
-    scores = hypotheses.likelihoods([text, *twins])
+    scores = hypotheses.likelihoods([text, *(twin for _, twin in twins)])
     best = max(range(1, len(scores)), key=lambda i: scores[i])
     if scores[best] > scores[0] - gap:
-        fits = "a verb to leave it" if twins[best - 1] in leaving else "another number" if twins[best - 1] in \
-            numbers else "a question" if twins[best - 1] in questions else "the opposite direction"
-        _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", fits, scores[0] - scores[best])
+        _LOGGER.info("Not acted on: the audio fits %s %.1f below what was heard", twins[best - 1][0],
+                     scores[0] - scores[best])
         return True
     return False
 

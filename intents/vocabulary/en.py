@@ -19,6 +19,7 @@ _DIRECTIONS = {
     "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
     "activate": "activate, start, on, put on, kick off, going", "run": "run, start, activate, on, kick off, going",
 }
+_PRONOUNS = frozenset({"it", "them"})
 _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
           "seventeen": 17, "eighteen": 18, "nineteen": 19}
@@ -186,8 +187,8 @@ VOCABULARY = Vocabulary(
     },
     correction_cues=frozenset({"no", "nope", "no no", "i meant", "i mean", "i said", "no i meant", "no i mean",
                                "no i said", "wrong", "that's wrong", "not that", "not that one", "actually"}),
-    pronouns=frozenset({"it", "them"}),
-    verb_markers=frozenset({"it", "them"}),
+    pronouns=_PRONOUNS,
+    verb_markers=_PRONOUNS,  # "lock it": only a verb takes one
     prefix_sounds=frozenset({"and", "then", "an", "in", "un"}),
     # "(who) left the garage light on"; a habit: "I turn the kitchen lights off when I go out"
     statement_openers=frozenset({"left", "i turn", "i switch", "we turn", "we switch"}),
