@@ -20,6 +20,8 @@ from devices.registry import Home
 from intents.repair import edit_distance, sound_key
 from intents.vocabulary import Vocabulary
 
+#: Kinds of device people command by a verb alone ("pause", "start cleaning"): a home has one or two.
+_COMMANDED_ALONE = frozenset({"media_player", "vacuum"})
 #: Numbers outside this range are no brightness, position or temperature anyone asks for.
 _NUMBER_RANGE = (0, 120)
 
@@ -36,7 +38,15 @@ def _close(a: str, b: str) -> bool:
     key_a, key_b = sound_key(a), sound_key(b)
     if min(len(key_a), len(key_b)) >= 3 and key_a == key_b:
         return True
-    return min(len(a), len(b)) >= 4 and a[0] == b[0] and edit_distance(key_a, key_b) <= 1
+    return (min(len(a), len(b)) >= 4 and a[0] == b[0] and edit_distance(key_a, key_b) <= 1) or _vowel_dropped(a, b)
+
+
+def _vowel_dropped(a: str, b: str) -> bool:
+    """True when one word is the other without one of its vowels after the first letter ("lft" for
+    "left", "cabnets"): a word typed in haste."""
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return len(short) >= 3 and len(long) == len(short) + 1 and any(
+        long[i] in "aeiou" and long[:i] + long[i + 1:] == short for i in range(1, len(long)))
 
 
 def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
@@ -94,24 +104,38 @@ def _of_the_kind_said(names: set[str], heard: list[str], home: Home, vocab: Voca
     return {n for n in names if not said or domain.get(n) in said or domain.get(n) not in groups}
 
 
-def _kinds_meant(text: str, vocab: Vocabulary) -> set[str]:
-    """Kinds of device ``text`` names ("the vacuum"), or that only a verb said can act on ("skip")."""
+def _kinds_meant(text: str, vocab: Vocabulary, anywhere: bool = False) -> set[str]:
+    """Kinds of device ``text`` names ("the vacuum"), or that only a verb said can act on ("skip");
+    ``anywhere`` (nothing else named): also a kind commanded alone that a word said asks only of it
+    ("开始打扫": 打扫 cleans, though 开始 also starts a script; "stop" may also turn a light off)."""
     kinds = {vocab.kind_of[w] for w in vocab.words(text) if w in vocab.kind_of}
     said = vocab.verbs_said(text)
     if len(said) == 1:  # one verb, and only one kind of device takes it
         takers = [domain for domain, verbs in vocab.verbs.items() if said <= set(verbs)]
         kinds |= set(takers) if len(takers) == 1 else set()
+    if anywhere:
+        for word, verbs in vocab.verbs_of_word.items():
+            takers = {domain for domain, taken in vocab.verbs.items() if verbs & set(taken)}
+            if len(takers) == 1 and takers <= _COMMANDED_ALONE and word not in vocab.weak_cues \
+                    and vocab.said(text, word):
+                kinds |= takers
     return kinds
 
 
-def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabulary) -> tuple[str, ...]:
+def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabulary,
+                 anywhere: bool = False) -> tuple[str, ...]:
     """Names of the devices in the speaker's room that ``text`` means by their kind ("the vacuum" is
-    Rover; "skip" is the TV)."""
+    Rover; "skip" is the TV). ``anywhere``, where the utterance names no device, room or other kind:
+    else the home's only device of that kind (a home with one TV pauses it wherever "pause" is said)."""
     area = home.find_area(area_name) if area_name else None
-    kinds = _kinds_meant(text, vocab)
-    if area is None or not kinds:
-        return ()
-    return tuple(sorted(e.name for e in home.entities if e.area_id == area.id and e.domain in kinds))
+    others = _kind_words(vocab) - {w for w, kind in vocab.kind_of.items() if kind in _COMMANDED_ALONE}
+    anywhere = anywhere and not others & set(vocab.words(text))
+    kinds = _kinds_meant(text, vocab, anywhere)
+    devices = {e.id: e.name for e in home.entities if e.domain in kinds}
+    in_room = {e.name for e in home.entities if e.id in devices and area is not None and e.area_id == area.id}
+    if in_room or not anywhere:
+        return tuple(sorted(in_room))
+    return tuple(devices.values()) if len(devices) == 1 else ()
 
 
 def _target(slots: dict[str, Any], vocab: Vocabulary) -> str:
@@ -288,7 +312,7 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         # An indirect request names its own verb: "on" or "please" beside it is no direction.
         said = vocab.verbs_said(_without_names(text, m, home, vocab), weak=not needs,
                                 bare=_only_targets(heard, m, vocab))
-        found += [vocab.command(verb, t) for t, d in targets for verb in vocab.verbs.get(d, ())
+        found += [vocab.command(verb, t, d) for t, d in targets for verb in vocab.verbs.get(d, ())
                   if verb in said or {(verb, d), (verb, "")} & needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]
     found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]

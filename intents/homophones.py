@@ -21,6 +21,8 @@ from intents.vocabulary import Vocabulary
 UNKNOWN_COST = 0.5
 #: Cost of swapping a character that is already a known one: likely heard right.
 KNOWN_COST = 1.0
+#: Added to a swap of characters read alike only without their tones (订 dìng, 灯 dīng).
+TONE_COST = 0.1
 #: How many characters of an utterance may be swapped at once.
 MAX_SWAPS = 2
 #: Longer utterances are not repaired: too many combinations, and not a short command.
@@ -37,7 +39,9 @@ class HomophoneRepairer:
             raise ValueError(f"no readings of characters for language {vocab.language!r}")
         self.vocab = vocab
         names = [n for e in home.entities for n in e.names] + [n for a in home.areas for n in (a.name, *a.aliases)]
-        self._known = frozenset(c for text in (*names, *known_texts) for c in text if _is_hanzi(c))
+        texts = (*names, *known_texts)
+        self._known = frozenset(c for text in texts for c in text if _is_hanzi(c))
+        self._pairs = frozenset(pair for text in texts for pair in _pairs(text))
         by_reading: dict[str, set[str]] = {}
         for char in self._known:
             for reading in vocab.readings(char):
@@ -49,9 +53,20 @@ class HomophoneRepairer:
         found = {c for reading in self.vocab.readings(char) for c in self._alike.get(reading, ())}
         return sorted(found - {char})
 
+    def _toneless(self, heard: str, swapped: str) -> bool:
+        """True when ``heard`` and ``swapped`` are read alike only without their tones."""
+        tones = self.vocab.tones
+        return tones is not None and not tones(heard) & tones(swapped)
+
+    def known_pairs(self, text: str) -> int:
+        """How many neighbouring characters of ``text`` a known text has side by side: 启动 and 侧门 are
+        words, 七动 and 厕门 are not. Among swaps of the same cost, more known pairs read more alike."""
+        return sum(pair in self._pairs for pair in _pairs(text))
+
     def variants(self, text: str, limit: int = 400) -> list[Repair]:
-        """Repaired variants, cheapest first. The text itself comes first, at no cost: the templates
-        have no words for the language's fillers, and the caller parses it without them."""
+        """Repaired variants, cheapest first, those with more known pairs first at the same cost. The
+        text itself comes first, at no cost: the templates have no words for the language's fillers,
+        and the caller parses it without them."""
         chars = list(text.strip())
         if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
             return []
@@ -60,16 +75,22 @@ class HomophoneRepairer:
         repairs: dict[str, float] = {"".join(chars): 0.0}
         for count in range(1, MAX_SWAPS + 1):
             for places in itertools.combinations(sorted(options), count):
-                cost = sum(KNOWN_COST if chars[i] in self._known else UNKNOWN_COST for i in places)
+                base = sum(KNOWN_COST if chars[i] in self._known else UNKNOWN_COST for i in places)
                 for choice in itertools.product(*(options[i] for i in places)):
                     swapped = list(chars)
                     for i, char in zip(places, choice):
                         swapped[i] = char
                     variant = "".join(swapped)
+                    cost = base + sum(self._toneless(chars[i], c) for i, c in zip(places, choice)) * TONE_COST
                     if cost < repairs.get(variant, float("inf")):
                         repairs[variant] = cost
-        ranked = sorted(repairs.items(), key=lambda r: r[1])[:limit]
+        ranked = sorted(repairs.items(), key=lambda r: (r[1], -self.known_pairs(r[0])))[:limit]
         return [Repair(variant, cost) for variant, cost in ranked]
+
+
+def _pairs(text: str) -> list[str]:
+    """Each two neighbouring Chinese characters of ``text``."""
+    return [text[i:i + 2] for i in range(len(text) - 1) if _is_hanzi(text[i]) and _is_hanzi(text[i + 1])]
 
 
 def _is_hanzi(char: str) -> bool:

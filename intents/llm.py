@@ -184,7 +184,8 @@ class LlmRecognizer:
     def _answers(self, text: str, context: dict[str, Any]) -> list[str]:
         """Every answer over what ``text`` mentions, for an utterance the model may read."""
         mentions = find_mentions(text, self.home, self.vocab)
-        nearby = nearby_names(text, self.home, context.get("area"), self.vocab)
+        nearby = nearby_names(text, self.home, context.get("area"), self.vocab,
+                              anywhere=not (mentions.names or mentions.areas or mentions.floors))
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
         return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text))
@@ -211,6 +212,13 @@ class LlmRecognizer:
         allowed = self._answers(text, context)
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
+        if len(allowed) == 2 and self.vocab.only_directions(text):
+            # A verb alone that one device takes ("skip" in a home with one TV): the tiny model prefers
+            # "none" for a command that names no device (measured: 切歌, 下一集), and there is nothing to read.
+            recognition = self.templates.recognize(allowed[1], context)
+            refused = refusal(text, recognition.intent, self.vocab)
+            return LlmResult(replace(recognition, source=Source.LLM) if not refused else
+                             Recognition(None, source=Source.LLM), allowed[1], refused)
         with self._lock:
             choice = choose(self.llm, self.chat, self.messages(text), allowed,
                             deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,

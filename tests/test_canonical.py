@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devices.registry import build_home, load_fixture_file
-from intents.canonical import answers, find_mentions
+from intents.canonical import answers, find_mentions, nearby_names
 from intents.llm import not_for_the_model
 from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
@@ -86,6 +86,7 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
     assert find_mentions("turn on the bed room lamp", HOME, EN).names == ("Bedroom Lamp",)
     assert find_mentions("lock the frontdoor", HOME, EN).names == ("Front Door",)
     assert find_mentions("lock the back dor", HOME, EN).names == ("Back Door",)
+    assert find_mentions("close the shade lft", HOME, EN).names == ("Shade Left",)  # a vowel left out
     # a kind said ("light") rules out a device of another kind that shares a word with it
     assert "Ceiling Fan" not in find_mentions("turn on the pick and ceiling light", HOME, EN).names
 
@@ -98,7 +99,8 @@ def test_misspelt_split_and_joined_names_are_mentioned() -> None:
                                   "the side door should stay locked", "I turned off the kitchen switch an hour go",
                                   "we should probably lock the back door at some point",
                                   "my sister always turns off the play corner",
-                                  "I left the kitchen switch on this morning"])
+                                  "I left the kitchen switch on this morning",
+                                  "the kitchen cabinets look nice in blue"])
 def test_negations_and_statements_never_reach_the_model(text: str) -> None:
     assert not_for_the_model(text, EN)
 
@@ -114,3 +116,24 @@ def test_a_question_asked_inside_a_sentence_is_a_question() -> None:
     assert EN.is_question("any idea if the garage light is still on")
     assert EN.is_question("I wonder whether the curtains are open")
     assert not EN.is_question("turn on the garage light")
+
+
+def test_a_verb_the_templates_lack_for_a_kind_is_said_their_way() -> None:
+    # Home Assistant's English templates turn no valve or script "on": it is opened, or run
+    assert offered("turn the water on at the main valve") == ["none", "open Main Valve"]
+    assert offered("switch on stealth mode") == ["none", "run Stealth Mode"]
+    assert offered("turn on party mode") == ["none", "activate Party Mode"]
+    assert offered("nobody needs the kitchen ceiling light right now") == ["none", "turn off Kitchen ceiling"]
+
+
+def test_a_verb_alone_means_the_homes_only_device_that_takes_it() -> None:
+    def nearby(text: str, area: str | None = None) -> tuple[str, ...]:
+        return nearby_names(text, HOME, area, EN, anywhere=True)
+
+    assert nearby("pause") == ("TV",) and nearby("start cleaning") == ("Rover",)
+    assert nearby("skip this song", "Kitchen") == ("TV",)  # not in the speaker's room, but the only one
+    assert nearby("stop") == ()  # "stop" also turns a light off: no device is meant by it
+    assert nearby("hold off on opening the curtains") == ()  # another kind is named
+    assert nearby_names("pause", HOME, None, EN) == ()  # where the utterance names a device itself
+    assert EN.only_directions("pause") and EN.only_directions("next please")
+    assert not EN.only_directions("pause the tv")

@@ -13,9 +13,11 @@ from app.cli.main import main
 from app.config import Settings
 from app.core.assistant import Assistant
 from app.core.failure import Failure, reply_for
+from app.core.understanding import read_alike
 from app.speak.tts import TextToSpeech, TtsSettings
 from app.stt.speech_to_text import SpeechToText
 from devices.registry import build_home, load_fixture_file
+from intents.canonical import nearby_names
 from intents.homophones import HomophoneRepairer
 from intents.vocabulary import vocabulary
 from tests.conftest import HA_TESTS_ZH, ROOT
@@ -173,6 +175,29 @@ def test_characters_heard_for_others_are_swapped_for_ones_read_alike() -> None:
     assert zh.without_fillers("车库灯调到20%") == "车库灯调到20%"  # cut out of the text as written
     assert zh.numbers("车库里黑七七的") == set()  # 黑漆漆 written 黑七七 is no amount
     assert zh.is_statement("厨房灯一直开着")  # a state that lasts is reported, not asked for
+
+
+@pytest.mark.fast
+def test_a_reading_prefers_whole_known_words_and_exact_tones_and_never_makes_a_number() -> None:
+    """Among swaps of one cost, the one making known pairs of characters (侧门, 锁上; 启动, not 七动),
+    and a swap read alike with its tone (订, 定: dìng) before one alike only without (灯: dīng)."""
+    assistant = Assistant(Settings().with_language("zh-cn"), build_home(load_fixture_file(ZH_HOME)))
+    view = assistant.view
+    assert read_alike(view, ["把厕门索上", "啟动派对模式", "帮我订个十分钟的记时器"]) == \
+        ["把侧门锁上", "启动派对模式", "帮我定个十分钟的计时器"]
+    assert read_alike(view, ["把卧室灯打开摆。"]) == ["把卧室灯打开摆。"]  # 百 (bǎi) would be 100
+    assert view.vocab.is_statement("我把厨房灯关了") and view.vocab.is_statement("我刚把厨房灯关了")
+    assert not view.vocab.is_statement("帮我把车库灯关了")
+
+
+@pytest.mark.fast
+def test_a_verb_or_the_volume_alone_means_the_homes_only_tv() -> None:
+    """Whisper drops a name it cannot spell ("TV暂停一下" heard as "暂停一下"); a home with one TV means it."""
+    home, zh = build_home(load_fixture_file(ZH_HOME)), vocabulary("zh-cn")
+    for text in ("暂停一下", "切歌", "下一集", "音量调到20"):
+        assert nearby_names(text, home, None, zh, anywhere=True) == ("TV",), text
+    assert nearby_names("让开始打扫", home, None, zh, anywhere=True) == ("Rover",)  # 打扫: only a vacuum
+    assert zh.only_directions("切歌") and zh.only_directions("暂停一下") and not zh.only_directions("让开始打扫")
 
 
 def test_one_character_heard_for_another_is_read_around_two_are_not() -> None:

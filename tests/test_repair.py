@@ -14,6 +14,7 @@ from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
     doubtful_hearing,
+    fraction_twins,
     negated_twins,
     number_twins,
     opposites,
@@ -101,6 +102,11 @@ def test_a_number_is_checked_against_the_numbers_heard_for_it() -> None:
     assert number_twins("set the lamp to 13%") == ["set the lamp to 3%", "set the lamp to 30%"]
     assert number_twins("卧室灯亮度调到6%") == ["卧室灯亮度调到16%", "卧室灯亮度调到60%"]
     assert number_twins("set it to 100, or 2.5") == []  # no number is heard for these
+    assert number_twins("Set it to 16.") == ["Set it to 6.", "Set it to 60."]  # a full stop is no decimal
+    # "three quarters" heard as "3": the amount in words is scored too
+    assert fraction_twins("set the bedroom lamp to 3", EN) == ["set the bedroom lamp to three quarters",
+                                                               "set the bedroom lamp to 3 quarters"]
+    assert fraction_twins("set the bedroom lamp to 30", EN) == []
 
     class Audio:
         def likelihoods(self, texts: list[str]) -> list[float]:

@@ -23,6 +23,7 @@ from app.core.home_view import HomeView
 from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
+from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult
 from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
@@ -181,17 +182,19 @@ class Understander:
                 return self._heard_right(view, states, hypotheses, understood, context)
             fallback = fallback or understood
         reader = llm if fallback is not None and self.intents.stage != "templates" else None
-        unknown = view.unknown_words(transcripts[0]) if reader is not None and not view.vocab.repairs_by_sound else []
+        read = read_alike(view, transcripts[:2]) if reader is not None else []
+        unknown = view.unknown_words(read[0]) if reader is not None and not view.vocab.repairs_by_sound else []
         if len(unknown) > self.intents.unknown_words:
-            # No repair of words by sound for this language: such words are a garbled transcript, and the
-            # LLM would read the rest as a command (measured: "客厅灯, 开车, 海峙, 软车" turned a lamp on).
+            # No repair of words by sound for this language: words unknown even when read alike are a
+            # garbled transcript, and the LLM would read the rest as a command (measured: "客厅灯, 开车,
+            # 海峙, 软车" turned a lamp on).
             _LOGGER.info("LLM not asked: %d unknown word(s) in the transcript", len(unknown))
             reader = None
         if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and _repairs(view.vocab):
             # The LLM reads the transcripts on the other core while the repair parses variants: llama.cpp
             # lets go of the GIL, so within one deadline neither waits for the other. The repair, which
             # the audio checks, still wins when it finds something.
-            reading = _READER.submit(self._llm_on_speech, view, states, _read_alike(view, transcripts[:2]), context,
+            reading = _READER.submit(self._llm_on_speech, view, states, read, context,
                                      reader, deadline) if reader is not None else None
             repairing = view.for_repair
             chosen = choose(transcripts[:3], hypotheses, view.repairer,
@@ -203,8 +206,8 @@ class Understander:
             if reading is not None:
                 return self._heard_right(view, states, hypotheses, reading.result(), context)
         if reader is not None:
-            read = self._llm_on_speech(view, states, _read_alike(view, transcripts[:2]), context, reader, deadline)
-            return self._heard_right(view, states, hypotheses, read, context)
+            answer = self._llm_on_speech(view, states, read, context, reader, deadline)
+            return self._heard_right(view, states, hypotheses, answer, context)
         return fallback or Understanding("", Decision(Recognition(None), error=view.vocab.replies["not_heard"]))
 
     def _partial(self, view: HomeView, text: str, context: dict[str, Any]) -> tuple[Recognition, Optional[Choice]]:
@@ -288,19 +291,25 @@ def _not_acted(view: HomeView, states: StateStore, understood: Understanding, co
                                                 context.get("area")))
 
 
-def _read_alike(view: HomeView, texts: list[str]) -> list[str]:
+def read_alike(view: HomeView, texts: list[str]) -> list[str]:
     """Each transcript with its unknown characters swapped for known ones read alike ("把左侧窗帘和上":
     "把左侧窗帘合上"), for the LLM to read: a swap keeps the sound and changes only the characters
-    Whisper picked. Only where one variant free of unknown words is the cheapest: 掉 (diao) may be 调
-    or 吊, and then the model reads what was written. Unchanged for a language repaired by sound."""
-    if view.vocab.repairs_by_sound or view.vocab.readings is None:
+    Whisper picked. Only where one variant free of unknown words is the cheapest and, at that cost,
+    makes the most known pairs of characters (啟动: 启动, not 七动), and with the numbers written; 掉
+    (diao) may be 调 or 吊, and then the model reads what was written. Unchanged for a language
+    repaired by sound."""
+    repairer = view.repairer
+    if not isinstance(repairer, HomophoneRepairer):
         return texts
     read = []
     for text in texts:
-        known = [v for v in view.repairer.variants(text) if not view.unknown_words(v.text)] \
-            if view.unknown_words(text) else []
+        numbers = view.vocab.numbers(text)  # a reading never makes a number: 打开摆 is not 打开百 (100)
+        known = [v for v in repairer.variants(text) if not view.unknown_words(v.text)
+                 and view.vocab.numbers(v.text) == numbers] if view.unknown_words(text) else []
         cheapest = [v.text for v in known if v.cost == known[0].cost]
-        read.append(cheapest[0] if len(cheapest) == 1 else text)
+        most = max(map(repairer.known_pairs, cheapest), default=0)
+        best = [t for t in cheapest if repairer.known_pairs(t) == most]
+        read.append(best[0] if len(best) == 1 else text)
     return read
 
 

@@ -136,9 +136,23 @@ def number_twins(text: str) -> list[str]:
     """``text`` with each number written in digits put as each number it is often heard for ("set it to
     13%" -> "... 3%", "... 30%"): a number heard wrong sets a device to a wrong level."""
     twins = []
-    for found in re.finditer(r"(?<![\d.])\d+(?![\d.])", text):
+    for found in re.finditer(r"(?<![\d.])\d+(?!\.?\d)", text):
         for other in _confusable(int(found.group())):
             twins.append(f"{text[:found.start()]}{other}{text[found.end():]}")
+    return twins
+
+
+def fraction_twins(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with each number written in digits put as each amount in words that opens with it
+    ("set the lamp to 3" -> "... 3 quarters"): a word lost after a number sets a device to 3%."""
+    twins = []
+    for found in re.finditer(r"(?<![\d.])\d+(?!\.?\d)", text):
+        n = int(found.group())
+        spoken = {found.group(), *(w for w, v in vocab.number_words.items() if v == n)}
+        for phrase in vocab.fractions:
+            first, _, rest = phrase.partition(" ")
+            if rest and first in spoken:
+                twins.append(f"{text[:found.start()]}{phrase}{text[found.end():]}")
     return twins
 
 
@@ -185,6 +199,7 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
     twins = [(why, twin) for why, found in (("the opposite direction", prefix_twins(text, vocab)),
                                             ("a verb to leave it", negated_twins(text, vocab, name_openers)),
                                             ("another number", number_twins(text)),
+                                            ("an amount in words", fraction_twins(text, vocab)),
                                             ("a question", question_twins(text, vocab, name_openers)))
              for twin in found]
     if not twins:

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable, Mapping, Optional
 
+from intents.vocabulary.amounts import Amounts
+
 
 class UnknownLanguage(ValueError):
     """No vocabulary module for the language asked for."""
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(Amounts):
     """Everything language-specific that Hearth's stages need, as data."""
 
     language: str
@@ -103,6 +105,8 @@ class Vocabulary:
     """The LLM stage's system instruction."""
     verb_forms: Mapping[str, str] = field(default_factory=dict)
     """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
+    domain_verb_forms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per domain, how the templates say a verb they lack for it (a valve "turned on" is opened)."""
     fillers: frozenset[str] = frozenset()
     """Words that soften or pace a command and mean nothing for it ("请", "一下"): known words, never
     taken for a mishearing."""
@@ -113,6 +117,9 @@ class Vocabulary:
     """How a character may be read, without tones (Chinese: its pinyin), where a speech model writes
     what it heard right in characters read alike ("观调" for 关掉): the repair swaps such characters
     (`intents.homophones`). None for a language that repairs words by sound instead."""
+    tones: Optional[Callable[[str], frozenset[str]]] = None
+    """How a character may be read, with tones: a swap read exactly alike (订, 定: dìng) is cheaper than
+    one alike only without tones (灯: dīng)."""
     prompt_preamble: str = ""
     """A sentence speech-to-text is primed with before the home's commands and names (the script the
     language is written in: Whisper writes Chinese in traditional characters unless primed)."""
@@ -214,9 +221,10 @@ class Vocabulary:
         """True when ``phrase`` is said in ``text`` (word by word)."""
         return self._has_phrase(text, (phrase,))
 
-    def command(self, verb: str, target: str) -> str:
-        """The plain command doing ``verb`` to ``target`` ("turn off Garage Light")."""
-        return self.verb_forms.get(verb, "{verb} {target}").format(verb=verb, target=target)
+    def command(self, verb: str, target: str, domain: str = "") -> str:
+        """The plain command doing ``verb`` to ``target`` of ``domain`` ("turn off Garage Light")."""
+        form = self.domain_verb_forms.get(domain, {}).get(verb) or self.verb_forms.get(verb, "{verb} {target}")
+        return form.format(verb=verb, target=target)
 
     def negated(self, text: str) -> bool:
         """True when a negation is said anywhere ("don't turn off the lamp")."""
@@ -281,59 +289,6 @@ class Vocabulary:
                 return word[: -len(ending)]
         return word
 
-    def duration(self, hours: int, minutes: int, seconds: int) -> str:
-        """A timer's length as an announcement says it ("1 hour 30 minute")."""
-        parts = [self.duration_units.get(unit, "{n} " + unit).format(n=n)
-                 for unit, n in (("hours", hours), ("minutes", minutes), ("seconds", seconds)) if n]
-        return self.duration_joiner.join(parts)
-
-    def timer_asked(self, text: str) -> bool:
-        """True when a timer is asked for."""
-        return self._has_phrase(text, self.timer_words)
-
-    def durations(self, text: str) -> list[tuple[int, str]]:
-        """(number, unit) for every number said just before a unit of time ("10 minutes", "five minute")."""
-        words = self.words(text)
-        ends = {last: value for _, last, value in self._number_spans(words)}
-        return [(ends[i - 1], self.time_units[w]) for i, w in enumerate(words) if w in self.time_units and i - 1 in ends]
-
-    def _number_spans(self, words: list[str]) -> list[tuple[int, int, int]]:
-        """(first word, last word, value) of every number in ``words``, longest phrase first, not overlapping."""
-        spoken = self._spoken
-        longest = max((len(p.split()) for p in spoken), default=1)
-        counting = [p.split() for p in self._normal(self.not_numbers)]
-        none = {j + k for p in counting for j in range(len(words) - len(p) + 1) if words[j:j + len(p)] == p
-                for k, w in enumerate(p) if w in spoken}
-        spans, i = [], 0
-        while i < len(words):
-            if i in none:
-                i += 1
-                continue
-            for size in range(min(longest, len(words) - i), 0, -1):
-                phrase = " ".join(words[i:i + size])
-                value = int(phrase) if size == 1 and phrase.isdigit() else spoken.get(phrase)
-                if value is not None:
-                    spans.append((i, i + size - 1, value))
-                    i += size
-                    break
-            else:
-                i += 1
-        # A number word said twice in a row is no amount: Whisper writes 黑漆漆 ("pitch black") as 黑七七.
-        twice = {k for k, (a, b) in enumerate(zip(spans, spans[1:])) if a[1] + 1 == b[0] and a[2] == b[2]
-                 and not words[a[0]].isdigit() and not words[b[0]].isdigit()}
-        return [span for k, span in enumerate(spans) if k not in twice and k - 1 not in twice]
-
-    @cached_property
-    def _spoken(self) -> dict[str, int]:
-        """Numbers and amounts in words, by their words as the tokenizer splits them."""
-        spoken = {**self.number_words, **self.fractions}
-        return dict(zip(self._normal(spoken), spoken.values()))
-
-    def fraction_said(self, text: str) -> bool:
-        """True when an amount is said in words ("halfway"): it is a percentage."""
-        words, fractions = self.words(text), set(self._normal(self.fractions))
-        return any(" ".join(words[a:b + 1]) in fractions for a, b, _ in self._number_spans(words))
-
     def without_fillers(self, text: str) -> str:
         """``text`` without the words that soften or pace it ("请帮我关掉客厅灯吧": "关掉客厅灯")."""
         if not self.fillers:
@@ -349,10 +304,6 @@ class Vocabulary:
         """True for a yes, False for a no, None for anything else."""
         said = self.joined(text)
         return True if said in self._normal(self.yes) else False if said in self._normal(self.no) else None
-
-    def numbers(self, text: str) -> set[int]:
-        """Numbers said in ``text``, from digits or words ("three quarters" is 75, not 3)."""
-        return {value for _, _, value in self._number_spans(self.words(text))}
 
     @cached_property
     def meaningful(self) -> frozenset[str]:
@@ -384,6 +335,23 @@ class Vocabulary:
         for word, domain in self.kind_of.items():
             kinds[domain] = kinds.get(domain, frozenset()) | {word}
         return kinds
+
+    def only_directions(self, text: str) -> bool:
+        """True when ``text`` says a direction and nothing else but fillers ("pause", "暂停一下")."""
+        rest = f" {self.joined(self.without_fillers(text))} "
+        for phrase in sorted(map(self.joined, self.verbs_of_word), key=len, reverse=True):
+            while phrase and f" {phrase} " in rest:
+                rest = rest.replace(f" {phrase} ", " ")
+        return bool(self.words(text)) and not rest.strip()
+
+    @cached_property
+    def verbs_of_word(self) -> dict[str, frozenset[str]]:
+        """The plain-command verbs each direction word says ("stop": "turn off" and "pause")."""
+        found: dict[str, set[str]] = {}
+        for verb, words in self.direction_words.items():
+            for word in words:
+                found.setdefault(word, set()).add(verb)
+        return {word: frozenset(verbs) for word, verbs in found.items()}
 
     @cached_property
     def opposite(self) -> dict[str, tuple[str, ...]]:

@@ -16,7 +16,7 @@ _DIRECTIONS = {
     "pause": "pause, hold, stop, freeze", "resume": "resume, continue, unpause, carry on, keep playing",
     "next track on": "next, skip",
     "previous track on": "previous, go back, back a track, last track, last song, skip back, rewind",
-    "start": "start, going, clean, vacuum, kick off", "return": "return, dock, go home",
+    "start": "start, going, clean, cleaning, vacuum, vacuuming, kick off", "return": "return, dock, go home",
     "activate": "activate, start, on, put on, kick off, going", "run": "run, start, activate, on, kick off, going",
 }
 _PRONOUNS = frozenset({"it", "them"})
@@ -49,7 +49,8 @@ VOCABULARY = Vocabulary(
                          "roasting"),
                         ("turn on", "fan")),
         **dict.fromkeys(("wasting power", "wasting electricity", "wasting energy", "waste of power",
-                         "waste of electricity", "nobody's using", "no one's using"), ("turn off", "")),
+                         "waste of electricity", "nobody's using", "no one's using", "nobody needs",
+                         "no one needs", "nobody is using", "no one is using"), ("turn off", "")),
         **dict.fromkeys(("glare", "blinding", "too much sun", "sun is too strong", "too sunny",
                          "in my eyes"),
                         ("close", "cover")),
@@ -73,7 +74,9 @@ VOCABULARY = Vocabulary(
                               # habits and what someone else did: "my sister always turns it off"
                               "always", "usually", "often", "sometimes", "every night", "every morning",
                               "this morning", "turns", "opens", "closes", "i left", "we left", "you left",
-                              "someone left", "somebody left"}),
+                              "someone left", "somebody left",
+                              # how something looks: "the cabinets look nice in blue"
+                              "look", "looks", "looked"}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
@@ -98,6 +101,7 @@ VOCABULARY = Vocabulary(
     kind_words={"light": "lights", "fan": "fans", "cover": "curtains", "media_player": "TV", "vacuum": "vacuum",
                 "climate": "thermostat", "lock": "locks", "switch": "switches"},
     kind_of={"vacuum": "vacuum", "hoover": "vacuum", "tv": "media_player", "television": "media_player",
+             "volume": "media_player",
              "fan": "fan", "thermostat": "climate", "heat": "climate", "heating": "climate"},
     light_words=frozenset({"light", "lights", "lamp", "lamps", "lighting"}),
     fan_words=frozenset({"fan", "fans"}),
@@ -118,8 +122,11 @@ VOCABULARY = Vocabulary(
         "input_boolean": ("turn on", "turn off"),
         "media_player": ("turn on", "turn off", "pause", "resume", "next track on", "previous track on"),
         "cover": ("open", "close"), "valve": ("open", "close", "turn on", "turn off"), "lock": ("lock", "unlock"),
-        "scene": ("activate",), "script": ("run",), "vacuum": ("start", "return"),
+        "scene": ("activate", "turn on"), "script": ("run", "turn on"), "vacuum": ("start", "return"),
     },
+    # Home Assistant's English templates turn no valve or script on by those words.
+    domain_verb_forms={"valve": {"turn on": "open {target}"}, "script": {"turn on": "run {target}"},
+                       "scene": {"turn on": "activate {target}"}},
     states={"light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "binary_sensor": ("on", "off"),
             "cover": ("open", "closed"), "valve": ("open", "closed"), "lock": ("locked", "unlocked")},
     # The plain commands the LLM stage answers with; the templates read them back.

@@ -29,7 +29,7 @@ _DIRECTIONS = {
     "关闭": "关闭 关 关掉 关上 熄灭 灭 灭掉 拉上 合上 放下 停掉",
     "上锁": "锁 锁上 上锁 反锁 锁好 锁起来", "解锁": "解锁 开锁 打开",
     "暂停": "暂停 停一下 停一停", "继续": "继续 恢复 接着",
-    "下一首": "下一首 下一曲 切歌 换一首 下一个", "上一首": "上一首 上一曲 上一个 上一台",
+    "下一首": "下一首 下一曲 切歌 换一首 下一个 下一集", "上一首": "上一首 上一曲 上一个 上一台 上一集",
     "开始清洁": "清洁 打扫 扫地 吸尘 扫一扫 扫一下",
     "返回基站": "回去 返回 回基站 回充 充电", "激活": "激活 开启 切换到 启动 打开 开", "运行": "运行 执行 启动 打开 开",
 }
@@ -63,12 +63,13 @@ _WORDS = dict(
     question_openers=_phrases("是不是 是否 请问 为什么 怎么 谁 哪 哪个 哪些 几"),
     question_phrases=_phrases("吗 么 呢 没有 多少 几 什么 哪 是否 是不是 有没有 告诉我 查一下 看看 看一下 知道 "
                               "还是 对不对 好不好 开着 关着 锁着"),
-    statement_cues=_phrases("昨天 前天 昨晚 刚才 以前 之前 上次 曾经 已经 一直 一整晚 一整天"),
+    statement_cues=_phrases("昨天 前天 昨晚 刚才 刚 刚刚 以前 之前 上次 曾经 已经 一直 一整晚 一整天"),
     yes=_phrases("是 是的 好 好的 对 确定 可以 行 没问题 嗯 确认 对的"),
     no=_phrases("不 不要 不用 取消 算了 别 不是 不行"),
     stop_words=_phrases("停 停止 别说了 安静 闭嘴 取消 够了"),
     kind_of={"扫地机": "vacuum", "扫地机器人": "vacuum", "电视": "media_player", "风扇": "fan",
-             "空调": "climate", "暖气": "climate", "温控器": "climate"},
+             "空调": "climate", "暖气": "climate", "温控器": "climate", "音量": "media_player",
+             "声音": "media_player"},
     light_words=_phrases("灯 灯光 台灯 吊灯 电灯 灯泡"),
     fan_words=_phrases("风扇 电扇 吊扇"),
     cover_words=_phrases("窗帘 百叶窗 卷帘 遮阳帘"),
@@ -101,16 +102,21 @@ def _lexicon() -> list[str]:
 
 
 @lru_cache(maxsize=8192)  # a home's characters are read once, not again for every rebuilt view
-def _readings(char: str) -> frozenset[str]:
-    """Every pinyin reading of ``char``, without tones ("调": diao, tiao); none for a character
-    pypinyin does not know. Imported when a repair first asks (a table of ~40,000 characters)."""
+def _tones(char: str) -> frozenset[str]:
+    """Every pinyin reading of ``char``, with its tone ("调": diào, tiáo); none for a character pypinyin
+    does not know. Imported when a repair first asks (a table of ~40,000 characters)."""
     try:
         from pypinyin.pinyin_dict import pinyin_dict
     except ImportError:  # installed with the multilingual extra; without it, nothing is repaired
         return frozenset()
-    said = pinyin_dict.get(ord(char), "")
+    return frozenset(r for r in pinyin_dict.get(ord(char), "").split(",") if r)
+
+
+@lru_cache(maxsize=8192)
+def _readings(char: str) -> frozenset[str]:
+    """Every pinyin reading of ``char``, without tones ("调": diao, tiao)."""
     return frozenset("".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
-                     for r in said.split(",") if r)
+                     for r in _tones(char))
 
 
 VOCABULARY = Vocabulary(
@@ -125,12 +131,14 @@ VOCABULARY = Vocabulary(
     # Misheard words are repaired by English sound; Chinese is repaired by characters read alike.
     repairs_by_sound=False,
     readings=_readings,
+    tones=_tones,
     fillers=frozenset({*_NOT_NUMBERS, *_FILLERS, *_phrases("请 帮 你 能 啊 吧 呀 哦 呢 了 的 先 里 给")}),
     command_words=(),
     sound_alikes={},
     repair_phrases=(),
     short_words=frozenset(),
     article="",
+    statement_openers=_phrases("我把 我们把"),  # "我把厨房灯关了": what I did, not "把厨房灯关了"
     kind_words={"light": "灯", "fan": "风扇", "cover": "窗帘", "media_player": "电视", "vacuum": "扫地机",
                 "climate": "空调", "lock": "锁", "switch": "开关"},
     verbs={
