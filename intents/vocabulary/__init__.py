@@ -126,6 +126,8 @@ class Vocabulary(Amounts):
     question_patterns: tuple[str, ...] = ()
     """Regular expressions of questions that no fixed word marks (Chinese "锁没锁": locked or not?),
     searched in the lower-case text."""
+    question_endings: frozenset[str] = frozenset()
+    """Particles that end a question (吗, 呢): heard as another syllable, a question reads as a command."""
     cover_classes: Mapping[str, str] = field(default_factory=dict)
     """How the templates name covers of one device class in a room (``shade`` -> "shades"): what an
     indirect request for a cover ("too much sun") asks for; a cover of a class not here is named."""

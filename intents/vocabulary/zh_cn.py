@@ -44,7 +44,7 @@ _NUMBERS = {
 }
 # Words with a number's character that are no number ("开一下": "turn it on, please"); "一个" and
 # "两个" count one and two before a unit ("两个小时").
-_NOT_NUMBERS = ("一下", "一点", "一会", "一会儿", "一起", "一直", "一整晚", "一整天", "一片漆黑")
+_NOT_NUMBERS = ("一下", "一点", "一会", "一会儿", "一起", "一直", "一整晚", "一整天", "一片漆黑", "一首", "一曲", "一集")
 _NUMBERS.update({"一个": 1, "两个": 2})
 # Words that soften or pace a command ("请", "帮我", "一下").
 _FILLERS = ("帮我", "麻烦", "麻烦你", "能不能", "可以", "起来", "现在", "到底", "声音", "马上", "赶紧")
@@ -78,6 +78,7 @@ _WORDS = dict(
     time_units=_TIME_UNITS,
     timer_words=_phrases("计时器 计时 倒计时 定时 定时器 闹钟 提醒我"),
     degree_words=_phrases("度 摄氏度 °"),
+    volume_words=_phrases("音量 声音"),
     states={"light": ("开着", "关着"), "switch": ("开着", "关着"), "fan": ("开着", "关着"),
             "binary_sensor": ("开着", "关着"), "cover": ("开着", "关着"), "valve": ("开着", "关着"),
             "lock": ("锁着", "没锁")},
@@ -170,6 +171,7 @@ VOCABULARY = Vocabulary(
                  "green": "绿色", "blue": "蓝色", "purple": "紫色", "pink": "粉色", "brown": "棕色"},
     # A verb, 不 or 没, the verb again ("锁没锁", "打开没打开"): a question without a question word.
     question_patterns=(r"([\u3400-\u9fff]{1,2})[不没]\1",),
+    question_endings=_phrases("吗 呢"),
     unit_names={"seconds": "秒", "minutes": "分钟", "hours": "小时"},
     # No commands: primed with commands, Whisper base wrote them for Mandarin it could not make out
     # ("打开客厅的窗帘。" for "倒计时五分钟") and Hearth acted. Names and a sentence in simplified
