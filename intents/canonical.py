@@ -26,9 +26,9 @@ _COMMANDED_ALONE = frozenset({"media_player", "vacuum"})
 _NUMBER_RANGE = (0, 120)
 
 
-def _close(a: str, b: str) -> bool:
+def _close(a: str, b: str, vowels: str = "") -> bool:
     """The same word, or a misspelling of it: close in spelling, or in sound ("lamb" for "lamp",
-    "dor" for "door"); digits must match exactly."""
+    "dor" for "door"), or without one of its ``vowels``; digits must match exactly."""
     if a == b:
         return True
     if a.isdigit() or b.isdigit():
@@ -38,15 +38,16 @@ def _close(a: str, b: str) -> bool:
     key_a, key_b = sound_key(a), sound_key(b)
     if min(len(key_a), len(key_b)) >= 3 and key_a == key_b:
         return True
-    return (min(len(a), len(b)) >= 4 and a[0] == b[0] and edit_distance(key_a, key_b) <= 1) or _vowel_dropped(a, b)
+    return (min(len(a), len(b)) >= 4 and a[0] == b[0] and edit_distance(key_a, key_b) <= 1) \
+        or _vowel_dropped(a, b, vowels)
 
 
-def _vowel_dropped(a: str, b: str) -> bool:
-    """True when one word is the other without one of its vowels after the first letter ("lft" for
+def _vowel_dropped(a: str, b: str, vowels: str) -> bool:
+    """True when one word is the other without one of ``vowels`` after the first letter ("lft" for
     "left", "cabnets"): a word typed in haste."""
     long, short = (a, b) if len(a) > len(b) else (b, a)
     return len(short) >= 3 and len(long) == len(short) + 1 and any(
-        long[i] in "aeiou" and long[:i] + long[i + 1:] == short for i in range(1, len(long)))
+        long[i] in vowels and long[:i] + long[i + 1:] == short for i in range(1, len(long)))
 
 
 def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
@@ -55,9 +56,9 @@ def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
     named = vocab.words(name)
     wanted = [w for w in named if len(w) > 2 or w.isdigit()] or named
     said = heard + [a + b for a, b in zip(heard, heard[1:])]
-    if len(named) > 1 and any(_close("".join(named), h) for h in heard):
+    if len(named) > 1 and any(_close("".join(named), h, vocab.vowels) for h in heard):
         return True
-    return bool(wanted) and all(any(_close(w, h) or _close(w + "s", h) for h in said) for w in wanted)
+    return bool(wanted) and all(any(_close(w, h, vocab.vowels) or _close(w + "s", h) for h in said) for w in wanted)
 
 
 @dataclass(frozen=True)

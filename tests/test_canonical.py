@@ -124,6 +124,9 @@ def test_a_verb_the_templates_lack_for_a_kind_is_said_their_way() -> None:
     assert offered("switch on stealth mode") == ["none", "run Stealth Mode"]
     assert offered("turn on party mode") == ["none", "activate Party Mode"]
     assert offered("nobody needs the kitchen ceiling light right now") == ["none", "turn off Kitchen ceiling"]
+    # a stop for a moment is a pause, where pausing was said too
+    assert offered("stop the tv for a moment") == ["none", "pause TV"]
+    assert offered("turn off the garage light for a minute") == ["none", "turn off Garage Light"]
 
 
 def test_a_verb_alone_means_the_homes_only_device_that_takes_it() -> None:

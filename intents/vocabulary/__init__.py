@@ -179,6 +179,11 @@ class Vocabulary(Amounts):
     verb_markers: frozenset[str] = frozenset()
     """Words said right after a verb, never after a name ("it" in "lock it", "一下" in "锁一下"): a word
     for a kind of device before them is the verb ("side door lock it")."""
+    rules_out: Mapping[str, str] = field(default_factory=dict)
+    """Phrases that rule out a verb said beside another ("stop the tv for a moment" pauses it, "stop"
+    does not turn it off; "turn the lamp off for a minute" still does)."""
+    vowels: str = ""
+    """Letters a hasty typist leaves out of a name ("lft" for "left"); empty: none is left out."""
     clause_marks: str = ",;:.!?，。；：！？"
     """Punctuation between clauses: in "side door, lock it" the "lock" is a verb, not the name's kind."""
 
@@ -272,7 +277,9 @@ class Vocabulary(Amounts):
                 said.setdefault(verb, set()).add(cue)
         strong = {verb for verb, cues in said.items() if cues - self.weak_cues}
         allowed = self.weak_cues - (frozenset() if bare else self.bare_cues) if weak else frozenset()
-        return strong or {verb for verb, cues in said.items() if cues & allowed}
+        verbs = strong or {verb for verb, cues in said.items() if cues & allowed}
+        ruled_out = {verb for phrase, verb in self.rules_out.items() if f" {self.joined(phrase)} " in padded}
+        return verbs - ruled_out or verbs
 
     def _only_as_state(self, cue: str, words: list[str]) -> bool:
         """True when every saying of the one-word ``cue`` follows a copula ("the fan is on")."""
