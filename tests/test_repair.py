@@ -14,6 +14,7 @@ from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
     doubtful_hearing,
+    dropped_negation_twins,
     fraction_twins,
     negated_twins,
     number_twins,
@@ -132,6 +133,22 @@ def test_a_command_that_ends_with_a_state_is_checked_against_its_question() -> N
                                                     "前门, 锁好的呢"]
     assert question_twins("前门锁好了吗?", zh) == []  # asked already
     assert zh.numbers("电视还一首") == set()  # "a song" counts nothing: no volume of 1
+
+
+@pytest.mark.fast
+def test_a_less_likely_transcript_never_acts_where_a_likelier_one_refuses() -> None:
+    assistant = Assistant(Settings(intents={"stage": "templates"}), build_home(load_fixture_file(FIXTURES)))
+    for refused in ("Don't turn on the bedroom lamp.", "I turned on the bedroom lamp yesterday."):
+        understood = assistant.understand_speech([refused, "Turn on the bedroom lamp."], {}, bounded=False)
+        assert not understood.decision.acts, refused
+    heard = assistant.understand_speech(["Turn on the bedroom lump.", "Turn on the bedroom lamp."], {}, bounded=False)
+    assert heard.decision.acts  # a likelier reading that is merely not understood stops nothing
+
+
+def test_a_command_is_checked_against_a_negation_dropped_before_it() -> None:
+    assert dropped_negation_twins("Turn on the bedroom lamp.", EN) == ["don't turn on the bedroom lamp."]
+    assert dropped_negation_twins("don't turn on the bedroom lamp", EN) == []  # negated already
+    assert dropped_negation_twins("把卧室灯打开", vocabulary("zh-cn")) == ["别把卧室灯打开", "不要把卧室灯打开"]
 
 
 def test_a_short_form_is_checked_against_a_lost_verb_that_leaves_it() -> None:

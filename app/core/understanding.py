@@ -180,6 +180,10 @@ class Understander:
             understood = self.text(view, states, text, context)
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
                 return self._heard_right(view, states, hypotheses, understood, context)
+            if view.vocab.negated(text) or view.vocab.is_statement(text):
+                # A likelier reading refuses: a less likely one that lost its "don't" must not act (measured:
+                # "Don't turn on the bedroom lamp." first, "Turn on the bedroom lamp." third, turned it on).
+                return understood
             fallback = fallback or understood
         reader = llm if fallback is not None and self.intents.stage != "templates" else None
         read = read_alike(view, transcripts[:2]) if reader is not None else []

@@ -175,6 +175,15 @@ def negated_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = f
     return [f"{verb} {lost}{heard[0].lower()}{heard[1:]}" for verb in sorted(vocab.staying_verbs)]
 
 
+def dropped_negation_twins(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with each negation a speech model drops put before it ("Turn on the bedroom lamp." ->
+    "don't turn on the bedroom lamp."), unless it is negated already."""
+    heard = text.strip()
+    if not heard or vocab.negated(heard):
+        return []
+    return [f"{negation}{vocab.word_joiner}{heard[0].lower()}{heard[1:]}" for negation in vocab.dropped_negations]
+
+
 def question_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = frozenset()) -> list[str]:
     """``text`` asked as a question, where it ends with a state ("set the garage light on" -> "is the
     garage light on"): its first word taken for each copula that opens a question, or for a short form
@@ -203,7 +212,8 @@ def _ended_as_questions(text: str, vocab: Vocabulary) -> list[str]:
 def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,
                      name_openers: frozenset[str] = frozenset()) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
-    "lock"), with a verb that keeps it as it is before it ("leave the lamp on"), or with a number
+    "lock"), with a verb that keeps it as it is before it ("leave the lamp on") or a negation ("don't
+    turn on..."), or with a number
     often heard for its own ("60" for "6"), or asked as a question ("is the lamp on"), less than ``gap``
     (natural log) worse than ``text``; or when a prefix may have been heard as a word before it."""
     if prefix_heard_as_a_word(text, vocab):
@@ -211,6 +221,7 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
         return True
     twins = [(why, twin) for why, found in (("the opposite direction", prefix_twins(text, vocab)),
                                             ("a verb to leave it", negated_twins(text, vocab, name_openers)),
+                                            ("a negation", dropped_negation_twins(text, vocab)),
                                             ("another number", number_twins(text)),
                                             ("an amount in words", fraction_twins(text, vocab)),
                                             ("a question", question_twins(text, vocab, name_openers)))

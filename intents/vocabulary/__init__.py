@@ -179,6 +179,9 @@ class Vocabulary(Amounts):
     verb_markers: frozenset[str] = frozenset()
     """Words said right after a verb, never after a name ("it" in "lock it", "一下" in "锁一下"): a word
     for a kind of device before them is the verb ("side door lock it")."""
+    dropped_negations: tuple[str, ...] = ()
+    """Negations a speech model drops before a command ("don't turn on..." heard as "Turn on..."): a
+    command heard is scored against the audio with each put before it."""
     rules_out: Mapping[str, str] = field(default_factory=dict)
     """Phrases that rule out a verb said beside another ("stop the tv for a moment" pauses it, "stop"
     does not turn it off; "turn the lamp off for a minute" still does)."""

@@ -199,6 +199,7 @@ VOCABULARY = Vocabulary(
     prefix_sounds=frozenset({"and", "then", "an", "in", "un"}),
     # "(who) left the garage light on"; a habit: "I turn the kitchen lights off when I go out"
     vowels="aeiou",
+    dropped_negations=("don't",),
     rules_out=dict.fromkeys(("for a moment", "for a sec", "for a second", "for a minute", "for a bit"), "turn off"),
     statement_openers=frozenset({"left", "i turn", "i switch", "we turn", "we switch"}),
     request_openers=frozenset({"do me a favour", "do me a favor"}),

@@ -172,6 +172,7 @@ VOCABULARY = Vocabulary(
     # A verb, 不 or 没, the verb again ("锁没锁", "打开没打开"): a question without a question word.
     question_patterns=(r"([\u3400-\u9fff]{1,2})[不没]\1",),
     question_endings=_phrases("吗 呢"),
+    dropped_negations=("别", "不要"),
     unit_names={"seconds": "秒", "minutes": "分钟", "hours": "小时"},
     # No commands: primed with commands, Whisper base wrote them for Mandarin it could not make out
     # ("打开客厅的窗帘。" for "倒计时五分钟") and Hearth acted. Names and a sentence in simplified
