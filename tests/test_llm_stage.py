@@ -60,7 +60,7 @@ def _score(pairs: list[tuple[dict, dict]]) -> tuple[int, int, int, int]:
 
 @pytest.mark.parametrize("cases, floor, most_wrong, most_acted", [
     (DEV_COMMANDS, 30, 0, 0), (UNSEEN, 28, 0, 0), (UNSEEN_2, 18, 0, 0), (NATURAL_DEV, 48, 0, 0),
-    (NATURAL_HELDOUT, 50, 1, 0), (NATURAL_2, 48, 2, 0), (NATURAL_3, 32, 0, 0), (NATURAL_4, 37, 0, 0),
+    (NATURAL_HELDOUT, 50, 1, 0), (NATURAL_2, 49, 1, 0), (NATURAL_3, 32, 0, 0), (NATURAL_4, 37, 0, 0),
     (NATURAL_5, 30, 0, 1), (NATURAL_6, 33, 0, 0), (NATURAL_7, 34, 0, 0), (NATURAL_8, 35, 0, 0)])
 def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: int, most_wrong: int,
                                             most_acted: int) -> None:
@@ -69,7 +69,8 @@ def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: 
     kitchen sealing light" turned off the Kitchen Switch), which this test records rather than hides.
     The second and third natural sets, fixed from after their one scoring (2026-11-24): 50/52 commands
     with two wrong actions ("lamp off" in the living room is both of its lights, as Home Assistant's
-    templates read "lamp"; "stop the tv for a moment" turns it off), and 34/35 with none. The fourth,
+    templates read "lamp"; "stop the tv for a moment" turned it off until a stop for a moment was
+    a pause, 2026-11-24: 51/52, one wrong), and 34/35 with none. The fourth,
     fixed after its one scoring (32/39 commands, 2 wrong, 2 non-commands acted on): 39/39, none. The
     fifth, fixed after its one scoring (29/32, none wrong, 2 non-commands acted on): 31/32, and one
     non-command still acted on, recorded here: "the kitchen lights are too bright for my taste" turns

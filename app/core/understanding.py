@@ -24,7 +24,7 @@ from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.homophones import HomophoneRepairer
-from intents.llm import LlmRecognizer, LlmResult
+from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
 from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
 from intents.vocabulary import Vocabulary, vocabulary
@@ -180,9 +180,9 @@ class Understander:
             understood = self.text(view, states, text, context)
             if understood.choice is not None or (understood.decision.intent is not None and understood.decision.error is None):
                 return self._heard_right(view, states, hypotheses, understood, context)
-            if view.vocab.negated(text) or view.vocab.is_statement(text):
-                # A likelier reading refuses: a less likely one that lost its "don't" must not act (measured:
-                # "Don't turn on the bedroom lamp." first, "Turn on the bedroom lamp." third, turned it on).
+            if not_for_the_model(text, view.vocab):
+                # A likelier reading is negated or a report: a less likely one that lost its "don't" must not
+                # act (measured: "Don't turn on the bedroom lamp." first, "Turn on the bedroom lamp." third).
                 return understood
             fallback = fallback or understood
         reader = llm if fallback is not None and self.intents.stage != "templates" else None

@@ -75,8 +75,9 @@ VOCABULARY = Vocabulary(
                               "always", "usually", "often", "sometimes", "every night", "every morning",
                               "this morning", "turns", "opens", "closes", "i left", "we left", "you left",
                               "someone left", "somebody left",
-                              # how something looks: "the cabinets look nice in blue"
-                              "look", "looks", "looked"}),
+                              # how something looks ("look" alone is "lock" misheard: "Back door looked")
+                              *(f"{verb} {adjective}" for verb in ("look", "looks", "looked")
+                                for adjective in ("nice", "good", "great", "lovely", "pretty", "better"))}),
     yes=frozenset({"yes", "yeah", "yep", "sure", "confirm", "confirmed", "do it", "go ahead", "ok", "okay",
                    "yes please", "please do", "affirmative", "correct"}),
     no=frozenset({"no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "abort"}),
