@@ -19,12 +19,14 @@ from app.stt.rescore import (
     negated_twins,
     number_twins,
     opposites,
+    parsed_variants,
     prefix_heard_as_a_word,
     prefix_twins,
     question_twins,
 )
 from devices.registry import build_home, load_fixture_file
-from intents.repair import edit_distance, sound_key
+from intents.repair import Repair, edit_distance, sound_key
+from intents.schema import Decision, Recognition
 from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 
@@ -143,6 +145,23 @@ def test_a_less_likely_transcript_never_acts_where_a_likelier_one_refuses() -> N
         assert not understood.decision.acts, refused
     heard = assistant.understand_speech(["Turn on the bedroom lump.", "Turn on the bedroom lamp."], {}, bounded=False)
     assert heard.decision.acts  # a likelier reading that is merely not understood stops nothing
+
+
+@pytest.mark.fast
+def test_a_repair_keeps_the_numbers_of_the_likeliest_transcript() -> None:
+    """Measured: "up to 69" heard first and "to 16" third; the repair acted on 16 (kal)."""
+    class Repairer:
+        vocab = EN
+
+        def variants(self, text: str, limit: int = 400) -> list[Repair]:
+            return [Repair(text, 0.0), Repair(text.replace(" up", ""), 0.5)]
+
+    def understand(text: str) -> Decision:
+        return Decision(Recognition("HassClimateSetTemperature", {"temperature": 16}), ("climate.office_thermostat",))
+
+    heard = ["turn the heat in the office up to 69", "turn the heat in the office up to 16"]
+    found = parsed_variants(heard, Repairer(), understand, RescoreSettings())
+    assert found and all("69" in c.text for c in found)
 
 
 def test_a_command_is_checked_against_a_negation_dropped_before_it() -> None:

@@ -246,7 +246,10 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
     cheapest: dict[str, float] = {}
     for variant in (v for text in heard for v in repairer.variants(text)):
         cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
-    variants = sorted((Repair(text, cost) for text, cost in cheapest.items()), key=lambda v: v.cost)
+    # A repair keeps the numbers of the likeliest transcript: "69" heard first is not "16" heard third.
+    said = repairer.vocab.numbers(heard[0]) if heard else set()
+    variants = sorted((Repair(text, cost) for text, cost in cheapest.items()
+                       if repairer.vocab.numbers(text) == said), key=lambda v: v.cost)
     for variant in variants[: settings.parses]:
         if len(found) >= settings.candidates or time.perf_counter() > deadline:
             break
