@@ -13,6 +13,7 @@ from app.core.assistant import Assistant
 from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
+    choose,
     doubtful_hearing,
     dropped_negation_twins,
     fraction_twins,
@@ -162,6 +163,14 @@ def test_a_repair_keeps_the_numbers_of_the_likeliest_transcript() -> None:
     heard = ["turn the heat in the office up to 69", "turn the heat in the office up to 16"]
     found = parsed_variants(heard, Repairer(), understand, RescoreSettings())
     assert found and all("69" in c.text for c in found)
+
+    class Audio:
+        def likelihoods(self, texts: list[str]) -> list[float]:
+            return [0.0] * len(texts)
+
+    # heard two ways by the two likeliest transcripts, a number is not repaired at all
+    assert choose(heard, Audio(), Repairer(), understand) is None
+    assert choose(heard[:1], Audio(), Repairer(), understand) is not None
 
 
 def test_a_command_is_checked_against_a_negation_dropped_before_it() -> None:

@@ -271,6 +271,10 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
     """The repaired command the audio supports best, or None when none is close enough to what was heard.
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
     ``deadline`` (``time.perf_counter``) is the utterance's."""
+    if len({frozenset(repairer.vocab.numbers(text)) for text in heard[:2]}) > 1:
+        # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure.
+        _LOGGER.info("Repair not taken: the transcripts hear different numbers")
+        return None
     candidates = parsed_variants(heard, repairer, understand, settings, deadline)
     if not candidates:
         return None
