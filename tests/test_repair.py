@@ -149,7 +149,7 @@ def test_a_less_likely_transcript_never_acts_where_a_likelier_one_refuses() -> N
 
 
 @pytest.mark.fast
-def test_a_repair_keeps_the_numbers_of_the_likeliest_transcript() -> None:
+def test_a_repair_adds_no_number_to_the_likeliest_transcript() -> None:
     """Measured: "up to 69" heard first and "to 16" third; the repair acted on 16 (kal)."""
     class Repairer:
         vocab = EN

@@ -246,10 +246,10 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
     cheapest: dict[str, float] = {}
     for variant in (v for text in heard for v in repairer.variants(text)):
         cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
-    # A repair keeps the numbers of the likeliest transcript: "69" heard first is not "16" heard third.
+    # A repair adds no number to the likeliest transcript's: "69" heard first is not "16" heard third.
     said = repairer.vocab.numbers(heard[0]) if heard else set()
     variants = sorted((Repair(text, cost) for text, cost in cheapest.items()
-                       if repairer.vocab.numbers(text) == said), key=lambda v: v.cost)
+                       if repairer.vocab.numbers(text) <= said), key=lambda v: v.cost)
     for variant in variants[: settings.parses]:
         if len(found) >= settings.candidates or time.perf_counter() > deadline:
             break
@@ -271,8 +271,9 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
     """The repaired command the audio supports best, or None when none is close enough to what was heard.
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
     ``deadline`` (``time.perf_counter``) is the utterance's."""
-    if len({frozenset(repairer.vocab.numbers(text)) for text in heard[:2]}) > 1:
+    if len({frozenset(found) for found in map(repairer.vocab.numbers, heard[:2]) if found}) > 1:
         # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure.
+        # One number heard once only ("开一项", "开一下") is no disagreement.
         _LOGGER.info("Repair not taken: the transcripts hear different numbers")
         return None
     candidates = parsed_variants(heard, repairer, understand, settings, deadline)
