@@ -89,7 +89,8 @@ def test_a_direction_told_by_a_prefix_is_checked_against_its_twin() -> None:
     gap = RescoreSettings().prefix_gap
     assert doubtful_hearing("lock the back door", close, EN, gap)
     assert not doubtful_hearing("lock the back door", clear, EN, gap)
-    assert not doubtful_hearing("turn on the lamp", close, EN, gap)  # nothing to check
+    # no prefix to check, and its one twin ("don't turn on the lamp") fits far worse
+    assert not doubtful_hearing("turn on the lamp", Audio({"turn on the lamp": -20.0}), EN, gap)
 
 
 def test_a_prefix_heard_as_a_word_is_asked_back() -> None:
@@ -207,10 +208,16 @@ def test_a_lost_word_stops_a_spoken_command_and_a_clear_one_acts(stt, caplog: py
                           build_home(load_fixture_file(FIXTURES), topic_base="home"), stt=stt)
     lost = assistant.handle_speech(to_float(command_clip(said, voice=voice)), dry_run=True)
     heard = lost.text.lower().rstrip(".")
-    assert lost_word not in heard.split() and lost.failure is Failure.NEEDS_CONFIRMATION, heard
-    assert lost.reply.lower().startswith(f'did you say "{heard}"')  # asked back, nothing done
-    assert any(why in r.getMessage() for r in caplog.records)
-    assert assistant.handle("no", dry_run=True).failure is Failure.DECLINED
+    assert not lost.decision.acts or lost.failure is Failure.NEEDS_CONFIRMATION, heard  # nothing done
+    if lost_word in heard.split():
+        # A transcript with the word, likelier than any acted on, stops the rest before any check (awb's
+        # "Leave the living room lamp on." second after "Living room lamp on.", measured 2026-11-24).
+        assert lost.failure is not Failure.NEEDS_CONFIRMATION and not lost.decision.acts, heard
+    else:
+        assert lost.failure is Failure.NEEDS_CONFIRMATION, heard
+        assert lost.reply.lower().startswith(f'did you say "{heard}"')  # asked back, nothing done
+        assert any(why in r.getMessage() for r in caplog.records)
+        assert assistant.handle("no", dry_run=True).failure is Failure.DECLINED
     acted = assistant.handle_speech(to_float(command_clip(clear, voice=voice)), dry_run=True)
     assert acted.failure is None and acted.decision.intent == "HassTurnOn" and acted.decision.targets == (target,)
 
