@@ -115,8 +115,7 @@ def _kinds_meant(text: str, vocab: Vocabulary, anywhere: bool = False) -> set[st
         takers = [domain for domain, verbs in vocab.verbs.items() if said <= set(verbs)]
         kinds |= set(takers) if len(takers) == 1 else set()
     if anywhere:
-        for word, verbs in vocab.verbs_of_word.items():
-            takers = {domain for domain, taken in vocab.verbs.items() if verbs & set(taken)}
+        for word, takers in vocab.takers_of_word.items():
             if len(takers) == 1 and takers <= _COMMANDED_ALONE and word not in vocab.weak_cues \
                     and vocab.said(text, word):
                 kinds |= takers

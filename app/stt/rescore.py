@@ -113,6 +113,10 @@ def prefix_twins(text: str, vocab: Vocabulary) -> list[str]:
     return list(dict.fromkeys(twins))
 
 
+#: A whole number written in digits: not part of a decimal ("2.5"), though a full stop may follow it ("16.").
+_DIGITS = re.compile(r"(?<![\d.])\d+(?!\.?\d)")
+
+
 def _confusable(n: int) -> tuple[int, ...]:
     """The numbers heard for ``n`` when a syllable of tens is lost or added: 6, 16 and 60 ("six",
     "sixteen", "sixty"; 六, 十六, 六十)."""
@@ -136,7 +140,7 @@ def number_twins(text: str) -> list[str]:
     """``text`` with each number written in digits put as each number it is often heard for ("set it to
     13%" -> "... 3%", "... 30%"): a number heard wrong sets a device to a wrong level."""
     twins = []
-    for found in re.finditer(r"(?<![\d.])\d+(?!\.?\d)", text):
+    for found in _DIGITS.finditer(text):
         for other in _confusable(int(found.group())):
             twins.append(f"{text[:found.start()]}{other}{text[found.end():]}")
     return twins
@@ -146,7 +150,7 @@ def fraction_twins(text: str, vocab: Vocabulary) -> list[str]:
     """``text`` with each number written in digits put as each amount in words that opens with it
     ("set the lamp to 3" -> "... 3 quarters"): a word lost after a number sets a device to 3%."""
     twins = []
-    for found in re.finditer(r"(?<![\d.])\d+(?!\.?\d)", text):
+    for found in _DIGITS.finditer(text):
         n = int(found.group())
         spoken = {found.group(), *(w for w, v in vocab.number_words.items() if v == n)}
         for phrase in vocab.fractions:
@@ -189,9 +193,9 @@ def question_twins(text: str, vocab: Vocabulary, name_openers: frozenset[str] = 
     garage light on"): its first word taken for each copula that opens a question, or for a short form
     (the article or a name first) that copula put before it; in a language that ends its questions
     with a particle (吗), that particle put at the end. A question must not change anything."""
-    words = vocab.words(text)
     if vocab.question_endings:
         return _ended_as_questions(text, vocab)
+    words = vocab.words(text)
     states = {state for found in vocab.states.values() for state in found}
     if len(words) < 3 or words[-1] not in states or words[0] in vocab.question_openers:
         return []

@@ -281,7 +281,8 @@ class Vocabulary(Amounts):
         strong = {verb for verb, cues in said.items() if cues - self.weak_cues}
         allowed = self.weak_cues - (frozenset() if bare else self.bare_cues) if weak else frozenset()
         verbs = strong or {verb for verb, cues in said.items() if cues & allowed}
-        ruled_out = {verb for phrase, verb in self.rules_out.items() if f" {self.joined(phrase)} " in padded}
+        ruled_out = {verb for phrase, verb in zip(self._normal(self.rules_out), self.rules_out.values())
+                     if f" {phrase} " in padded}
         return verbs - ruled_out or verbs
 
     def _only_as_state(self, cue: str, words: list[str]) -> bool:
@@ -355,6 +356,12 @@ class Vocabulary(Amounts):
             while phrase and f" {phrase} " in rest:
                 rest = rest.replace(f" {phrase} ", " ")
         return bool(self.words(text)) and not rest.strip()
+
+    @cached_property
+    def takers_of_word(self) -> dict[str, frozenset[str]]:
+        """The kinds of device that take a verb each direction word says ("pause": media_player)."""
+        return {word: frozenset(domain for domain, taken in self.verbs.items() if verbs & set(taken))
+                for word, verbs in self.verbs_of_word.items()}
 
     @cached_property
     def verbs_of_word(self) -> dict[str, frozenset[str]]:
