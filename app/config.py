@@ -108,10 +108,11 @@ class Settings(_Section):
     devices: list[DeviceConfig] = []
     """Devices (entities) Hearth may control."""
 
-    @property
-    def client_id(self) -> str:
-        """MQTT client id: as configured, else ``hearth-<site>``."""
-        return self.mqtt.client_id or f"hearth-{self.site}"
+    def client_id(self, role: str) -> str:
+        """The MQTT client id of one process: ``<mqtt.client_id or hearth-<site>>-<role>``. A broker closes
+        the older of two connections with one id, so ``hearth run`` beside ``hearth wyoming`` (or a
+        one-shot ``hearth ask``) would take turns knocking each other off, each fall firing the will."""
+        return f"{self.mqtt.client_id or f'hearth-{self.site}'}-{role}"
 
     def with_language(self, language: str) -> "Settings":
         """These settings in another language (validated: ConfigError when Hearth has no words for it)."""

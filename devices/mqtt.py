@@ -13,6 +13,8 @@ import threading
 from typing import Callable, Literal, Optional
 
 import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -47,7 +49,8 @@ class MqttSettings(BaseModel):
     password: Optional[str] = None
     """Password; prefer the environment variable HEARTH_MQTT_PASSWORD."""
     client_id: Optional[str] = None
-    """MQTT client id; defaults to ``hearth-<site>``."""
+    """Start of each process's MQTT client id (``<client_id>-run``, ``-wyoming``, ``-ask-<pid>``...); defaults
+    to ``hearth-<site>``."""
     keepalive: int = Field(60, ge=5, le=3600)
     """Seconds between keep-alive pings."""
     qos: Literal[0, 1, 2] = 1
@@ -63,22 +66,46 @@ class MqttSettings(BaseModel):
 
 _LOGGER = logging.getLogger(__name__)
 
+#: How long the broker keeps a persistent MQTT 5 session after the connection drops: long enough for
+#: a restart of the service, short enough that a Hearth removed for good is forgotten.
+_SESSION_EXPIRY_SECONDS = 3600
+
 MessageHandler = Callable[[str, bytes], None]
 
 
 class MqttError(Exception):
-    """The broker cannot be reached or did not accept a message; one line."""
+    """The broker cannot be reached or did not accept a message; one line.
+
+    ``in_doubt`` is True when the message may have reached the broker all the same (it was written
+    to a connection that then stopped answering): a caller must not say it failed for certain."""
+
+    def __init__(self, message: str, in_doubt: bool = False) -> None:
+        super().__init__(message)
+        self.in_doubt = in_doubt
 
 
 class MqttLink:
     """A connected MQTT client; use as a context manager or call close()."""
 
-    def __init__(self, settings: MqttSettings, client_id: str) -> None:
+    def __init__(self, settings: MqttSettings, client_id: str, persistent: bool = False) -> None:
+        """``persistent``: the broker keeps this client's subscriptions and queues their QoS 1 messages
+        while it is away (a clean session would lose commands sent during a reconnect); only for a
+        long-running process with a client id of its own."""
         if not settings.host:
             raise MqttError("no MQTT broker configured (mqtt.host is empty)")
         self.settings = settings
-        protocol = paho.MQTTv5 if settings.protocol == "5" else paho.MQTTv311
-        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+        self.client_id = client_id
+        if settings.protocol == "5":
+            self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+            self._connect_properties: Optional[Properties] = None
+            if persistent:
+                self._connect_properties = Properties(PacketTypes.CONNECT)
+                self._connect_properties.SessionExpiryInterval = _SESSION_EXPIRY_SECONDS
+        else:
+            self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                       protocol=paho.MQTTv311, clean_session=not persistent)
+            self._connect_properties = None
+        self._persistent = persistent
         self._connected = threading.Event()
         self._answered = threading.Event()
         self._refused: Optional[str] = None
@@ -142,13 +169,15 @@ class MqttLink:
 
         For the long-running service: it starts even while the broker is down."""
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self._client.connect_async(self.settings.host or "", self.settings.port, self.settings.keepalive)
+        self._client.connect_async(self.settings.host or "", self.settings.port, self.settings.keepalive,
+                                   **self._session_args())
         self._client.loop_start()
 
     def connect(self, timeout: float = 10.0) -> None:
         """Connect now and start the network thread; raises MqttError with the reason (one-shot commands)."""
         try:
-            self._client.connect(self.settings.host or "", self.settings.port, self.settings.keepalive)
+            self._client.connect(self.settings.host or "", self.settings.port, self.settings.keepalive,
+                                 **self._session_args())
         except (OSError, socket.error, ssl.SSLError) as err:
             raise MqttError(f"cannot connect to MQTT broker {self.where}: {err}") from None
         self._client.loop_start()
@@ -157,11 +186,18 @@ class MqttLink:
             reason = self._refused or "no answer"
             raise MqttError(f"MQTT broker {self.where} refused the connection: {reason}")
 
+    def _session_args(self) -> dict[str, object]:
+        """MQTT 5 keeps a persistent session with clean_start off and an expiry; 3.1.1 set it above."""
+        if self.settings.protocol != "5":
+            return {}
+        return {"clean_start": not self._persistent, "properties": self._connect_properties}
+
     def publish(self, topic: str, payload: str | bytes, retain: bool = False, wait: bool = True) -> None:
         """Publish and wait for the broker's acknowledgement.
 
-        From inside a message handler pass ``wait=False``: handlers run on the
-        network thread, which is the thread that would receive the ack.
+        A message the broker did not acknowledge in time is forgotten, never sent later: the caller
+        is about to say it failed. From inside a message handler pass ``wait=False``: handlers run
+        on the network thread, which is the thread that would receive the ack.
         """
         if wait and not self._connected.wait(self.settings.publish_timeout):
             # Not handed to paho: it would queue the command and send it whenever
@@ -173,9 +209,33 @@ class MqttLink:
         try:
             info.wait_for_publish(self.settings.publish_timeout)
         except (RuntimeError, ValueError) as err:
+            self._forget(info.mid)
             raise MqttError(f"could not publish to {topic}: {err}") from None
         if not info.is_published():
-            raise MqttError(f"broker {self.where} did not acknowledge {topic} in {self.settings.publish_timeout:g} s")
+            sent = self._forget(info.mid)
+            raise MqttError(f"broker {self.where} did not acknowledge {topic} in {self.settings.publish_timeout:g} s",
+                            in_doubt=sent)
+
+    def probe(self) -> None:
+        """Make sure the broker answers now (a QoS 1 message on Hearth's own probe topic, acknowledged),
+        MqttError if not. Before a command: a broker that hung since the last message would otherwise
+        take the command into its socket and carry it out whenever it wakes, after Hearth said it
+        failed; a probe that is not answered costs nothing when it arrives late."""
+        self.publish(f"{self.settings.topic_prefix}/probe/{self.client_id}", b"")
+
+    def _forget(self, mid: int) -> bool:
+        """Drop an unacknowledged message from paho's queue so no reconnection sends it again; True when
+        it had already been written to the connection (it may reach the broker all the same)."""
+        # paho offers only drop_out_messages(), which would drop everyone's; its queue is guarded by
+        # _out_message_mutex, and a message's state says whether it was written.
+        with self._client._out_message_mutex:
+            message = self._client._out_messages.pop(mid, None)
+            if message is None:
+                return False
+            written = message.state not in (paho.mqtt_ms_publish, paho.mqtt_ms_queued)
+            if written:
+                self._client._inflight_messages = max(0, self._client._inflight_messages - 1)
+            return written
 
     def subscribe(self, topic: str, handler: MessageHandler) -> None:
         """Call ``handler(topic, payload)`` for each message; its errors are logged, never fatal."""

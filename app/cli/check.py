@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Callable
 
@@ -61,7 +62,7 @@ def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]
             results.append((name, f"PROBLEM {err}"))
     if settings.mqtt.host:
         try:
-            with MqttLink(settings.mqtt, f"hearth-check-{settings.site}"):
+            with MqttLink(settings.mqtt, settings.client_id(f"check-{os.getpid()}")):
                 results.append(("broker", f"ok ({settings.mqtt.host}:{settings.mqtt.port})"))
         except MqttError as err:
             results.append(("broker", f"PROBLEM {err}"))

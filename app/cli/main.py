@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -116,7 +117,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     home = load_home(settings, args.home)
     with ExitStack() as stack:
-        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
+        link = (MqttLink(settings.mqtt, settings.client_id(f"ask-{os.getpid()}"))
+                if settings.mqtt.host and not args.dry_run else None)
         if link is None and not args.dry_run:
             _LOGGER.warning("No MQTT broker configured (mqtt.host): nothing will be sent")
         assistant = Assistant(settings, home, link)

@@ -63,7 +63,7 @@ def satellite(args: argparse.Namespace, settings: Settings) -> int:
     source = audio_source(args, settings)
     use_wake = settings.wake.enabled and not args.no_wake
     wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
-    link = MqttLink(settings.mqtt, settings.mqtt.client_id or f"hearth-satellite-{args.site}")
+    link = MqttLink(settings.mqtt, f"{settings.mqtt.client_id or 'hearth'}-satellite-{args.site}")
     with ExitStack() as stack:
         link.connect()
         stack.callback(link.close)
@@ -87,7 +87,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
     if not mqtt.host:
         raise MqttError("a hub needs a broker: set mqtt.host")
     # Hubs of one group run side by side: each needs its own client id.
-    link = MqttLink(mqtt, mqtt.client_id or f"hearth-hub-{settings.site}-{os.getpid()}")
+    link = MqttLink(mqtt, settings.client_id(f"hub-{os.getpid()}"))
     assistant = load_assistant(settings, load_home(settings, args.home), link)
     speaker = load_speaker(settings, NullSink(), assistant)
     stop = threading.Event()

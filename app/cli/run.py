@@ -106,7 +106,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     wake = WakeWordDetector(settings.wake.model, settings.wake.threshold) if use_wake else None
     endpointer = configured_endpointer(settings)
     with ExitStack() as stack:
-        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host and not args.dry_run else None
+        # Persistent: typed commands sent while the link is down wait at the broker, not lost.
+        link = (MqttLink(settings.mqtt, settings.client_id("run"), persistent=True)
+                if settings.mqtt.host and not args.dry_run else None)
         assistant = load_assistant(settings, home, link)
         sink = output_sink(args, settings)
         stack.callback(sink.close)

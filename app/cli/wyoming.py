@@ -46,7 +46,7 @@ def wyoming(args: argparse.Namespace, settings: Settings) -> int:
         updates["zeroconf"] = False
     settings = settings.model_copy(update={"wyoming": settings.wyoming.model_copy(update=updates)})
     with ExitStack() as stack:
-        link = MqttLink(settings.mqtt, settings.client_id) if settings.mqtt.host else None
+        link = MqttLink(settings.mqtt, settings.client_id("wyoming")) if settings.mqtt.host else None
         assistant = load_assistant(settings, load_home(settings, args.home), link)
         if link is not None:  # live state for questions, discovery, and the broker for handled commands
             connection = connect_home(assistant, link, settings, settings.wyoming.site or settings.site, announce=False)

@@ -54,11 +54,19 @@ def carry_out(decision: Decision, home: Home, link: Optional[MqttLink], dry_run:
     if link is None:
         return Delivery(built.messages, failure=Failure.NO_BROKER)
     try:
-        for message in built.messages:
+        link.probe()  # nothing is written to a broker that stopped answering: "it failed" stays true
+    except MqttError as err:
+        _LOGGER.error("Command not sent: %s", err)
+        return Delivery(built.messages, failure=Failure.NOT_DELIVERED)
+    sent = 0
+    try:
+        for sent, message in enumerate(built.messages, 1):
             link.publish(message.topic, message.payload)
     except MqttError as err:
-        _LOGGER.error("Command not delivered: %s", err)
-        return Delivery(built.messages, failure=Failure.NOT_DELIVERED)
+        # Written and unanswered (or some of several sent): it may still happen; say so, not "failed".
+        doubt = err.in_doubt or sent > 1
+        _LOGGER.error("Command %s: %s", "not confirmed" if doubt else "not delivered", err)
+        return Delivery(built.messages, failure=Failure.NOT_CONFIRMED if doubt else Failure.NOT_DELIVERED)
     return Delivery(built.messages, published=True)
 
 

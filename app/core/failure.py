@@ -30,7 +30,9 @@ class Failure(str, Enum):
     NO_BROKER = "no_broker"
     """No MQTT broker is configured, so nothing can be sent."""
     NOT_DELIVERED = "not_delivered"
-    """The broker did not acknowledge a command."""
+    """The broker could not be reached: nothing was sent, and nothing will be later."""
+    NOT_CONFIRMED = "not_confirmed"
+    """A command was sent but the broker did not acknowledge it: it may still be carried out."""
 
     @property
     def exit_code(self) -> int:
@@ -42,7 +44,7 @@ class Failure(str, Enum):
 #: their own words: the resolver's reason, the question).
 _REPLY_KEYS = {Failure.NOT_HEARD: "not_heard", Failure.NOT_UNDERSTOOD: "not_understood",
                Failure.DECLINED: "declined", Failure.NO_BROKER: "no_broker",
-               Failure.NOT_DELIVERED: "not_delivered"}
+               Failure.NOT_DELIVERED: "not_delivered", Failure.NOT_CONFIRMED: "not_confirmed"}
 
 
 def reply_for(failure: Failure, vocab: Vocabulary, detail: Optional[str] = None,

@@ -164,6 +164,7 @@ VOCABULARY = Vocabulary(
         "not_understood": "Sorry, I didn't understand that",
         "not_heard": "Sorry, I didn't hear anything",
         "not_delivered": "Sorry, I couldn't reach your devices",
+        "not_confirmed": "I sent it, but your devices did not confirm it: it may still happen",
         "no_broker": "I can't reach your devices: no MQTT broker is configured",
         "failed": "Sorry, something went wrong",
         "hub_unreachable": "Sorry, I can't reach the hub",

@@ -185,6 +185,7 @@ VOCABULARY = Vocabulary(
         "not_understood": "抱歉，我没听懂",
         "not_heard": "抱歉，我没听到",
         "not_delivered": "抱歉，我连不上你的设备",
+        "not_confirmed": "我已发送，但设备没有确认：它可能稍后才执行",
         "no_broker": "我连不上你的设备：没有配置 MQTT 服务器",
         "failed": "抱歉，出错了",
         "hub_unreachable": "抱歉，我连不上主机",
