@@ -90,9 +90,10 @@ def _evaluate(llm: Any, tokens: list[int], deadline: float) -> bool:
 
 
 def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: Sequence[str],
-           deadline: float = math.inf, max_new_tokens: int = 1_000_000) -> Choice:
+           deadline: float = math.inf, max_new_tokens: int = 1_000_000, fixed_tokens: int = 0) -> Choice:
     """The most likely of ``answers`` as the model's reply to ``messages``, unless more than
-    ``max_new_tokens`` must be evaluated or the clock (``time.perf_counter``) passes ``deadline``."""
+    ``max_new_tokens`` of the request's own (past the ``fixed_tokens`` every request shares) must be
+    evaluated or the clock (``time.perf_counter``) passes ``deadline``."""
     prompt = chat.tokens(messages)
     end = llm.tokenize(chat.end_of_turn.encode("utf-8"), add_bos=False, special=True) if chat.end_of_turn else [llm.token_eos()]
     sequences = [llm.tokenize(a.encode("utf-8"), add_bos=False, special=False) + end[:1] for a in answers]
@@ -102,8 +103,11 @@ def choose(llm: Any, chat: ChatPrompt, messages: list[dict[str, str]], answers: 
         cached += 1
     llm.n_tokens = cached  # keep the shared prefix in the KV cache; eval() drops the rest
     new = len(prompt) - cached
-    if new > max_new_tokens:
-        return Choice("", 0.0, 0.0, len(prompt), 0, 0, f"{new} new tokens, more than {max_new_tokens}")
+    # The shared prompt missing from the cache (another home's was there) is no fault of the words: only
+    # the request's own tokens count; the deadline still bounds the whole evaluation.
+    own = len(prompt) - max(cached, min(fixed_tokens, len(prompt) - 1))
+    if own > max_new_tokens:
+        return Choice("", 0.0, 0.0, len(prompt), 0, 0, f"{own} new tokens, more than {max_new_tokens}")
     late = Choice("", 0.0, 0.0, len(prompt), new, 0, "past the deadline")
     if not _evaluate(llm, prompt[cached:], deadline):
         return late

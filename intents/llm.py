@@ -148,6 +148,17 @@ class LlmRecognizer:
         self.prompt = [{"role": "system", "content": self.vocab.llm_instruction}]
         for example, plain in self.static_examples(self.settings.examples):
             self.prompt += [{"role": "user", "content": example.text}, {"role": "assistant", "content": plain}]
+        self._fixed_tokens: Optional[int] = None
+
+    def fixed_tokens(self) -> int:
+        """Tokens of the prompt every request shares (call with the model's lock held)."""
+        if self._fixed_tokens is None:
+            one, other = self.chat.tokens(self.messages("a")), self.chat.tokens(self.messages("b"))
+            shared = 0
+            while shared < min(len(one), len(other)) and one[shared] == other[shared]:
+                shared += 1
+            self._fixed_tokens = shared
+        return self._fixed_tokens
 
     def static_examples(self, count: int) -> list[tuple[Example, str]]:
         """One example per kind of plain command (its words with names and numbers taken out), the same
@@ -223,7 +234,7 @@ class LlmRecognizer:
         with self._lock:
             choice = choose(self.llm, self.chat, self.messages(text), allowed,
                             deadline=start + self.settings.deadline_ms / 1000 if deadline is None else deadline,
-                            max_new_tokens=self.settings.max_input_tokens)
+                            max_new_tokens=self.settings.max_input_tokens, fixed_tokens=self.fixed_tokens())
         ms = (time.perf_counter() - start) * 1000
         answer, probability = choice.text, choice.confidence
         tokens = (choice.new_prompt_tokens, choice.completion_tokens)

@@ -101,7 +101,8 @@ def test_a_new_home_is_one_new_view(settings: Settings) -> None:
     grown = replace(HOME, areas=(*HOME.areas, Area("den", "Den")),
                     entities=(*HOME.entities, Entity("light.den", "Den Light", area_id="den")))
     assistant.offer_home(grown)
-    assert assistant.view is before  # nothing changes until the next utterance takes it up...
+    assert assistant.wait_for_home()  # built in the background...
+    assert assistant.view is before  # ...and nothing changes until the next utterance takes it up...
     understood = assistant.understand("turn on the den light")
     after = assistant.view
     assert understood.decision.targets == ("light.den",) and after is not before
@@ -126,6 +127,7 @@ def test_asking_for_the_llm_mid_utterance_takes_up_no_new_home(settings: Setting
     assistant = Assistant(settings, HOME)
     before = assistant.view
     assistant.offer_home(replace(HOME, areas=(*HOME.areas, Area("den", "Den"))))
+    assert assistant.wait_for_home()
     assistant.llm_stage()
     assert assistant.view is before
     assistant.understand("turn on the garage light")  # the next utterance takes it up

@@ -51,6 +51,7 @@ def test_assistant_primes_with_its_home_or_the_configured_text(home: Home) -> No
     grown = replace(home, areas=(*home.areas, Area("conservatory", "Conservatory")),
                     entities=(*home.entities, Entity("light.palm", "Palm Light", area_id="conservatory")))
     assistant.offer_home(grown)
+    assert assistant.wait_for_home()
     assistant.understand("turn on the palm light")  # a new home is taken up between utterances
     assert assistant.view.stt_prompt == home_prompt(grown, EN) and "Conservatory" in assistant.view.stt_prompt
 

@@ -62,6 +62,8 @@ class HomeConnection:
     """Typed commands from Home Assistant, handled off the network thread."""
     worker: Optional[threading.Thread] = None
     """Thread running those commands."""
+    assistant: Optional[Assistant] = None
+    """The assistant the discovered homes are offered to."""
 
     def close(self) -> None:
         """Stop the command worker and say offline."""
@@ -114,7 +116,7 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
     ``announce=False`` for one-shot commands, which should not appear as a device."""
     follower = StateFollower(link, assistant.states)
     follower.follow(assistant.home)
-    connection = HomeConnection(follower)
+    connection = HomeConnection(follower, assistant=assistant)
     ha = settings.homeassistant
     if ha.import_devices:
         def changed(home: Home) -> None:
@@ -142,4 +144,6 @@ def wait_for_discovery(connection: HomeConnection, quiet: float = 0.3, limit: fl
     """For one-shot commands: give the broker's retained configs a moment to arrive."""
     if connection.discovery is not None:
         connection.discovery.settle(quiet, limit)
+    if connection.assistant is not None:  # and for the home they make to be built
+        connection.assistant.wait_for_home()
 

@@ -26,6 +26,7 @@ from app.core.correction import Corrections, lesson
 from app.core.delivery import Delivery, carry_out, intent_event
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
+from app.core.home_builder import HomeBuilder
 from app.core.home_view import HomeView
 from app.core.outcome import Outcome
 from app.core.timer_turn import run_timer_intent
@@ -85,8 +86,7 @@ class Assistant:
                                    errors=errors, not_understood=self.vocab.replies["not_understood"])
         known = frozenset(template_words(recognizer.template_texts(), self.vocab))
         self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
-        self._next_home: Optional[Home] = None
-        self._home_lock = threading.Lock()
+        self._builder = HomeBuilder(lambda: self._view)
         self.states = initial_states(home.initial_states)
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
                                          settings.security.log_transcripts, taught_phrases(settings, self.vocab))
@@ -114,17 +114,22 @@ class Assistant:
         return self._view.home
 
     def _current(self) -> HomeView:
-        """The view for this utterance: a home offered since the last one is taken up now."""
-        with self._home_lock:
-            home, self._next_home = self._next_home, None
-        if home is not None:
-            self._view = self._view.for_home(home)  # one assignment: never half of each
+        """The view for this utterance: a home built since the last one is taken up now."""
+        view = self._builder.take()
+        if view is not None:
+            if view.llm is None and self._view.llm is not None:  # the model was loaded while it was built
+                view = view.with_llm(self._view.llm.with_home(view.home, view.recognizer))
+            self._view = view  # one assignment: never half of each
         return self._view
 
     def offer_home(self, home: Home) -> None:
-        """A new registry (from discovery, on the network thread), used from the next utterance on."""
-        with self._home_lock:
-            self._next_home = home
+        """A new registry (from discovery, on the network thread): built in the background, used from
+        the first utterance after it is ready; commands never wait for it."""
+        self._builder.offer(home)
+
+    def wait_for_home(self, timeout: float = 30.0) -> bool:
+        """Wait until the homes offered so far are built (one-shot commands and tests); False on time-out."""
+        return self._builder.wait(timeout)
 
     def llm_stage(self) -> Optional[LlmRecognizer]:
         """The LLM stage, loaded on first use; None when switched off or its model cannot be loaded
