@@ -159,3 +159,22 @@ def test_transcripts_stay_out_of_the_log_unless_enabled(caplog: pytest.LogCaptur
     Assistant(Settings(security={"log_transcripts": True}), HOME).handle("turn on the garage light", dry_run=True)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("utterance")]
     assert len(lines) == 2 and "secret" not in lines[0] and "heard='turn on the garage light'" in lines[1]
+
+
+def test_a_yes_from_another_conversation_confirms_nothing(mosquitto: Mosquitto) -> None:
+    """The question belongs to the conversation that was asked (#29, #33): a "yes" from another Home
+    Assistant conversation, from the voice loop of the same site or from the MQTT command topic does
+    not unlock; the asking conversation's own "yes" still does."""
+    settings = MqttSettings(host="127.0.0.1", port=mosquitto.port)
+    subscriber = Subscriber(mosquitto.port, "home/lock/#")
+    with MqttLink(settings, "hearth-conversation-test") as link:
+        # The longest wait: the strangers' "yes" load the LLM stage, on a shared machine.
+        assistant = Assistant(Settings(mqtt=link.settings, security={"confirm_seconds": 120}), HOME, link)
+        assert assistant.handle("unlock the front door", conversation="phone-chat").awaiting_confirmation
+        for other in ("kitchen-satellite", "mqtt", None):
+            stranger = assistant.handle("yes", conversation=other)
+            assert not stranger.published and not stranger.messages, other
+        assert subscriber.collect(1, timeout=0.5) == []
+        done = assistant.handle("yes", conversation="phone-chat")
+        assert done.published and subscriber.collect(1) == [("home/lock/front_door/set", "UNLOCK")]
+    subscriber.close()

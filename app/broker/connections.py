@@ -78,7 +78,7 @@ def _command_worker(assistant: Assistant, commands: "queue.Queue[Optional[str]]"
                     on_outcome: Optional[Callable[[Outcome], None]]) -> None:
     while (text := commands.get()) is not None:
         try:
-            outcome = assistant.handle(text, site=site)
+            outcome = assistant.handle(text, site=site, conversation="mqtt")  # its own questions and answers
         except InputError as err:
             _LOGGER.warning("Command from Home Assistant refused: %s", err)
             continue

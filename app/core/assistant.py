@@ -178,20 +178,27 @@ class Assistant:
         return self.understander.speech(self._current(), self.states, hypotheses, context, self.llm_stage,
                                         None if bounded else math.inf)
 
-    def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False) -> Outcome:
+    def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False,
+               conversation: Optional[str] = None) -> Outcome:
         """One typed utterance end to end; raises InputError for unusable input only. ``confirmed``
-        carries out sensitive actions without asking."""
+        carries out sensitive actions without asking. ``conversation`` (a Wyoming client's, Home
+        Assistant's typed commands') keeps questions apart: only the conversation that was asked can
+        answer, so a "yes" from another satellite or the phone's chat confirms nothing."""
         with self._busy:
             start, site = time.perf_counter(), site or self.settings.site
+            asker = site if conversation is None else f"{site}\x1f{conversation}"
             text = self.check_text(text)
             if self._stops_ringing(text, site):
                 return Outcome(text, Decision(Recognition("HassNevermind")), "")
-            answered = self.dialog.answer(text, site)
+            answered = self.dialog.answer(text, asker)
             if answered is not None:
                 understood = self._confirmed(text, answered.decision, site)
-                return self._finish(understood, site, dry_run, start, {"stt": 0.0}, answered.failure, confirmed=True)
-            understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)))
-            return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed)
+                return self._finish(understood, site, dry_run, start, {"stt": 0.0}, answered.failure, confirmed=True,
+                                    asker=asker)
+            understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)),
+                                                 asker)
+            return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed,
+                                asker=asker)
 
     def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
         """One spoken utterance (float32, 16 kHz) end to end (RuntimeError without speech-to-text)."""
@@ -222,16 +229,17 @@ class Assistant:
             return next(iter(hypotheses), "")
 
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
-                declined: Optional[Failure] = None, confirmed: bool = False) -> Outcome:
-        """Confirm, carry out, reply, tell the observers, log."""
-        text, decision, home = understood.text, understood.decision, self.home
+                declined: Optional[Failure] = None, confirmed: bool = False, asker: Optional[str] = None) -> Outcome:
+        """Confirm, carry out, reply, tell the observers, log. ``asker``: who a question is put to (the
+        site, or one conversation at it)."""
+        text, decision, home, asker = understood.text, understood.decision, self.home, asker or site
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         if understood.choice is not None and declined is None:
-            asked = self.choices.ask(understood.choice, site, home)
+            asked = self.choices.ask(understood.choice, asker, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         question = None if confirmed or declined else \
-            self.dialog.ask(decision, site, home, text if understood.doubted else None)
+            self.dialog.ask(decision, asker, home, text if understood.doubted else None)
         undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
@@ -276,11 +284,11 @@ class Assistant:
                      " ".join(f"{stage}={ms:.1f}ms" for stage, ms in timings.items()), heard)
         return outcome
 
-    def _followed(self, text: str, site: str,
-                  understand: Callable[[], Understanding]) -> tuple[Understanding, Optional[Failure]]:
-        """``text`` as the answer to an open "which one?" (DECLINED for a no), else as being about what
-        "it" stands for, else as ``understand`` reads it."""
-        answer = self.choices.answer(text, site, self.home)
+    def _followed(self, text: str, site: str, understand: Callable[[], Understanding],
+                  asker: Optional[str] = None) -> tuple[Understanding, Optional[Failure]]:
+        """``text`` as the answer to an open "which one?" put to ``asker`` (DECLINED for a no), else as
+        being about what "it" stands for, else as ``understand`` reads it."""
+        answer = self.choices.answer(text, asker or site, self.home)
         if answer is not None and answer.choice is None:
             return Understanding(text, Decision(Recognition(None))), Failure.DECLINED
         if answer is not None and answer.choice is not None:
