@@ -3,24 +3,34 @@
 ``hearth wyoming`` runs it in the foreground; ``hearth run`` and ``hearth
 hub`` run it on a thread of its own when ``wyoming.enabled`` is set. Home
 Assistant's Wyoming integration finds it through zeroconf (``_wyoming._tcp``)
-or by host and port.
+or by host and port. At most ``max_connections`` clients are served at once;
+more are refused, and a process out of file descriptors says so in one line
+rather than a traceback a second.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import socket
 import threading
+import time
 import uuid
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlparse
+
+from wyoming.error import Error
+from wyoming.event import async_write_event
 
 from app.wyoming.events import MAX_HEADER, Limits
 from app.wyoming.handler import HearthEventHandler
 from app.wyoming.services import Services
 
 _LOGGER = logging.getLogger(__name__)
+
+#: Seconds between two lines saying the process is out of file descriptors.
+_STARVED_EVERY = 60.0
 
 
 class WyomingError(Exception):
@@ -42,10 +52,25 @@ class WyomingServer:
         self.limits = limits
         self.clients = 0
         """Connections served so far."""
+        self.open = 0
+        """Connections being served now."""
+        self.refused = 0
+        """Connections refused for ``max_connections`` so far."""
         self._server: Optional[asyncio.AbstractServer] = None
         self._zeroconf = None
+        self._full = False  # refusing: said once, until there is room again
+        self._starved_said = -math.inf  # when accept() running out of descriptors was last said
+        self._previous_handler: Optional[Callable[[asyncio.AbstractEventLoop, dict], object]] = None
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        limit = self.services.settings.max_connections
+        if self.open >= limit:
+            await self._refuse(writer, limit)
+            return
+        if self._full:
+            _LOGGER.info("Wyoming server has room again (%d connections refused)", self.refused)
+            self._full = False
+        self.open += 1
         self.clients += 1
         try:
             await HearthEventHandler(self.services, reader, writer, self.limits).run()
@@ -53,10 +78,44 @@ class WyomingServer:
             writer.close()
         except Exception:  # one client's failure never stops the server
             _LOGGER.exception("Wyoming client failed")
+        finally:
+            self.open -= 1
+
+    async def _refuse(self, writer: asyncio.StreamWriter, limit: int) -> None:
+        """Say why and close; one log line for a whole flood, not one per connection."""
+        self.refused += 1
+        if not self._full:
+            _LOGGER.warning("Wyoming server serving %d connections (wyoming.max_connections): refusing more", limit)
+            self._full = True
+        try:
+            error = Error(text=f"{limit} connections already: try again later", code="busy").event()
+            await asyncio.wait_for(async_write_event(error, writer), 1.0)
+        except (OSError, asyncio.TimeoutError):
+            writer.transport.abort()  # gone already, or not reading: nothing left to send
+        else:
+            writer.close()  # the error is with the kernel already: it goes out before the close
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        """asyncio's accept loop out of file descriptors: one line a minute at most (asyncio itself logs a
+        traceback every second it retries); everything else as before."""
+        if context.get("message") == "socket.accept() out of system resource":
+            now = time.monotonic()
+            if now - self._starved_said >= _STARVED_EVERY:
+                _LOGGER.error("Wyoming server cannot accept connections: %s (retrying every second; said once a "
+                              "minute)", context.get("exception"))
+                self._starved_said = now
+            return
+        if self._previous_handler is not None:
+            self._previous_handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
 
     async def start(self) -> str:
         """Start listening; returns the address it listens on (``tcp://host:port``, the port chosen when 0)."""
         uri = urlparse(self.services.settings.uri)
+        loop = asyncio.get_running_loop()
+        self._previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self._loop_error)
         try:
             if uri.scheme == "tcp" and uri.hostname is not None and uri.port is not None:
                 self._server = await asyncio.start_server(self._client, uri.hostname, uri.port, limit=MAX_HEADER)
@@ -149,6 +208,9 @@ class ThreadedServer:
 
     async def _shutdown(self) -> None:
         await self.server.close()
-        for task in asyncio.all_tasks() - {asyncio.current_task()}:
+        clients = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in clients:
             task.cancel()  # clients still connected
+        if clients:  # their cancellation runs to its end (closing their sockets) before the loop closes
+            await asyncio.wait(clients, timeout=5)
         asyncio.get_running_loop().call_soon(self._loop.stop)

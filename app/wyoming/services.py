@@ -39,6 +39,9 @@ from app.wyoming.settings import WyomingSettings
 
 _HEARTH = Attribution(name="Hearth", url="")  # made here; nothing to link to
 _VERSION = "0.1.0"
+#: Every program's name. Home Assistant titles the Wyoming entry after the first installed speech-to-text
+#: program (then voice, wake, intent, handle) and names each entity after its program: "Hearth" throughout.
+_NAME = "Hearth"
 
 
 @dataclass
@@ -60,20 +63,20 @@ class Services:
     def describe(self) -> Info:
         """The ``info`` answer: the services offered."""
         languages = [self.language]
-        asr = AsrProgram("hearth-stt", _HEARTH, True, "Hearth's speech-to-text, primed with the home", _VERSION,
+        asr = AsrProgram(_NAME, _HEARTH, True, "Hearth's speech-to-text, primed with the home", _VERSION,
                          [AsrModel(self.assistant.settings.stt.model, _HEARTH, True, "faster-whisper", _VERSION,
                                    languages)])
         info = Info(asr=[asr])
         if self.tts is not None:
             voice = TtsVoice(self.assistant.settings.tts.voice or "default", _HEARTH, True, "Hearth's voice",
                              _VERSION, languages)
-            info.tts = [TtsProgram("hearth-tts", _HEARTH, True, "Hearth's voice", _VERSION, [voice],
+            info.tts = [TtsProgram(_NAME, _HEARTH, True, "Hearth's voice", _VERSION, [voice],
                                    supports_synthesize_streaming=True)]
         if self.settings.understanding == "intent":
-            info.intent = [IntentProgram("hearth-intents", _HEARTH, True, "Hearth's understanding", _VERSION,
+            info.intent = [IntentProgram(_NAME, _HEARTH, True, "Hearth's understanding", _VERSION,
                                          [IntentModel("hearth", _HEARTH, True, "templates and LLM", _VERSION, languages)])]
         else:
-            info.handle = [HandleProgram("hearth", _HEARTH, True, "Hearth's understanding and actions", _VERSION,
+            info.handle = [HandleProgram(_NAME, _HEARTH, True, "Hearth's understanding and actions", _VERSION,
                                          [HandleModel("hearth", _HEARTH, True, "templates and LLM", _VERSION, languages)],
                                          supports_home_control=True)]
         return info
@@ -90,8 +93,18 @@ class Services:
         words = speakable(text)[: self.settings.max_text_length]
         if not words:
             return
-        with self._voice_lock:
-            yield from self.tts.synthesize(words, steady=True)
+        chunks = self.tts.synthesize(words, steady=True)
+        try:
+            while True:
+                # Locked a sentence at a time, not for the whole text: the lock is never held while this
+                # generator waits for its client to read, so a client that stops reading blocks nobody else.
+                with self._voice_lock:
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            chunks.close()
 
     def understand(self, text: str, context: Optional[dict] = None) -> Event:
         """``intent``/``not-recognized`` or ``handled``/``not-handled`` for a transcript (InputError when
