@@ -101,7 +101,7 @@ def _heard_back(stt, events: list[Event]) -> str:
 def test_describe_lists_speech_voice_and_understanding(handled: ThreadedServer, intents: ThreadedServer) -> None:
     (answer,) = asyncio.run(_ask(handled, Describe().event(), until="info"))
     info = Info.from_event(answer)
-    assert [p.name for p in info.asr] == ["hearth-stt"] and info.asr[0].models[0].languages == ["en"]
+    assert [p.name for p in info.asr] == ["Hearth"] and info.asr[0].models[0].languages == ["en"]
     assert info.tts[0].supports_synthesize_streaming and info.handle[0].supports_home_control and not info.intent
     (answer,) = asyncio.run(_ask(intents, Describe().event(), until="info"))
     assert Info.from_event(answer).intent and not Info.from_event(answer).handle
