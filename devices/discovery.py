@@ -5,20 +5,24 @@ understands ``<prefix>/<component>/[<node_id>/]<object_id>/config`` in both
 forms (one entity per message, or a whole device with its ``cmps``), with
 abbreviated keys and the ``~`` base topic, as zigbee2mqtt, Tasmota and ESPHome
 publish them. An empty payload removes what that topic announced.
+
+Anyone on the broker can publish a config, so a config is bounded before it
+is read (its size, its nesting, the length of names) and a malformed one is a
+:class:`DiscoveryError`, one line, never a traceback. Which entity may own a
+command topic is the registry's question (:mod:`devices.discovery_listener`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from pydantic import ValidationError
 
 from devices.entity_config import MqttEntityConfig
 from devices.registry import Entity
-from devices.value_template import TemplateError, check
+from devices.value_template import JsonTooDeep, TemplateError, check, load_json
 
 #: Components Hearth can control or answer questions about.
 COMPONENTS = ("light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
@@ -51,6 +55,13 @@ ABBREVIATIONS = {
 DEVICE_ABBREVIATIONS = {"ids": "identifiers", "mf": "manufacturer", "mdl": "model", "sa": "suggested_area",
                         "sw": "sw_version", "cns": "connections"}
 
+#: Largest config payload read (Home Assistant's own configs are a few KiB; a whole device well under this).
+MAX_PAYLOAD = 64 * 1024
+#: Longest name or area accepted (Home Assistant's limit for a state).
+MAX_NAME = 255
+#: The ``origin`` name Hearth announces itself with (:mod:`app.broker.ha_device`): not a device to import.
+HEARTH_ORIGIN = "Hearth"
+
 _TOPIC = re.compile(r"^(?P<component>[a-z_]+)/(?:(?P<node>[A-Za-z0-9_-]+)/)?(?P<object>[A-Za-z0-9_-]+)/config$")
 _MQTT_FIELDS = {name for name in MqttEntityConfig.model_fields} | {"schema"}
 
@@ -72,6 +83,9 @@ class DiscoveredEntity:
     short_name: Optional[str] = None
     """The entity's own name when the device's name in front of it looks like an identifier
     ("Fish Tank" of "tasmota_A1B2C3 Fish Tank"): an alias where no other entity uses it."""
+    device: Optional[str] = None
+    """The device's identifiers (or the config topic of a device config): entities of one device
+    may share a command topic (zigbee2mqtt sends every entity's commands to ``<device>/set``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,13 @@ class Discovery:
     """The entities now announced there (none: removed)."""
     skipped: tuple[str, ...] = ()
     """Why some components were not imported (unsupported kinds), for the log."""
+    origin: Optional[str] = None
+    """The ``origin`` name: the software that published it (``HEARTH_ORIGIN`` for a Hearth)."""
+
+    @property
+    def from_hearth(self) -> bool:
+        """Announced by a Hearth (this one or another): its entities are Hearth's own, not devices."""
+        return (self.origin or "").strip().casefold() == HEARTH_ORIGIN.casefold()
 
 
 def expand(config: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +206,10 @@ def build_entity(key: str, component: str, config: dict[str, Any], fallback_id: 
     if isinstance(config.get("unit_of_measurement"), str):
         attributes["unit_of_measurement"] = config["unit_of_measurement"]
     name, short_name = _spoken_name(config, device, fallback_id)
+    area = device.get("suggested_area")
+    for what, text in (("name", name), ("suggested_area", area)):
+        if isinstance(text, str) and len(text) > MAX_NAME:
+            raise DiscoveryError(f"{what} longer than {MAX_NAME} characters ({len(text)})")
     entity = Entity(
         id=f"{component}.{_object_id(config, fallback_id)}",
         name=name[:100],
@@ -192,9 +217,16 @@ def build_entity(key: str, component: str, config: dict[str, Any], fallback_id: 
         attributes=attributes,
         mqtt=mqtt,
     )
-    area = device.get("suggested_area")
     return DiscoveredEntity(key, entity, area.strip() if isinstance(area, str) and area.strip() else None,
-                            short_name[:100] if short_name else None)
+                            short_name[:100] if short_name else None, _device_key(device, key))
+
+
+def _device_key(device: dict[str, Any], key: str) -> str:
+    ids = device.get("identifiers")
+    ids = [ids] if isinstance(ids, (str, int)) else ids
+    if isinstance(ids, list) and ids and all(isinstance(i, (str, int)) for i in ids):
+        return "ids:" + "|".join(sorted(str(i) for i in ids))
+    return "config:" + key.split("#", 1)[0]  # no identifiers: the entities of one config message
 
 
 def parse_discovery(topic: str, payload: bytes, prefix: str = "homeassistant") -> Discovery:
@@ -204,22 +236,33 @@ def parse_discovery(topic: str, payload: bytes, prefix: str = "homeassistant") -
     match = _TOPIC.match(topic[len(prefix) + 1:])
     if not match:
         raise DiscoveryError(f"{topic}: not a discovery config topic")
+    if len(payload) > MAX_PAYLOAD:  # before decoding or parsing anything
+        raise DiscoveryError(f"{topic}: payload of {len(payload)} bytes (at most {MAX_PAYLOAD})")
     if not payload.strip():
         return Discovery(topic)
     try:
-        config = json.loads(payload.decode("utf-8"))
+        config = load_json(payload.decode("utf-8"))
+    except JsonTooDeep as err:
+        raise DiscoveryError(f"{topic}: {err}") from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise DiscoveryError(f"{topic}: not JSON ({err})") from None
+        raise DiscoveryError(f"{topic}: not JSON ({str(err)[:100]})") from None
     if not isinstance(config, dict):
         raise DiscoveryError(f"{topic}: expected a JSON object")
     component, object_id = match["component"], match["object"]
     fallback = f"{match['node']}_{object_id}" if match["node"] else object_id
+    origin = _origin(config)
     if component == "device":
-        return _device_discovery(topic, config, fallback, prefix)
+        return replace(_device_discovery(topic, config, fallback, prefix), origin=origin)
     try:
-        return Discovery(topic, (build_entity(topic, component, expand(config), fallback, prefix),))
+        return Discovery(topic, (build_entity(topic, component, expand(config), fallback, prefix),), origin=origin)
     except DiscoveryError as err:
         raise DiscoveryError(f"{topic}: {err}") from None
+
+
+def _origin(config: dict[str, Any]) -> Optional[str]:
+    origin = config.get("o", config.get("origin"))
+    name = origin.get("name") if isinstance(origin, dict) else None
+    return name[:MAX_NAME] if isinstance(name, str) else None
 
 
 def _device_discovery(topic: str, root: dict[str, Any], fallback: str, prefix: str) -> Discovery:

@@ -148,6 +148,13 @@ class MqttEntityConfig(BaseModel):
                   self.current_temperature_topic, self.mode_state_topic)
         return tuple(dict.fromkeys(t for t in topics if t))
 
+    def command_topics(self) -> tuple[str, ...]:
+        """Every topic Hearth publishes to for this entity (what an entity owns on the broker)."""
+        topics = (self.command_topic, self.brightness_command_topic, self.rgb_command_topic,
+                  self.set_position_topic, self.temperature_command_topic, self.mode_command_topic,
+                  self.volume_command_topic)
+        return tuple(dict.fromkeys(t for t in topics if t))
+
 
 class DeviceConfig(BaseModel):
     """One entity of the home as written in ``config.yaml``."""

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from devices.discovery import HEARTH_ORIGIN
 from devices.mqtt import MqttError, MqttLink
 
 
@@ -38,6 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Longest text published on the transcript and intent sensors (Home Assistant's state limit).
 MAX_STATE = 255
+#: The mute switch's payloads (Home Assistant's defaults, so the config declares none).
+MUTE_PAYLOADS = (b"ON", b"OFF")
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
     uid = f"hearth_{site}"
     return {
         "dev": {"ids": [uid], "name": f"Hearth {site}", "mf": "Hearth", "mdl": "voice assistant"},
-        "o": {"name": "Hearth"},
+        # The origin marks the config as Hearth's: a Hearth importing discovery configs skips it
+        # (its own and other Hearths'), else it would control its own mute switch as a device.
+        "o": {"name": HEARTH_ORIGIN},
         "avty_t": topics.availability,
         "cmps": {
             "state": {"p": "sensor", "name": "State", "uniq_id": f"{uid}_state", "stat_t": topics.state,
@@ -121,10 +126,12 @@ class HomeAssistantDevice:
     def start(self, on_mute: Callable[[bool], None], on_command: Callable[[str], None]) -> None:
         """Subscribe to the mute switch, the command text and Home Assistant's status."""
         def mute(topic: str, payload: bytes) -> None:
-            text = payload.decode("utf-8", "replace").strip().upper()
-            if text not in ("ON", "OFF"):
-                _LOGGER.warning("Ignored mute payload %r (expected ON or OFF)", text[:20])
+            # Exactly the switch's payloads, as Home Assistant sends them: "on " or "On" is not
+            # what Home Assistant sends, so it is someone else's guess, not a switch flipped.
+            if payload not in MUTE_PAYLOADS:
+                _LOGGER.warning("Ignored mute payload %r (expected ON or OFF)", payload[:20])
                 return
+            text = payload.decode("ascii")
             self.muted = text == "ON"
             on_mute(self.muted)
             self._send(self.topics.mute_state, text, retain=True)
