@@ -151,6 +151,26 @@ def test_a_transcript_becomes_an_intent_for_home_assistant(intents: ThreadedServ
     assert NotRecognized.from_event(answer).text == "Sorry, I didn't understand that"
 
 
+def test_intent_mode_asks_before_a_sensitive_intent_and_answers_in_its_own_words(intents: ThreadedServer) -> None:
+    """Home Assistant carries out what an intent says without asking (#29): Hearth asks first, in the
+    conversation that asked, and sends the unlock only after its "yes"; the reply Home Assistant speaks is
+    Hearth's response, not the user's sentence."""
+    def say(text: str, conversation: str, until: str) -> Event:
+        (answer,) = asyncio.run(_ask(intents, Transcript(text=text, context={"conversation_id": conversation}).event(),
+                                     until=until))
+        return answer
+
+    asked = NotRecognized.from_event(say("unlock the front door", "c-1", "not-recognized"))
+    assert asked.text == "Do you want me to unlock the Front Door? Say yes to confirm."
+    other = say("yes", "c-2", "not-recognized")  # another conversation's "yes" confirms nothing
+    assert NotRecognized.from_event(other).text == "Sorry, I didn't understand that"
+    intent = Intent.from_event(say("yes", "c-1", "intent"))
+    assert intent.name == "HassTurnOff" and {e.name: e.value for e in intent.entities}.get("name") == "Front Door"
+    assert intent.text == "Unlocking"  # Home Assistant's own response for it
+    plain = Intent.from_event(say("turn off the kitchen lights", "c-3", "intent"))
+    assert plain.text and plain.text != "turn off the kitchen lights"
+
+
 async def _raw(server: ThreadedServer, payload: bytes, replies: int) -> tuple[list[dict], bool]:
     """Send raw bytes; the headers of ``replies`` answers, and whether the server then closed the connection."""
     host, port = server.address.removeprefix("tcp://").rsplit(":", 1)

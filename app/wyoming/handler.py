@@ -188,5 +188,14 @@ class HearthEventHandler:
         await self.write(AudioStop().event())
 
     async def _understand(self, text: str, context: Optional[dict[str, Any]]) -> None:
-        answer = await asyncio.to_thread(self.services.understand, text, context)
+        answer = await asyncio.to_thread(self.services.understand, text, context, self._conversation(context))
         await self.write(answer)
+
+    def _conversation(self, context: Optional[dict[str, Any]]) -> str:
+        """Which conversation a text belongs to: Home Assistant's conversation id, else the client's
+        address (a client that names none still never answers another client's question)."""
+        named = context.get("conversation_id") if isinstance(context, dict) else None
+        if isinstance(named, str) and named:
+            return f"wyoming:{named}"
+        peer = self.writer.get_extra_info("peername")
+        return f"wyoming@{peer[0] if isinstance(peer, tuple) else peer}"

@@ -106,23 +106,26 @@ class Services:
         finally:
             chunks.close()
 
-    def understand(self, text: str, context: Optional[dict] = None) -> Event:
+    def understand(self, text: str, context: Optional[dict] = None, conversation: Optional[str] = None) -> Event:
         """``intent``/``not-recognized`` or ``handled``/``not-handled`` for a transcript (InputError when
-        the text is unusable)."""
+        the text is unusable). ``conversation`` keeps its questions apart from every other client's: only
+        a "yes" in the conversation that was asked confirms. In either mode a sensitive action is asked
+        about first; in intent mode the intent goes to Home Assistant only after that "yes", with the
+        reply Home Assistant speaks (``Intent.text``: Hearth's response, never the user's words)."""
         assistant, site = self.assistant, self.settings.site
         if self.settings.understanding == "handled":
-            outcome = assistant.handle(text, site=site)
+            outcome = assistant.handle(text, site=site, conversation=conversation)
             missed = outcome.failure in (Failure.NOT_UNDERSTOOD, Failure.NOT_HEARD)
             answer = NotHandled(text=outcome.reply, context=context) if missed else \
                 Handled(text=outcome.reply, context=context)
             return answer.event()
-        understood = assistant.understand(assistant.check_text(text), assistant.context_of(site))
-        decision = understood.decision
-        if decision.intent is None or decision.error is not None:
-            words = decision.error if decision.intent else assistant.vocab.replies["not_understood"]
-            return NotRecognized(text=words, context=context).event()
+        # Decided as if carried out (a dry run: Home Assistant carries it out), with the same questions.
+        outcome = assistant.handle(text, site=site, dry_run=True, conversation=conversation)
+        decision = outcome.decision
+        if outcome.failure is not None or decision.intent is None or decision.error is not None:
+            return NotRecognized(text=outcome.reply, context=context).event()
         entities = [Entity(name=key, value=value) for key, value in decision.recognition.slots.items()]
-        return Intent(name=decision.intent, entities=entities, text=text, context=context).event()
+        return Intent(name=decision.intent, entities=entities, text=outcome.reply, context=context).event()
 
 
 __all__ = ["InputError", "Services", "WyomingSettings"]
