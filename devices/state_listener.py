@@ -161,6 +161,9 @@ class StateFollower:
             except (ValueError, UnicodeDecodeError) as err:
                 _LOGGER.warning("Ignored state of %s on %s: %s", entity.id, topic, err)
                 continue
+            except RecursionError:  # JSON nested deeper than the parser goes: malformed, one line
+                _LOGGER.warning("Ignored state of %s on %s: JSON nested too deep", entity.id, topic)
+                continue
             if state is not None:
                 self.states.set(entity.id, state)
 

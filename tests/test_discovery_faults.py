@@ -374,8 +374,6 @@ def test_ten_thousand_malformed_messages_are_lines_not_tracebacks(mosquitto: Mos
         devices.loop_stop()
 
 
-@pytest.mark.xfail(strict=True, reason="devices/state_listener.py lets parse_json_state's RecursionError through "
-                                       "(needs catching there, or devices.value_template.load_json in devices/state.py)")
 def test_deep_json_on_an_untemplated_state_topic_is_one_line(mosquitto: Mosquitto, caplog) -> None:
     prefix = f"faults{next(_COUNTER)}"
     devices = _publisher(mosquitto.port)

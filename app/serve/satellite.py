@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Optional
 
 from app.audio.outputs import AudioSink
 from app.audio.tones import done_tone, listening_tone
+from app.broker.ha_device import MUTE_PAYLOADS
 from app.listen.session import ListeningSession, SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
@@ -117,8 +118,14 @@ class Satellite:
         self.link.subscribe(reply_topic(prefix, site), self._on_reply)
         self.link.subscribe(announce_topic(prefix, site), self._on_announcement)
         self.link.subscribe(f"{prefix}/{site}/listen", lambda topic, payload: self.session.push_to_talk())
-        self.link.subscribe(f"{prefix}/{site}/mute/set",
-                            lambda topic, payload: self.session.set_muted(payload.strip().upper() == b"ON"))
+        self.link.subscribe(f"{prefix}/{site}/mute/set", self._on_mute)
+
+    def _on_mute(self, topic: str, payload: bytes) -> None:
+        """Exactly ON or OFF, as Home Assistant's switch sends them; anything else changes nothing."""
+        if payload not in MUTE_PAYLOADS:
+            _LOGGER.warning("Ignored mute payload on %s: %r", topic, payload[:40])
+            return
+        self.session.set_muted(payload == b"ON")
 
     def _play(self) -> None:
         while (chunk := self._playback.get()) is not None:
