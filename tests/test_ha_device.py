@@ -62,11 +62,12 @@ def test_hearth_announces_itself_and_obeys_its_entities(mosquitto: Mosquitto) ->
     try:
         assert _until(lambda: link.connected)
         config_topic = "ha_den/device/hearth_den/config"
-        got = dict(watcher.collect(3, timeout=3))
+        got = dict(watcher.collect(4, timeout=3))
+        assert got["hearth/den/state"] == "idle"  # known from the start, not "unknown" until an utterance
         config = parse_discovery(config_topic, got[config_topic].encode(), "ha_den")
         names = sorted(e.entity.name for e in config.entities)
-        assert names == ["Hearth den Last intent", "Hearth den Last transcript", "Hearth den Mute", "Hearth den State",
-                         "Hearth den Timers"]
+        assert names == ["Hearth den Last intent", "Hearth den Last reply", "Hearth den Last transcript",
+                         "Hearth den Mute", "Hearth den State", "Hearth den Timers"]
         assert config.skipped == ("command: component 'text' is not supported",)  # Hearth does not import text entities
         assert got["hearth/den/availability"] == "online"
 
@@ -82,6 +83,9 @@ def test_hearth_announces_itself_and_obeys_its_entities(mosquitto: Mosquitto) ->
         assert ("home/light/garage/set", '{"state": "ON"}') in seen
         assert ("hearth/den/transcript", "turn on the garage light") in seen
         assert ("hearth/den/last_intent", "HassTurnOn") in seen
+        answered = [json.loads(p) for t, p in seen if t == "hearth/den/reply"]
+        assert [(r["text"], r["reply"], r["done"]) for r in answered] == [
+            ("turn on the garage light", "Turned on the light", True)]
         assert [t for t, _ in seen].count(config_topic) == 1
     finally:
         connection.close()
@@ -102,7 +106,7 @@ def test_last_will_says_offline_when_hearth_vanishes(mosquitto: Mosquitto) -> No
     link._client.loop_stop()
     assert watcher.collect(1, timeout=15) == [("hearth/attic/availability", "offline")]
     watcher.close()
-    connection.commands.put(None)
+    connection.close()
 
 
 def test_hermes_intents_out_and_tts_say_in(mosquitto: Mosquitto) -> None:

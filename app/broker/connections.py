@@ -10,16 +10,14 @@ link starts, so the last will is in place on the first connection.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
+from app.broker.commands import CommandIntake
 from app.broker.ha_device import HomeAssistantDevice
 from app.config import Settings
 from app.core.assistant import Assistant
-from app.core.failure import InputError
 from app.core.outcome import Outcome
 from devices.discovery_listener import DiscoveryListener
 from devices.mqtt import MqttLink
@@ -58,35 +56,17 @@ class HomeConnection:
     """Imports devices from discovery configs (None: disabled)."""
     device: Optional[HomeAssistantDevice] = None
     """Hearth as a Home Assistant device (None: not announced)."""
-    commands: "queue.Queue[Optional[str]]" = field(default_factory=queue.Queue)
-    """Typed commands from Home Assistant, handled off the network thread."""
-    worker: Optional[threading.Thread] = None
-    """Thread running those commands."""
+    commands: Optional[CommandIntake] = None
+    """Typed commands from Home Assistant, handled off the network thread (None: not announced)."""
     assistant: Optional[Assistant] = None
     """The assistant the discovered homes are offered to."""
 
     def close(self) -> None:
         """Stop the command worker and say offline."""
-        if self.worker is not None:
-            self.commands.put(None)
-            self.worker.join(timeout=10)
+        if self.commands is not None:
+            self.commands.close()
         if self.device is not None:
             self.device.withdraw()
-
-
-def _command_worker(assistant: Assistant, commands: "queue.Queue[Optional[str]]", site: str,
-                    on_outcome: Optional[Callable[[Outcome], None]]) -> None:
-    while (text := commands.get()) is not None:
-        try:
-            outcome = assistant.handle(text, site=site, conversation="mqtt")  # its own questions and answers
-        except InputError as err:
-            _LOGGER.warning("Command from Home Assistant refused: %s", err)
-            continue
-        except Exception:  # the service outlives any one command
-            _LOGGER.exception("Command from Home Assistant failed")
-            continue
-        if on_outcome is not None:
-            on_outcome(outcome)
 
 
 def _hermes(link: MqttLink, assistant: Assistant, site: str, speak: Optional[Callable[[str], None]]) -> None:
@@ -128,10 +108,7 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
     if ha.announce and announce:
         device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript)
         connection.device = device
-        connection.worker = threading.Thread(
-            target=_command_worker, args=(assistant, connection.commands, site, callbacks.on_outcome),
-            name="hearth-commands", daemon=True)
-        connection.worker.start()
+        connection.commands = CommandIntake(assistant, link, site, device.topics.reply, callbacks.on_outcome).start()
         device.start(callbacks.mute or (lambda muted: None), connection.commands.put)
         assistant.observers.append(lambda outcome, where: device.utterance(outcome.text, outcome.decision.intent))
         link.when_connected(device.announce)

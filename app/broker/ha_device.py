@@ -82,6 +82,10 @@ class DeviceTopics:
     def timers(self) -> str:
         return f"{self.root}/timers"
 
+    @property
+    def reply(self) -> str:
+        return f"{self.root}/reply"
+
 
 def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
     """The device-discovery payload describing Hearth on ``site``."""
@@ -103,6 +107,9 @@ def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
                      "stat_t": topics.mute_state, "ic": "mdi:microphone-off"},
             "command": {"p": "text", "name": "Command", "uniq_id": f"{uid}_command", "cmd_t": topics.command,
                         "max": 255},
+            "reply": {"p": "sensor", "name": "Last reply", "uniq_id": f"{uid}_reply", "stat_t": topics.reply,
+                      "val_tpl": "{{ value_json.reply[:255] }}", "json_attr_t": topics.reply,
+                      "ic": "mdi:message-reply-text-outline"},
             "timers": {"p": "sensor", "name": "Timers", "uniq_id": f"{uid}_timers", "stat_t": topics.timers,
                        "val_tpl": "{{ value_json.count }}", "json_attr_t": topics.timers, "ic": "mdi:timer-outline"},
         },
@@ -121,6 +128,7 @@ class HomeAssistantDevice:
         self.status_topic = f"{discovery_prefix}/status"
         self.share_transcript = share_transcript
         self.muted = False
+        self._state = "idle"  # announced from the start: never "unknown" until the first utterance
         link.set_will(self.topics.availability, "offline")
 
     def start(self, on_mute: Callable[[bool], None], on_command: Callable[[str], None]) -> None:
@@ -167,9 +175,11 @@ class HomeAssistantDevice:
         self._send(self.config_topic, json.dumps(discovery_config(self.site, self.topics)), retain=True)
         self._send(self.topics.availability, "online", retain=True)
         self._send(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
+        self._send(self.topics.state, self._state, retain=True)
 
     def pipeline_state(self, state: str) -> None:
         """idle, listening, thinking or speaking."""
+        self._state = state
         self._send(self.topics.state, state, retain=True)
 
     def utterance(self, transcript: str, intent: str | None) -> None:

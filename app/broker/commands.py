@@ -1,0 +1,111 @@
+"""Typed commands from Home Assistant (Hearth's Command text entity), taken off the network thread.
+
+A flood must not pile up work that acts a minute later, when nobody expects it: the queue is
+bounded (a command that does not fit is refused at once) and a command that waited longer than
+``max_wait`` is dropped instead of carried out. Every command is answered on
+``<prefix>/<site>/reply`` (JSON: the text, Hearth's reply, whether it was done and why not), so
+a client that typed it learns what became of it even when nothing was done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from app.core.assistant import Assistant
+from app.core.failure import InputError
+from app.core.outcome import Outcome
+from devices.mqtt import MqttError, MqttLink
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Commands waiting at most; a person types a few a minute, so more is a flood.
+QUEUE_SIZE = 16
+#: Seconds a command may wait for its turn before it is too late to act on it.
+MAX_WAIT = 10.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What became of one typed command."""
+
+    text: str
+    reply: str
+    done: bool
+    failure: Optional[str] = None
+
+    def payload(self) -> str:
+        return json.dumps({"text": self.text, "reply": self.reply, "done": self.done, "failure": self.failure,
+                           "timestamp": time.time()}, ensure_ascii=False)
+
+
+class CommandIntake:
+    """A bounded queue of typed commands and the one thread that carries them out."""
+
+    def __init__(self, assistant: Assistant, link: MqttLink, site: str, reply_topic: str,
+                 on_outcome: Optional[Callable[[Outcome], None]] = None, size: int = QUEUE_SIZE,
+                 max_wait: float = MAX_WAIT, clock: Callable[[], float] = time.monotonic) -> None:
+        self.assistant, self.link, self.site, self.reply_topic = assistant, link, site, reply_topic
+        self.on_outcome = on_outcome
+        self.max_wait = max_wait
+        self._clock = clock
+        self._queue: "queue.Queue[Optional[tuple[str, float]]]" = queue.Queue(maxsize=size)
+        self._thread = threading.Thread(target=self._work, name="hearth-commands", daemon=True)
+
+    def start(self) -> "CommandIntake":
+        self._thread.start()
+        return self
+
+    def put(self, text: str) -> None:
+        """Take a command (on the network thread: never blocks)."""
+        try:
+            self._queue.put_nowait((text, self._clock()))
+        except queue.Full:
+            _LOGGER.warning("Command from Home Assistant refused: %d commands already waiting", self._queue.qsize())
+            self._answer(Reply(text, self.assistant.vocab.replies["busy"], False, "busy"))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop after the command in hand."""
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            pass
+        self._thread.join(timeout=timeout)
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            text, arrived = item
+            waited = self._clock() - arrived
+            if waited > self.max_wait:
+                _LOGGER.warning("Command from Home Assistant dropped: it waited %.0f s", waited)
+                self._answer(Reply(text, self.assistant.vocab.replies["too_late"], False, "expired"))
+                continue
+            self._answer(self._run(text))
+
+    def _run(self, text: str) -> Reply:
+        try:  # its own conversation: a "yes" typed here answers only a question asked here
+            outcome = self.assistant.handle(text, site=self.site, conversation="mqtt")
+        except InputError as err:
+            _LOGGER.warning("Command from Home Assistant refused: %s", err)
+            return Reply(text, str(err), False, "bad_input")
+        except Exception:  # the service outlives any one command
+            _LOGGER.exception("Command from Home Assistant failed")
+            return Reply(text, self.assistant.vocab.replies["not_understood"], False, "error")
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        failure: Any = outcome.failure
+        return Reply(outcome.text, outcome.reply, failure is None, failure.value if failure is not None else None)
+
+    def _answer(self, reply: Reply) -> None:
+        if not self.link.connected:
+            _LOGGER.warning("Reply to a typed command not published: broker unreachable")
+            return
+        try:
+            self.link.publish(self.reply_topic, reply.payload(), wait=False)
+        except MqttError as err:
+            _LOGGER.warning("Reply to a typed command not published: %s", err)

@@ -1,0 +1,73 @@
+"""Typed commands from Home Assistant's Command entity (#33): a flood is refused at once rather than
+queued to act a minute later, a command that waited too long is dropped, and every command is answered
+on the reply topic. A real Mosquitto; a real assistant (templates only, for speed)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from app.broker.commands import CommandIntake
+from app.config import MqttSettings, Settings
+from app.core.assistant import Assistant
+from devices.mqtt import MqttLink
+from devices.registry import build_home, load_fixture_file
+from tests.conftest import FIXTURES, Mosquitto, Subscriber
+
+HOME = build_home(load_fixture_file(FIXTURES), topic_base="home")
+
+
+def _replies(subscriber: Subscriber, count: int, timeout: float = 10.0) -> list[dict]:
+    return [json.loads(payload) for _, payload in subscriber.collect(count, timeout)]
+
+
+def test_a_flood_is_refused_at_once_and_a_stale_command_is_not_carried_out(mosquitto: Mosquitto) -> None:
+    now = [0.0]
+    settings = Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port), intents={"stage": "templates"})
+    devices = Subscriber(mosquitto.port, "home/#")
+    replies = Subscriber(mosquitto.port, "hearth/flood/reply")
+    with MqttLink(settings.mqtt, "hearth-typed-test") as link:
+        assistant = Assistant(settings, HOME, link)
+        intake = CommandIntake(assistant, link, "flood", "hearth/flood/reply", size=4, max_wait=10.0,
+                               clock=lambda: now[0])
+        hold = threading.Event()
+        handle = assistant.handle
+
+        def slow_handle(*args, **kwargs):  # the first command keeps the worker busy while more arrive
+            hold.wait(10)
+            return handle(*args, **kwargs)
+
+        assistant.handle = slow_handle  # type: ignore[method-assign]
+        intake.start()
+        intake.put("turn on the garage light")
+        time.sleep(0.2)  # the worker has taken it and waits on ``hold``
+        for i in range(10):
+            intake.put(f"set the garage light to {i + 10} percent")
+        busy = _replies(replies, 6)
+        assert [r["failure"] for r in busy] == ["busy"] * 6 and not any(r["done"] for r in busy)
+        now[0] = 60.0  # the four queued commands have now waited a minute
+        hold.set()
+        answered = _replies(replies, 5)
+        assert answered[0]["done"] and answered[0]["reply"] == "Turned on the light"
+        assert [r["failure"] for r in answered[1:]] == ["expired"] * 4
+        assert devices.collect(2, timeout=1.0) == [("home/light/garage/set", '{"state": "ON"}')]
+        intake.close()
+    devices.close()
+    replies.close()
+
+
+def test_every_typed_command_is_answered(mosquitto: Mosquitto) -> None:
+    settings = Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port), intents={"stage": "templates"})
+    replies = Subscriber(mosquitto.port, "hearth/answers/reply")
+    with MqttLink(settings.mqtt, "hearth-typed-answers") as link:
+        intake = CommandIntake(Assistant(settings, HOME, link), link, "answers", "hearth/answers/reply").start()
+        for text in ("turn off the garage light", "what's the capital of France", "unlock the front door",
+                     "lamp " * 200):
+            intake.put(text)
+        got = _replies(replies, 4)
+        intake.close()
+    replies.close()
+    assert [(r["done"], r["failure"]) for r in got] == [
+        (True, None), (False, "not_understood"), (False, "needs_confirmation"), (False, "bad_input")]
+    assert got[2]["reply"] == "Do you want me to unlock the Front Door? Say yes to confirm."
