@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from devices.commands import COLORS
 from devices.registry import Home
@@ -280,6 +280,14 @@ def _unit_said(text: str, heard: set[str], units: frozenset[str]) -> bool:
     return bool(units & heard) or any(u in text for u in units if not u.isalpha())
 
 
+def _temperature_said(text: str, heard: list[str], needs: set, degrees: bool, vocab: Vocabulary) -> bool:
+    """True when the words ask for a temperature (degrees, a heating word, the word for temperature, a
+    need of the heating): a number alone says how much, not what, and the room's thermostat is no
+    more meant by "5" than its lights are."""
+    return degrees or any(vocab.kind_of.get(w) == "climate" for w in heard) \
+        or any(kind == "climate" for _, kind in needs) or vocab.said(text, vocab.part_names.get("temperature", "temperature"))
+
+
 def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary,
             question: bool = False) -> list[str]:
     """Every plain command over what was mentioned, and "none": the only answers the model may give.
@@ -326,6 +334,33 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
             found += [p["area_temperature"].format(area=a, value=n) for a in m.areas if a in climates]
-            if context_area in climates and not m.areas:
+            if context_area in climates and not m.areas and _temperature_said(text, heard, needs, degrees, vocab):
                 found.append(p["here_temperature"].format(value=n))
     return list(dict.fromkeys(found))
+
+
+def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocabulary,
+                     known_words: frozenset[str]) -> Optional[str]:
+    """Where a device was taken for ``text`` that it does not name (by its kind, its verb, the room),
+    the words that name a device the home lacks, else None: a word said just before a word of that
+    device's name or kind ("front" before "door") that no template, no phrase of the vocabulary and
+    none of those devices' (or their rooms' and floors') names use. "lock the front door" in a home
+    whose only lock is the Back Door names no lock of this home; guessing one would act on a device
+    that was not meant. Other unknown words (the reasons of an indirect request) qualify nothing."""
+    heard = vocab.words(text)
+    chosen = [e for e in map(home.entity, targets) if e is not None]
+    mentioned = set(find_mentions(text, home, vocab).names)
+    if not chosen or any(e.name in mentioned for e in chosen):
+        return None
+    allowed = set(known_words) | {w for phrase in vocab.own_phrases for w in vocab.words(phrase)}
+    nouns: set[str] = set()
+    for entity in chosen:
+        area = home.area(entity.area_id)
+        floor = home.find_floor(area.floor_id) if area is not None and area.floor_id else None
+        spoken = [*entity.names, *((area.name, *area.aliases) if area else ()), *((floor.name,) if floor else ())]
+        allowed |= {w for name in spoken for w in vocab.words(name)}
+        nouns |= {w for name in entity.names for w in vocab.words(name)} | vocab.words_of_kind.get(entity.domain, set())
+    for word, after in zip(heard, heard[1:]):
+        if word not in allowed and not word.isdigit() and (after in nouns or vocab.singular(after) in nouns):
+            return vocab.word_joiner.join((word, after))
+    return None

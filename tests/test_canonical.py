@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devices.registry import build_home, load_fixture_file
-from intents.canonical import answers, find_mentions, nearby_names
+from intents.canonical import answers, find_mentions, name_not_in_home, nearby_names
 from intents.llm import not_for_the_model
 from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
@@ -140,3 +140,31 @@ def test_a_verb_alone_means_the_homes_only_device_that_takes_it() -> None:
     assert nearby_names("pause", HOME, None, EN) == ()  # where the utterance names a device itself
     assert EN.only_directions("pause") and EN.only_directions("next please")
     assert not EN.only_directions("pause the tv")
+
+
+def test_a_number_alone_is_no_temperature() -> None:
+    """A number says how much, not what (#33: a bare "5" over Wyoming set the thermostat to 5 degrees): in
+    a room with a thermostat, a temperature is offered only where the words ask for one."""
+    for text in ("5", "twenty one", "it's 5", "5 please"):
+        assert offered(text, "Living Room") == ["none"], text
+    for text in ("21 degrees", "put the heating on 21", "the temperature to 21"):
+        assert any("degrees" in a for a in offered(text, "Living Room")), text
+
+
+def test_a_name_the_home_lacks_is_not_taken_for_the_device_of_its_kind() -> None:
+    """In a home whose only lock is the Back Door, "the front door" names no lock of the home (#29): the
+    words that may name a missing device are found; the device's own words, its room's, the templates'
+    and the vocabulary's are no such words."""
+    from dataclasses import replace
+
+    from intents.repair import template_words
+    from intents.templates import TemplateRecognizer
+
+    one_lock = replace(HOME, entities=tuple(e for e in HOME.entities if e.domain != "lock" or e.name == "Back Door"))
+    known = frozenset(template_words(TemplateRecognizer(one_lock).template_texts(), EN))
+    lock = ("lock.back_door",)
+    assert name_not_in_home("lock the front door", lock, one_lock, EN, known) == "front door"
+    assert name_not_in_home("unlock the cellar door please", lock, one_lock, EN, known) == "cellar door"
+    assert name_not_in_home("lock the door", lock, one_lock, EN, known) is None
+    assert name_not_in_home("could you lock the back door", lock, one_lock, EN, known) is None  # named
+    assert name_not_in_home("lock up", lock, one_lock, EN, known) is None

@@ -23,6 +23,7 @@ from app.core.home_view import HomeView
 from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
+from intents.canonical import name_not_in_home
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
 from intents.schema import Decision, Recognition, Source
@@ -95,6 +96,19 @@ class Understanding:
         return Failure.NOT_POSSIBLE if self.decision.error else None
 
 
+def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
+    """The model's decision, unless ``text`` names a device this home lacks: then Home Assistant's own
+    answer for a name it does not know, and nothing done (never another device in its place)."""
+    if not decision.acts:
+        return decision
+    missing = name_not_in_home(text, decision.targets, view.home, view.vocab, view.known_words)
+    if missing is None:
+        return decision
+    _LOGGER.info("LLM answer not acted on: %r may name a device the home lacks", missing)
+    return Decision(decision.recognition, error=f"I don't know a device called {missing}",
+                    reason=("no_entity", {"entity": missing}))
+
+
 def _echoes_a_name(view: HomeView, text: str) -> bool:
     """True when a transcript is nothing but a name the speech-to-text prompt lists: Whisper writes
     its prompt back for audio it cannot make out (measured on Mandarin: "派对模式," for "把后门锁好"
@@ -158,6 +172,7 @@ class Understander:
             if result.refused:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
             decision = resolve(result.recognition, view.home, states, area)
+            decision = _named_in_home(view, text, decision)
         return Understanding(text, decision, result)
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
