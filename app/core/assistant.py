@@ -9,7 +9,6 @@ gives each stage's time.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -23,7 +22,7 @@ import numpy as np
 from app.config import Settings
 from app.core.clarify import Choice, referent
 from app.core.correction import Corrections, lesson
-from app.core.delivery import Delivery, carry_out, intent_event
+from app.core.delivery import Delivery, carry_out, tell
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
 from app.core.home_builder import HomeBuilder
@@ -35,7 +34,7 @@ from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
 from app.timers.service import TimerService
-from devices.mqtt import MqttError, MqttLink
+from devices.mqtt import MqttLink
 from devices.registry import Home, build_home, load_fixture_file
 from devices.state import initial_states
 from intents.confirmation import Confirmations
@@ -396,17 +395,4 @@ class Assistant:
 
     def _tell(self, outcome: Outcome, site: str) -> None:
         """Publish the intent event and call the observers; neither may fail the utterance."""
-        if self.link is not None and outcome.decision.intent is not None:
-            if not self.link.connected:  # the command already waited for the broker; don't wait twice
-                _LOGGER.warning("Intent event not published: broker unreachable")
-            else:
-                event = intent_event(outcome.text, outcome.decision, outcome.reply, site)
-                try:
-                    self.link.publish(f"{self.settings.mqtt.topic_prefix}/{site}/intent", json.dumps(event, default=str))
-                except MqttError as err:
-                    _LOGGER.warning("Intent event not published: %s", err)
-        for observer in self.observers:
-            try:
-                observer(outcome, site)
-            except Exception:  # an observer's failure is not the user's problem
-                _LOGGER.exception("Outcome observer failed")
+        tell(outcome, site, self.link, self.settings.mqtt.topic_prefix, self.observers)

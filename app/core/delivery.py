@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from app.core.failure import Failure
 from devices.commands import CommandError, MqttMessage, build_messages
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home
 from intents.schema import Decision
+
+if TYPE_CHECKING:
+    from app.core.outcome import Outcome
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,3 +81,22 @@ def intent_event(text: str, decision: Decision, reply: str, site: str) -> dict[s
         "targets": list(decision.targets), "data": decision.data, "site": site,
         "source": decision.recognition.source.value, "reply": reply, "timestamp": time.time(),
     }
+
+
+def tell(outcome: "Outcome", site: str, link: Optional[MqttLink], prefix: str,
+         observers: Iterable[Callable[["Outcome", str], None]]) -> None:
+    """Publish the intent event and call the observers; neither may fail the utterance."""
+    if link is not None and outcome.decision.intent is not None:
+        if not link.connected:  # the command already waited for the broker; don't wait twice
+            _LOGGER.warning("Intent event not published: broker unreachable")
+        else:
+            event = intent_event(outcome.text, outcome.decision, outcome.reply, site)
+            try:
+                link.publish(f"{prefix}/{site}/intent", json.dumps(event, default=str))
+            except MqttError as err:
+                _LOGGER.warning("Intent event not published: %s", err)
+    for observer in observers:
+        try:
+            observer(outcome, site)
+        except Exception:  # an observer's failure is not the user's problem
+            _LOGGER.exception("Outcome observer failed")
