@@ -31,6 +31,11 @@ class FakeLink:
             raise MqttError("broker 127.0.0.1:1 is unreachable")
         self.sent.append((topic, payload))
 
+    def probe(self) -> None:
+        """A live broker answers at once; a dead one as ``publish`` fails."""
+        if self.down:
+            raise MqttError("broker 127.0.0.1:1 is unreachable")
+
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:

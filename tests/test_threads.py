@@ -150,6 +150,10 @@ def test_satellite_push_to_talk_and_mute_arrive_as_requests() -> None:
     assert node.session.state is State.IDLE  # nothing changes until the frame thread runs the requests
     node.process(FRAME)
     assert node.session.muted and node.session.state is State.IDLE  # muted: push-to-talk ignored
+    for stray in (b"on ", b"On", b"", b"\xff"):  # not what Home Assistant's switch sends: nothing changes (#33)
+        link.handlers["hearth/porch/mute/set"]("hearth/porch/mute/set", stray)
+    node.process(FRAME)
+    assert node.session.muted
     link.handlers["hearth/porch/mute/set"]("hearth/porch/mute/set", b"OFF")
     link.handlers["hearth/porch/listen"]("hearth/porch/listen", b"")
     node.process(FRAME)
