@@ -1,0 +1,276 @@
+"""Hearth against a real Home Assistant Core (issue #29): every assertion reads Home Assistant's own state.
+
+One Home Assistant, one Mosquitto and one set of zigbee2mqtt-style devices for
+the module. Skipped, loudly, when no Home Assistant is installed
+(tests/home_assistant.py says where it looks); ``.ci/run`` installs one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Iterator
+
+import paho.mqtt.client as paho
+import pytest
+
+from app.broker.connections import Callbacks, connect_home
+from app.config import HomeAssistantSettings, MqttSettings, Settings
+from app.core.assistant import Assistant, load_home
+from devices.discovery import parse_discovery
+from devices.mqtt import MqttLink
+from tests.conftest import ROOT, Mosquitto
+from tests.discovery_home import retained_configs
+from tests.home_assistant import HomeAssistant, find_ha_python, until
+
+Z2M = "zigbee2mqtt"
+
+
+def _z2m(name: str, component: str, **config: Any) -> tuple[str, dict[str, Any]]:
+    """A discovery config as zigbee2mqtt publishes it: name null (the device's), one JSON state topic."""
+    object_id = name.lower().replace(" ", "_")
+    return f"homeassistant/{component}/0x{zlib.crc32(name.encode()):08x}/{component}/config", {
+        "name": None, "object_id": object_id, "unique_id": f"z2m_{object_id}",
+        "origin": {"name": "Zigbee2MQTT", "sw": "2.1.0"}, "state_topic": f"{Z2M}/{name}",
+        "command_topic": f"{Z2M}/{name}/set",
+        "device": {"identifiers": [f"zigbee2mqtt_{object_id}"], "name": name, "manufacturer": "IKEA"},
+        "availability": [{"topic": f"{Z2M}/bridge/state", "value_template": "{{ value_json.state }}"}], **config}
+
+
+#: The module's home: one light and one lock, the Back Door (the only lock: see the safety test).
+HOME = dict([
+    _z2m("Kitchen Light", "light", schema="json", brightness=True, brightness_scale=254),
+    _z2m("Back Door", "lock", payload_lock='{"state": "LOCK"}', payload_unlock='{"state": "UNLOCK"}',
+         state_locked="LOCK", state_unlocked="UNLOCK", value_template="{{ value_json.state }}"),
+])
+
+
+class Zigbee2Mqtt:
+    """The devices behind HOME, answering as zigbee2mqtt does: commands on ``<name>/set``, retained JSON state
+    with upper-case ON/OFF and LOCK/UNLOCK (what Home Assistant's MQTT entities compare with)."""
+
+    def __init__(self, port: int) -> None:
+        self.state = {"Kitchen Light": {"state": "OFF", "brightness": 0}, "Back Door": {"state": "LOCK"}}
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"z2m-{time.monotonic_ns()}")
+        self.client.on_message = self._command
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self.client.subscribe(f"{Z2M}/+/set", qos=1)
+        self._send(f"{Z2M}/bridge/state", {"state": "online"})
+        for name in self.state:
+            self._send(f"{Z2M}/{name}", self.state[name])
+
+    def _send(self, topic: str, payload: Any, retain: bool = True) -> None:
+        self.client.publish(topic, payload if isinstance(payload, (str, bytes)) else json.dumps(payload),
+                            qos=1, retain=retain)
+
+    def _command(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        name = message.topic.split("/")[1]
+        try:
+            body = json.loads(message.payload)
+        except ValueError:
+            body = {"state": message.payload.decode(errors="replace")}
+        self.commands.append((name, body))
+        if name in self.state and isinstance(body, dict):
+            self.state[name].update(body)
+            if name == "Kitchen Light" and "brightness" not in body and body.get("state") == "ON":
+                self.state[name]["brightness"] = 254
+            self._send(f"{Z2M}/{name}", self.state[name])
+
+    def publish_configs(self, configs: dict[str, dict[str, Any] | bytes]) -> None:
+        for topic, config in configs.items():
+            self.client.publish(topic, config if isinstance(config, bytes) else json.dumps(config),
+                                qos=1, retain=True).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture(scope="module")
+def ha_python() -> str:
+    python, why = find_ha_python()
+    if python is None:
+        print(f"\n*** {why}", file=sys.stderr)  # shown with -s, and in the skip reason with -rs
+        pytest.skip(why)
+    return python
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """This module's own broker: Home Assistant reads every retained config under homeassistant/."""
+    mosquitto = Mosquitto(tmp_path_factory.mktemp("ha-broker")).start()
+    yield mosquitto
+    mosquitto.stop()
+
+
+@pytest.fixture(scope="module")
+def devices(broker: Mosquitto) -> Iterator[Zigbee2Mqtt]:
+    z2m = Zigbee2Mqtt(broker.port)
+    z2m.publish_configs(HOME)
+    yield z2m
+    z2m.close()
+
+
+@pytest.fixture(scope="module")
+def hass(ha_python: str, broker: Mosquitto, devices: Zigbee2Mqtt,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
+    ha = HomeAssistant(ha_python, tmp_path_factory.mktemp("ha-config"), broker.port).start()
+    print(f"\nHome Assistant started in {ha.startup_s:.1f} s", file=sys.stderr)
+    try:
+        assert until(lambda: {"Kitchen Light", "Back Door"} <= set(ha.by_name()), 30), sorted(ha.by_name())
+        yield ha
+    finally:
+        ha.stop()
+
+
+def _entity(ha: HomeAssistant, name: str, timeout: float = 15.0) -> str:
+    """The entity id Home Assistant gave the entity called ``name``."""
+    assert until(lambda: name in ha.by_name(), timeout), f"{name!r} not in Home Assistant: {sorted(ha.by_name())}"
+    return ha.by_name()[name]
+
+
+def _hearth_config(tmp_path: Path, port: int) -> Path:
+    path = tmp_path / "hearth.yaml"
+    path.write_text(f"site: hatest\nmqtt:\n  host: 127.0.0.1\n  port: {port}\n", encoding="utf-8")
+    return path
+
+
+def _ask(config: Path, text: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``hearth ask`` as a user runs it: its own process, the home discovered from the broker."""
+    return subprocess.run([sys.executable, "-m", "app", "--config", str(config), "ask", text, *extra],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT, env={**os.environ})
+
+
+def test_discovered_devices_appear_in_home_assistant_and_report_state(hass: HomeAssistant, devices: Zigbee2Mqtt) -> None:
+    """The module's home and tests/discovery_home.py's 22 configs (zigbee2mqtt, Tasmota, ESPHome, device-based)."""
+    light, lock = _entity(hass, "Kitchen Light"), _entity(hass, "Back Door")
+    assert (light, lock) == ("light.kitchen_light", "lock.back_door")
+    assert hass.wait_state(light, "off") == "off" and hass.wait_state(lock, "locked") == "locked"
+    devices._send(f"{Z2M}/Kitchen Light", {"state": "ON", "brightness": 127})  # the device's own report
+    assert hass.wait_state(light, "on") == "on"
+    assert hass.states()[light]["attributes"]["brightness"] == 128  # brightness_scale 254 -> Home Assistant's 255
+    devices._send(f"{Z2M}/Kitchen Light", {"state": "OFF", "brightness": 0})
+    assert hass.wait_state(light, "off") == "off"
+
+    others = {f"homeassistant/{topic.split('/', 1)[1]}": payload for topic, payload in retained_configs()}
+    # What Hearth makes of the same configs, to compare with what Home Assistant makes of them.
+    hearth = {(item.entity.domain, item.entity.name) for topic, payload in others.items()
+              for item in parse_discovery(topic, payload).entities}
+    devices.publish_configs(others)
+    try:
+        # Home Assistant 2025.4.4 refuses two of them, which Hearth takes: the Bedroom Sensor's humidity shares
+        # its temperature's unique_id (discovery_home.py gives both "z2m_bedroom_sensor"; Home Assistant keeps
+        # the first), and the device-based Hallway config has a top-level "~" ("extra keys not allowed").
+        refused = {("sensor", "Bedroom Sensor Humidity"), ("light", "Hallway Light"), ("fan", "Hallway Fan")}
+        assert refused <= hearth and len(hearth) == 23
+
+        def missing() -> list[tuple[str, str]]:
+            # Names differ in one way: Hearth drops a device name the entity's name repeats ("Garage Door"),
+            # Home Assistant keeps it ("garage Garage Door"). Same domain, same name at the end.
+            theirs = [(e.split(".")[0], n.lower()) for n, e in hass.by_name().items()]
+            return sorted((d, n) for d, n in hearth if not any(
+                d == td and (tn == n.lower() or tn.endswith(" " + n.lower())) for td, tn in theirs))
+        assert until(lambda: missing() == sorted(refused), 20), missing()
+        devices._send(f"{Z2M}/Coffee Maker", {"state": "ON", "power": 1200})
+        assert hass.wait_state(_entity(hass, "Coffee Maker"), "on") == "on"
+    finally:  # an empty retained config removes the device: later tests see only HOME
+        devices.publish_configs({topic: b"" for topic in others})
+    assert until(lambda: "Coffee Maker" not in hass.by_name(), 15)
+
+
+def test_hearth_commands_change_home_assistant_state(hass: HomeAssistant, devices: Zigbee2Mqtt, broker: Mosquitto,
+                                                     tmp_path: Path) -> None:
+    """``hearth ask``, template phrasing and the LLM's (bundled SmolLM2), on a home it only knows by discovery."""
+    light = _entity(hass, "Kitchen Light")
+    config = _hearth_config(tmp_path, broker.port)
+    done = _ask(config, "turn on the kitchen light")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert hass.wait_state(light, "on") == "on", done.stdout
+    began = time.monotonic()
+    done = _ask(config, "could you kill the kitchen light, it is late", "-v")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert hass.wait_state(light, "off") == "off", (done.stdout, done.stderr[-2000:])
+    print(f"\nLLM phrasing: {time.monotonic() - began:.1f} s, reply {done.stdout.strip()!r}", file=sys.stderr)
+
+
+def _hearth(port: int, site: str, **callbacks: Any) -> tuple[Assistant, MqttLink, Any]:
+    """Hearth running as ``hearth run`` does: announced as a device, the home from discovery."""
+    settings = Settings(site=site, mqtt=MqttSettings(host="127.0.0.1", port=port),
+                        homeassistant=HomeAssistantSettings())
+    link = MqttLink(settings.mqtt, f"hearth-{site}-{time.monotonic_ns()}")
+    assistant = Assistant(settings, load_home(settings), link)
+    connection = connect_home(assistant, link, settings, site, Callbacks(**callbacks))
+    link.start()
+    assert until(lambda: link.connected, 10)
+    return assistant, link, connection
+
+
+def test_hearth_is_a_home_assistant_device(hass: HomeAssistant, devices: Zigbee2Mqtt, broker: Mosquitto) -> None:
+    """Its entities in Home Assistant; the mute switch and the command text, operated from Home Assistant."""
+    muted: list[bool] = []
+    handled = threading.Event()
+    _, link, connection = _hearth(broker.port, "den", mute=muted.append, on_outcome=lambda outcome: handled.set())
+    try:
+        mute = _entity(hass, "Hearth den Mute")
+        device = f"device_id('{mute}')"
+        assert hass.template(f"{{{{ device_attr({device}, 'name') }}}}") == "Hearth den"
+        assert hass.template(f"{{{{ device_attr({device}, 'manufacturer') }}}}") == "Hearth"
+        entities = hass.template(f"{{{{ device_entities({device}) | sort | join(',') }}}}").split(",")
+        names = sorted(hass.states()[e]["attributes"]["friendly_name"] for e in entities)
+        assert names == ["Hearth den Command", "Hearth den Last intent", "Hearth den Last transcript",
+                         "Hearth den Mute", "Hearth den State", "Hearth den Timers"]
+        assert hass.wait_state(mute, "off") == "off"
+
+        hass.call("switch", "turn_on", entity_id=mute)
+        assert until(lambda: muted == [True], 10), muted
+        assert hass.wait_state(mute, "on") == "on"  # Hearth's state topic, read back by Home Assistant
+        hass.call("switch", "turn_off", entity_id=mute)
+        assert until(lambda: muted == [True, False], 10), muted
+        assert hass.wait_state(mute, "off") == "off"
+
+        light = _entity(hass, "Kitchen Light")
+        assert hass.wait_state(light, "off") == "off"
+        hass.call("text", "set_value", entity_id=_entity(hass, "Hearth den Command"), value="turn on the kitchen light")
+        assert handled.wait(30)
+        assert hass.wait_state(light, "on") == "on"  # Home Assistant -> Hearth -> the device -> Home Assistant
+        assert hass.wait_state(_entity(hass, "Hearth den Last intent"), "HassTurnOn") == "HassTurnOn"
+        transcript = _entity(hass, "Hearth den Last transcript")
+        assert hass.wait_state(transcript, "turn on the kitchen light") == "turn on the kitchen light"
+    finally:
+        connection.close()
+        link.close()
+    assert hass.wait_state(mute, "unavailable") == "unavailable"  # Hearth said offline on the way out
+    hass.call("light", "turn_off", entity_id=light)
+    assert hass.wait_state(light, "off") == "off"
+
+
+def _lock_commands(devices: Zigbee2Mqtt) -> list[dict[str, Any]]:
+    return [body for name, body in devices.commands if name == "Back Door"]
+
+
+def test_an_unknown_lock_never_unlocks_the_only_one(hass: HomeAssistant, devices: Zigbee2Mqtt, broker: Mosquitto,
+                                                    tmp_path: Path) -> None:
+    """The Back Door is the home's only lock: "unlock the front door" must not become it, confirmed or not."""
+    lock = _entity(hass, "Back Door")
+    assert hass.wait_state(lock, "locked") == "locked"
+    config = _hearth_config(tmp_path, broker.port)
+    for extra in ((), ("--yes",)):
+        done = _ask(config, "unlock the front door", *extra)
+        assert done.returncode != 0 or "front door" in done.stdout.lower(), done.stdout
+        assert not _lock_commands(devices), devices.commands
+        assert hass.state(lock) == "locked"
+    # The lock is reachable through Hearth, so the silence above is a refusal, not a broken path:
+    done = _ask(config, "unlock the back door")  # sensitive: asks, sends nothing
+    assert hass.state(lock) == "locked" and not _lock_commands(devices), (done.stdout, devices.commands)
+    done = _ask(config, "unlock the back door", "--yes")
+    assert hass.wait_state(lock, "unlocked") == "unlocked", done.stdout + done.stderr
+    hass.call("lock", "lock", entity_id=lock)  # and Home Assistant's own command reaches the device
+    assert hass.wait_state(lock, "locked") == "locked"
