@@ -120,6 +120,8 @@ def _light(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[str, 
     if mqtt.schema_ == "json":
         body: dict[str, Any] = {"state": "ON" if on else "OFF"}
         if "brightness" in data:
+            if mqtt.brightness is False and not set(mqtt.supported_color_modes) - {"onoff"}:
+                raise CommandError(f"{entity.name} cannot be dimmed", "cannot_do", name=entity.name)
             body["brightness"] = _scaled_brightness(mqtt, _number(data, "brightness"))
             body["state"] = "ON" if data["brightness"] > 0 else "OFF"
         if "color" in data:
@@ -156,7 +158,7 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         if domain == "lock":
             return [(mqtt.command_topic, _command(mqtt, (mqtt.payload_lock or "LOCK") if on else (mqtt.payload_unlock or "UNLOCK")))]
         if domain == "climate":
-            mode = "heat" if on else "off"
+            mode = _hvac_mode(entity, mqtt, on)
             return [(_require(mqtt.mode_command_topic, entity, "mode"), _templated(mqtt.mode_command_template, mode, value=mode))]
         if domain == "vacuum":
             return [(mqtt.command_topic, _vacuum(mqtt, on))]
@@ -173,7 +175,7 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
     if intent == "HassSetPosition" and domain == "valve":
         return [(mqtt.command_topic, _command(mqtt, str(_number(data, "position"))))]
     if intent == "HassClimateSetTemperature" and domain == "climate":
-        value = _number(data, "temperature")
+        value = _target_temperature(entity, mqtt, _number(data, "temperature"))
         return [(_require(mqtt.temperature_command_topic, entity, "temperature"),
                  _templated(mqtt.temperature_command_template, str(value), value=value))]
     if domain == "media_player":
@@ -185,6 +187,46 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
     if domain == "vacuum" and intent in ("HassVacuumStart", "HassVacuumReturnToBase"):
         return [(mqtt.command_topic, _vacuum(mqtt, intent == "HassVacuumStart"))]
     raise CommandError(f"{entity.name} cannot do that", "cannot_do", name=entity.name)
+
+
+def _hvac_mode(entity: Entity, mqtt: MqttEntityConfig, on: bool) -> str:
+    """The HVAC mode that turns a climate on or off, chosen as Home Assistant's ``climate.turn_on`` does:
+    the one mode beside ``off``, else ``heat_cool``, ``heat`` or ``cool``; ``heat`` when no modes are set."""
+    modes = mqtt.modes
+    if not modes:
+        return "heat" if on else "off"
+    if not on:
+        chosen: Optional[str] = "off" if "off" in modes else None
+    elif len(modes) == 2 and "off" in modes:
+        chosen = next(m for m in modes if m != "off")
+    else:
+        chosen = next((m for m in ("heat_cool", "heat", "cool") if m in modes), None)
+    if chosen is None:
+        raise CommandError(f"{entity.name} cannot do that", "cannot_do", name=entity.name)
+    return chosen
+
+
+def _target_temperature(entity: Entity, mqtt: MqttEntityConfig, value: float) -> float:
+    """``value`` within the entity's ``min_temp``..``max_temp`` (else refused, as Home Assistant refuses it),
+    rounded to its ``temp_step``."""
+    low, high = mqtt.min_temp, mqtt.max_temp
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"{_plain(low) if low is not None else '-'} to {_plain(high) if high is not None else '-'}"
+        raise CommandError(f"{entity.name} takes temperatures from {bounds}, not {_plain(value)}", "out_of_range",
+                           name=entity.name, value=_plain(value), min=low, max=high)
+    step = mqtt.temp_step
+    if not step:
+        return value
+    rounded = round(round(value / step) * step, 6)
+    if high is not None and rounded > high:
+        rounded = round(rounded - step, 6)
+    if low is not None and rounded < low:
+        rounded = value if high is not None and rounded + step > high else round(rounded + step, 6)
+    return int(rounded) if float(step).is_integer() and float(rounded).is_integer() else rounded
+
+
+def _plain(value: float) -> float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _vacuum(mqtt: MqttEntityConfig, start: bool) -> str:
