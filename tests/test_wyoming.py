@@ -171,6 +171,27 @@ def test_intent_mode_asks_before_a_sensitive_intent_and_answers_in_its_own_words
     assert plain.text and plain.text != "turn off the kitchen lights"
 
 
+def test_the_agent_call_keeps_the_checks_of_the_audio_hearth_heard(handled: ThreadedServer, mosquitto: Mosquitto) -> None:
+    """Home Assistant sends Hearth's own transcript back as text (#29): the checks against the audio that
+    `hearth run` makes still hold. flite's kal says "unlock the back dore"; tiny.en hears the unlock as a
+    lock (tests/test_repair.py): heard by Hearth, it is asked back, not locked."""
+    from app.bench.clips import command_clip
+
+    pcm = command_clip("unlock the back dore", voice="flite-kal")
+    audio = [Transcribe(language="en").event(), AudioStart(rate=SAMPLE_RATE, width=2, channels=1).event(),
+             *(AudioChunk(rate=SAMPLE_RATE, width=2, channels=1, audio=pcm[i:i + 4096]).event()
+               for i in range(0, len(pcm), 4096)), AudioStop().event()]
+    (heard,) = [e for e in asyncio.run(_ask(handled, *audio, until="transcript")) if e.type == "transcript"]
+    text = Transcript.from_event(heard).text
+    assert "unlock" not in text.lower().split(), text  # what makes the text alone unsafe
+    watcher = Subscriber(mosquitto.port, "home/lock/#")
+    (answer,) = asyncio.run(_ask(handled, Transcript(text=text, context={"conversation_id": "kal"}).event(),
+                                 until="handled"))
+    assert Handled.from_event(answer).text.startswith("Did you say"), Handled.from_event(answer).text
+    assert watcher.collect(1, timeout=1.0) == []
+    watcher.close()
+
+
 async def _raw(server: ThreadedServer, payload: bytes, replies: int) -> tuple[list[dict], bool]:
     """Send raw bytes; the headers of ``replies`` answers, and whether the server then closed the connection."""
     host, port = server.address.removeprefix("tcp://").rsplit(":", 1)

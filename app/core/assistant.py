@@ -14,7 +14,6 @@ import math
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -26,6 +25,10 @@ from app.core.delivery import Delivery, carry_out, tell
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
 from app.core.home_builder import HomeBuilder
+from app.core.home_files import (
+    load_home as load_home,  # re-exported: the commands load homes from here
+)
+from app.core.home_files import taught_phrases
 from app.core.home_view import HomeView
 from app.core.outcome import Outcome
 from app.core.timer_turn import run_timer_intent
@@ -35,33 +38,25 @@ from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
 from app.timers.service import TimerService
 from devices.mqtt import MqttLink
-from devices.registry import Home, build_home, load_fixture_file
+from devices.registry import Home
 from devices.state import initial_states
 from intents.confirmation import Confirmations
 from intents.llm import LlmRecognizer
 from intents.repair import template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
-from intents.taught import TaughtPhrases, TeachError, default_path
+from intents.taught import TeachError
 from intents.templates import TemplateRecognizer, load_language
-from intents.vocabulary import Vocabulary, vocabulary
+from intents.vocabulary import vocabulary
 from models import ModelError
 from models.llm import load_llm, model_path
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def taught_phrases(settings: Settings, vocab: Vocabulary) -> TaughtPhrases:
-    """The store of phrases taught with ``hearth teach``."""
-    configured = settings.intents.taught_file
-    return TaughtPhrases(Path(configured).expanduser() if configured else default_path(), vocab)
-
-
-def load_home(settings: Settings, home_file: Optional[str] = None) -> Home:
-    """The registry: the home file (argument, else config) merged with config entries."""
-    path = home_file or settings.home_file
-    fixture = load_fixture_file(path) if path else None
-    return build_home(fixture, settings.floors, settings.areas, settings.devices, settings.topic_base)
+def _asker(site: str, conversation: Optional[str]) -> str:
+    """Who a question is put to: the site, or one conversation at it."""
+    return site if conversation is None else f"{site}\x1f{conversation}"
 
 
 class Assistant:
@@ -179,14 +174,12 @@ class Assistant:
 
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False,
                conversation: Optional[str] = None) -> Outcome:
-        """One typed utterance end to end; raises InputError for unusable input only. ``confirmed``
-        carries out sensitive actions without asking. ``conversation`` (a Wyoming client's, Home
-        Assistant's typed commands') keeps questions apart: only the conversation that was asked can
-        answer, so a "yes" from another satellite or the phone's chat confirms nothing."""
+        """One typed utterance end to end; raises InputError for unusable input only. ``confirmed`` carries
+        out sensitive actions without asking. ``conversation`` keeps questions apart: only the one asked
+        answers, so a "yes" from another satellite or the phone's chat confirms nothing."""
         with self._busy:
             start, site = time.perf_counter(), site or self.settings.site
-            asker = site if conversation is None else f"{site}\x1f{conversation}"
-            text = self.check_text(text)
+            asker, text = _asker(site, conversation), self.check_text(text)
             if self._stops_ringing(text, site):
                 return Outcome(text, Decision(Recognition("HassNevermind")), "")
             answered = self.dialog.answer(text, asker)
@@ -199,33 +192,43 @@ class Assistant:
             return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed,
                                 asker=asker)
 
-    def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False) -> Outcome:
+    def handle_speech(self, samples: np.ndarray, site: Optional[str] = None, dry_run: bool = False,
+                      conversation: Optional[str] = None) -> Outcome:
         """One spoken utterance (float32, 16 kHz) end to end (RuntimeError without speech-to-text)."""
         with self._busy:
-            start, site = time.perf_counter(), site or self.settings.site
-            hypotheses = self.hear(samples)
+            return self.handle_heard(self.hear(samples), site, dry_run, conversation)
+
+    def handle_heard(self, hypotheses: Hypotheses, site: Optional[str] = None, dry_run: bool = False,
+                     conversation: Optional[str] = None) -> Outcome:
+        """A spoken utterance already heard, end to end, with the checks against its audio (the Wyoming
+        agent call after Hearth's own speech-to-text); ``conversation`` as in `handle`."""
+        with self._busy:
+            start, site = time.perf_counter() - hypotheses.ms / 1000, site or self.settings.site
+            asker = _asker(site, conversation)
             heard = next(iter(hypotheses), "")  # the most likely transcript: what answers a question
             if self._stops_ringing(heard, site):
                 return Outcome(heard, Decision(Recognition("HassNevermind")), "")
-            if self.dialog.waiting(site):
-                answered = self.dialog.answer(heard, site)
+            if self.dialog.waiting(asker):
+                answered = self.dialog.answer(heard, asker)
                 if answered is not None:
                     understood = self._confirmed(heard, answered.decision, site)
                     return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, answered.failure,
-                                        confirmed=True)
+                                        confirmed=True, asker=asker)
             understood, refused = self._followed(heard, site,
-                                                 lambda: self.understand_speech(hypotheses, self.context_of(site)))
-            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused)
+                                                 lambda: self.understand_speech(hypotheses, self.context_of(site)),
+                                                 asker)
+            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused, asker=asker)
 
-    def transcript(self, samples: np.ndarray, site: Optional[str] = None) -> str:
+    def transcript_heard(self, samples: np.ndarray, site: Optional[str] = None) -> tuple[str, Hypotheses]:
         """What was said, for a client that only wants the words (Home Assistant's pipeline): speech-to-text
-        with the home's prompt, and the repair the templates support; the LLM stage is not asked."""
+        with the home's prompt and the repair the templates support (not the LLM stage); and what was
+        heard, for the agent call that may follow with the same words."""
         with self._busy:
             hypotheses = self.hear(samples)
             understood = self.understander.speech(self._current(), self.states, hypotheses, self.context_of(site))
             if understood.decision.intent is not None and understood.text:
-                return understood.text
-            return next(iter(hypotheses), "")
+                return understood.text, hypotheses
+            return next(iter(hypotheses), ""), hypotheses
 
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
                 declined: Optional[Failure] = None, confirmed: bool = False, asker: Optional[str] = None) -> Outcome:

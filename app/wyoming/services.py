@@ -10,6 +10,7 @@ it out over MQTT, Home Assistant only speaks the reply).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
@@ -33,10 +34,15 @@ from wyoming.intent import Entity, Intent, NotRecognized
 
 from app.core.assistant import Assistant
 from app.core.failure import Failure, InputError
+from app.core.outcome import Outcome
 from app.speak.speaker import speakable
 from app.speak.tts import AudioChunk, TextToSpeech
+from app.stt.speech_to_text import Hypotheses
 from app.wyoming.settings import WyomingSettings
 
+#: Transcripts whose audio is kept for the agent call that follows, and for how long.
+_HEARD_KEPT = 8
+_HEARD_SECONDS = 30.0
 _HEARTH = Attribution(name="Hearth", url="")  # made here; nothing to link to
 _VERSION = "0.1.0"
 #: Every program's name. Home Assistant titles the Wyoming entry after the first installed speech-to-text
@@ -55,6 +61,8 @@ class Services:
     settings: WyomingSettings = WyomingSettings()
     """How the services behave."""
     _voice_lock: threading.Lock = field(default_factory=threading.Lock)
+    _heard: dict[str, tuple[Hypotheses, float]] = field(default_factory=dict)
+    _heard_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def language(self) -> str:
@@ -82,9 +90,26 @@ class Services:
         return info
 
     def transcribe(self, pcm: bytes) -> Transcript:
-        """16 kHz mono 16-bit audio to the transcript event."""
+        """16 kHz mono 16-bit audio to the transcript event. What was heard is kept a while: Home Assistant
+        sends the same words to the agent next, and Hearth's checks against the audio ("Did you say
+        ...?") must not be lost because the words came back as text."""
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        return Transcript(text=self.assistant.transcript(samples, self.settings.site), language=self.language)
+        text, hypotheses = self.assistant.transcript_heard(samples, self.settings.site)
+        with self._heard_lock:
+            self._heard[text.strip()] = (hypotheses, time.monotonic())
+            while len(self._heard) > _HEARD_KEPT:
+                self._heard.pop(next(iter(self._heard)))
+        return Transcript(text=text, language=self.language)
+
+    def _heard_for(self, text: str) -> Optional[Hypotheses]:
+        """What was heard when Hearth made this transcript a moment ago, or None (typed, or too old)."""
+        with self._heard_lock:
+            kept = self._heard.pop(text.strip(), None)
+        if kept is None or time.monotonic() - kept[1] > _HEARD_SECONDS:
+            return None
+        hypotheses = kept[0]
+        hypotheses.started = time.perf_counter()  # the decision's deadline counts from the agent call
+        return hypotheses
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Hearth's voice for ``text``, chunk by chunk (one synthesis at a time)."""
@@ -112,15 +137,21 @@ class Services:
         a "yes" in the conversation that was asked confirms. In either mode a sensitive action is asked
         about first; in intent mode the intent goes to Home Assistant only after that "yes", with the
         reply Home Assistant speaks (``Intent.text``: Hearth's response, never the user's words)."""
-        assistant, site = self.assistant, self.settings.site
-        if self.settings.understanding == "handled":
-            outcome = assistant.handle(text, site=site, conversation=conversation)
+        assistant, site, heard = self.assistant, self.settings.site, self._heard_for(text)
+        intent_mode = self.settings.understanding != "handled"
+
+        def handle() -> Outcome:  # in intent mode a dry run: Home Assistant carries it out
+            if heard is not None:
+                return assistant.handle_heard(heard, site, dry_run=intent_mode, conversation=conversation)
+            return assistant.handle(text, site=site, dry_run=intent_mode, conversation=conversation)
+
+        if not intent_mode:
+            outcome = handle()
             missed = outcome.failure in (Failure.NOT_UNDERSTOOD, Failure.NOT_HEARD)
             answer = NotHandled(text=outcome.reply, context=context) if missed else \
                 Handled(text=outcome.reply, context=context)
             return answer.event()
-        # Decided as if carried out (a dry run: Home Assistant carries it out), with the same questions.
-        outcome = assistant.handle(text, site=site, dry_run=True, conversation=conversation)
+        outcome = handle()  # decided as if carried out, with the same questions
         decision = outcome.decision
         if outcome.failure is not None or decision.intent is None or decision.error is not None:
             return NotRecognized(text=outcome.reply, context=context).event()
