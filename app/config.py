@@ -140,6 +140,8 @@ def _describe(error: dict[str, Any]) -> str:
     loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"{loc}: unknown key"
+    if error["type"] == "unknown_keys":  # the entity's own message, naming every key: said as it is
+        return f"{loc}: {error['msg']}"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
     return f"{loc}: {error['msg'].lower()} (got {shown[:60]})"

@@ -113,6 +113,9 @@ def interpret(entity: Entity, topic: str, payload: bytes, current: EntityState) 
     if topic == mqtt.current_temperature_topic:
         value = _number(_extract(mqtt.current_temperature_template, text), "temperature")
         state = _attribute(state or current, "current_temperature", value) or state
+    if topic == mqtt.temperature_state_topic:  # the target temperature, as Home Assistant's climate reads it
+        value = _number(_extract(mqtt.temperature_state_template, text), "temperature")
+        state = _attribute(state or current, "temperature", value) or state
     if topic == mqtt.brightness_state_topic:
         value = _number(_extract(mqtt.brightness_value_template, text), "brightness")
         scaled = None if value is None else round(value * 255 / mqtt.brightness_scale)

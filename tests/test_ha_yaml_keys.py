@@ -66,6 +66,11 @@ def test_ha_climate_loads_and_bounds_rounds_and_picks_modes(caplog: pytest.LogCa
     # climate.turn_on with two modes, one of them off: the other one; off is off.
     assert _payload(climate, "HassTurnOn") == ("hallway/mode/set", "cool")
     assert _payload(climate, "HassTurnOff") == ("hallway/mode/set", "off")
+    from devices.state import EntityState
+    from devices.state_listener import interpret
+
+    target = interpret(climate, mqtt.temperature_state_topic or "", b'{"target": 22.5}', EntityState("heat"))
+    assert target is not None and target.attributes["temperature"] == 22.5  # its target, as Home Assistant reads it
     warnings = [r.getMessage() for r in caplog.records]
     assert warnings == [("climate.hallway: Home Assistant MQTT keys Hearth does not use, ignored: "
                          "name, precision, temperature_unit, unique_id")]

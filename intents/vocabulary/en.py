@@ -191,6 +191,7 @@ VOCABULARY = Vocabulary(
         "template_failed": "the device's command template failed: {error}",
         "only_on": "{name} can only be turned on",
         "cannot_do": "{name} cannot do that",
+        "out_of_range": "{name} takes temperatures from {min} to {max}, not {value}",
         "which": "Which one: the {names}?",
         "or": " or the ",
         "list": ", the ",

@@ -212,6 +212,7 @@ VOCABULARY = Vocabulary(
         "template_failed": "设备的命令模板出错：{error}",
         "only_on": "{name}只能打开",
         "cannot_do": "{name}做不到这个",
+        "out_of_range": "{name}的温度范围是{min}到{max}，不能设为{value}",
         "which": "哪一个：{names}？",
         "or": "还是",
         "list": "、",
