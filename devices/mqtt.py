@@ -113,6 +113,8 @@ class MqttLink:
         self._when_connected: list[Callable[[], None]] = []
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_connect_fail = self._on_connect_fail
+        self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls.enabled:
@@ -141,8 +143,34 @@ class MqttLink:
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: paho.ReasonCode, props: object) -> None:
         self._connected.clear()
-        if reason.is_failure:
+        if reason.is_failure and self._refused is None:  # a refusal was said already, with its reason
             _LOGGER.warning("Disconnected from MQTT broker: %s", reason)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: object) -> None:
+        """paho retries in the background and gives no reason: find it (a refused port, a certificate
+        that does not verify) and say each reason once."""
+        reason = self._why_not()
+        if reason not in self._failures:
+            self._failures.add(reason)
+            _LOGGER.error("Cannot connect to MQTT broker %s: %s (retrying)", self.where, reason)
+
+    def _why_not(self) -> str:
+        """What stops a connection now, found by making one as paho would."""
+        try:
+            with socket.create_connection((self.settings.host or "", self.settings.port), timeout=5) as raw:
+                tls = self.settings.tls
+                if not tls.enabled:
+                    return "the connection was lost while connecting"
+                context = ssl.create_default_context(cafile=tls.ca_certs)
+                if tls.certfile:
+                    context.load_cert_chain(tls.certfile, tls.keyfile)
+                context.check_hostname = not tls.insecure
+                with context.wrap_socket(raw, server_hostname=self.settings.host):
+                    return "the TLS handshake failed"
+        except ssl.SSLError as err:
+            return f"TLS: {err}"
+        except OSError as err:
+            return str(err) or type(err).__name__
 
     @property
     def where(self) -> str:

@@ -61,3 +61,32 @@ def test_wrong_password_and_untrusted_certificate_are_clear(tmp_path: Path, tls_
     assert main(["--config", str(_config(tmp_path, broker.port, other_ca, "s3cret")), "ask", "turn on the garage light"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("hearth: cannot connect to MQTT broker") and "certificate verify failed" in err
+
+
+def test_a_service_says_why_it_cannot_connect_once_and_plainly(tmp_path: Path, tls_broker,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """The long-running link (``hearth run``) retries in the background (#33): a certificate that does not
+    verify is said, with its reason, once; a wrong password is said as refused, with no misleading
+    "Unspecified error" after it."""
+    import time
+
+    from devices.mqtt import MqttLink, MqttSettings, TlsSettings
+
+    broker, ca = tls_broker
+    other_ca = tmp_path / "other.pem"
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "o.key"), "-out", str(other_ca),
+             "-days", "1", "-subj", "/CN=Someone Else")
+    for ca_file, password in ((other_ca, "s3cret"), (ca, "nope")):
+        caplog.clear()
+        settings = MqttSettings(host="127.0.0.1", port=broker.port, username="hearth", password=password,
+                                tls=TlsSettings(enabled=True, ca_certs=str(ca_file)))
+        link = MqttLink(settings, f"hearth-tls-{password}")
+        with caplog.at_level("INFO", logger="devices.mqtt"):
+            link.start()
+            time.sleep(4.0)  # the first attempt and a retry or two
+            link.close()
+        said = [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+        if password == "s3cret":
+            assert len(said) == 1 and "certificate verify failed" in said[0], said
+        else:
+            assert said and all("refused the connection" in s for s in said), said
