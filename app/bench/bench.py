@@ -84,6 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --corrections: the voice never corrected in")
     parser.add_argument("--timers", action="store_true",
                         help="how late timers ring (over a restart too) and how fast spoken answers are decided")
+    parser.add_argument("--faults", action="store_true",
+                        help="instead: broker killed and paused, discovery and garbage floods, a crowded Wyoming server")
 
 
 def command_texts(assistant: Assistant, paths: list[str], limit: int) -> list[tuple[str, dict, tuple]]:

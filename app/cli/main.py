@@ -180,6 +180,13 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             voice = args.voice or DEFAULT_VOICES.get(settings.intents.language, "piper")
             print(write_audio_cases(Path(path), Path(args.speak_cases), voice, args.snr))
         return 0
+    if args.faults:
+        from app.bench.faults import bench_faults, faults_table
+
+        figures = bench_faults()
+        print(faults_table(figures))
+        write_bench_outputs(figures, args.json_out, None)
+        return 0
     if args.timers or args.wyoming or args.corrections:
         return _bench_services(args, settings)
     if args.satellites > 0:
