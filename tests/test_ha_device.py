@@ -115,8 +115,11 @@ def test_hermes_intents_out_and_tts_say_in(mosquitto: Mosquitto) -> None:
     spoken: list[str] = []
     said = threading.Event()
 
-    def speak(text: str) -> None:
+    finish: list = []
+
+    def speak(text: str, done) -> None:
         spoken.append(text)
+        finish.append(done)  # still being said: sayFinished must wait for it (#33)
         said.set()
 
     link = MqttLink(settings.mqtt, "hearth-study")
@@ -130,7 +133,10 @@ def test_hermes_intents_out_and_tts_say_in(mosquitto: Mosquitto) -> None:
         _send(mosquitto.port, "hermes/tts/say", json.dumps({"text": "Not here", "siteId": "garage"}))
         _send(mosquitto.port, "hermes/tts/say", "{broken")
         assert said.wait(5)
-        seen = dict(watcher.collect(6, timeout=3))
+        early = dict(watcher.collect(6, timeout=2))
+        assert "hermes/tts/sayFinished" not in early
+        finish[0]()
+        seen = {**early, **dict(watcher.collect(1, timeout=3))}
         intent = json.loads(seen["hermes/intent/HassTurnOn"])
         assert intent["intent"] == {"intentName": "HassTurnOn", "confidenceScore": 1.0}
         assert intent["siteId"] == "study" and intent["input"] == "turn on the garage light"

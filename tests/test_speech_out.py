@@ -208,3 +208,27 @@ def test_action_reaches_the_broker_before_the_reply_is_heard(tts, stt, mosquitto
     subscriber.close()
     assert outcomes[0].published
     assert seen_at_first_sample == [[("home/light/garage/set", '{"state": "OFF"}')]]
+
+
+def test_done_is_called_once_the_text_has_been_played(tts) -> None:
+    """Hermes' sayFinished waits for this (#33): ``done`` runs after the last chunk reached the sink."""
+
+    class Recording:
+        def __init__(self) -> None:
+            self.chunks: list[AudioChunk] = []
+
+        def play(self, chunk: AudioChunk) -> None:
+            time.sleep(0.01)  # a sound card takes time to play
+            self.chunks.append(chunk)
+
+    sink, played_when_done = Recording(), []
+    finished = threading.Event()
+
+    def done() -> None:
+        played_when_done.append(len(sink.chunks))
+        finished.set()
+
+    speaker = Speaker(tts, sink)
+    speaker.say("Dinner is ready, come to the kitchen.", done)
+    assert finished.wait(30)
+    assert played_when_done == [len(sink.chunks)] and sink.chunks

@@ -38,8 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 class Callbacks:
     """What the rest of Hearth does when the broker asks for something."""
 
-    speak: Optional[Callable[[str], None]] = None
-    """Say a text (Hermes ``tts/say``); None: nothing to speak with."""
+    speak: Optional[Callable[[str, Callable[[], None]], None]] = None
+    """Say a text (Hermes ``tts/say``), then call the second argument; None: nothing to speak with."""
     mute: Optional[Callable[[bool], None]] = None
     """The mute switch was turned on or off."""
     on_outcome: Optional[Callable[[Outcome], None]] = None
@@ -83,8 +83,8 @@ def _hermes(link: MqttLink, assistant: Assistant, site: str, speak: Optional[Cal
             return
         if request.site != site or speak is None:
             return  # another site's, or nothing to speak with
-        speak(request.text)
-        link.publish(*say_finished(request), wait=False)
+        # sayFinished once it has been said, not when it was handed over (Hermes' own order).
+        speak(request.text, lambda: link.publish(*say_finished(request), wait=False))
 
     assistant.observers.append(publish_intent)
     link.subscribe(SAY_TOPIC, say)

@@ -78,9 +78,10 @@ class VoiceLoop:
         """What the loop is doing now."""
         return self.session.state
 
-    def say(self, text: str) -> None:
-        """Say ``text`` as soon as the frame thread can (thread-safe: Hermes' "say" comes from MQTT)."""
-        self.session.request(lambda: self.speak(text))
+    def say(self, text: str, done: Optional[Callable[[], None]] = None) -> None:
+        """Say ``text`` as soon as the frame thread can (thread-safe: Hermes' "say" comes from MQTT);
+        ``done()`` once it has been said (at once where there is no voice)."""
+        self.session.request(lambda: self.speak(text, done))
 
     def announce(self, text: str) -> None:
         """A chime, then ``text``, once nobody is talking to Hearth (thread-safe: a timer ends on the timer
@@ -94,15 +95,18 @@ class VoiceLoop:
             self.sink.play(self._chime)
             self.speak(self._announcements.pop(0))
 
-    def speak(self, text: str) -> None:
+    def speak(self, text: str, done: Optional[Callable[[], None]] = None) -> None:
         """Start saying ``text`` (frame thread only); the loop keeps reading frames meanwhile (barge-in)."""
-        if self.speaker is not None:
-            if self._stop_word is not None:
-                self._stop_word.reset()
-            self.speaker.say(text)
-            self.session.state = State.SPEAKING
-            if self.settings.wait_for_replies:
-                self.speaker.wait()
+        if self.speaker is None:
+            if done is not None:
+                done()
+            return
+        if self._stop_word is not None:
+            self._stop_word.reset()
+        self.speaker.say(text, done)
+        self.session.state = State.SPEAKING
+        if self.settings.wait_for_replies:
+            self.speaker.wait()
 
     def _while_speaking(self, frame: bytes) -> bool:
         """Only the wake word, push-to-talk or a stop word is heard over Hearth's own voice.

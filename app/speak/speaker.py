@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from app.audio.outputs import AudioSink
 from app.speak.tts import AudioChunk, TextToSpeech
@@ -60,7 +60,7 @@ class Speaker:
         self._lock = threading.Lock()  # the cache
         self._say_lock = threading.Lock()  # say and stop, from any thread
         self._queue_lock = threading.Lock()  # the queue and the idle flag change together
-        self._requests: "queue.SimpleQueue[tuple[int, str]]" = queue.SimpleQueue()
+        self._requests: "queue.SimpleQueue[tuple[int, str, Optional[Callable[[], None]]]]" = queue.SimpleQueue()
         self._idle = threading.Event()
         self._idle.set()
         self._generation = 0
@@ -118,19 +118,25 @@ class Speaker:
         """The one playback thread: replies in order (a thread per reply would leave the C
         allocator a new arena to fill each time the CPU is contended)."""
         while True:
-            generation, text = self._requests.get()
+            generation, text, done = self._requests.get()
             self._play(generation, text)
+            if done is not None:
+                try:
+                    done()
+                except Exception:  # a caller's callback must not end playback for good
+                    _LOGGER.exception("After speaking")
             with self._queue_lock:
                 if self._requests.empty():
                     self._idle.set()
 
-    def say(self, text: str) -> None:
-        """Start saying ``text`` (stopping anything still being said) and return at once (thread-safe)."""
+    def say(self, text: str, done: Optional[Callable[[], None]] = None) -> None:
+        """Start saying ``text`` (stopping anything still being said) and return at once (thread-safe);
+        ``done()`` is called on the playback thread once it has been said or cut short."""
         with self._say_lock:
             self._interrupt()
             with self._queue_lock:
                 self._idle.clear()
-                self._requests.put((self._generation, text))
+                self._requests.put((self._generation, text, done))
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="speaker", daemon=True)
                 self._worker.start()
