@@ -79,7 +79,8 @@ def _one_text(value: Any) -> Optional[str]:
 def filters_for(recognition: Recognition) -> Filters:
     """Turn slots into filters, with domains implied by the intent."""
     slots = recognition.slots
-    domains = _as_tuple(slots.get("domain")) or _INTENT_DOMAINS.get(recognition.intent or "", ())
+    domains = _as_tuple(slots.get("domain")) or _as_tuple(recognition.requires.get("domain")) \
+        or _INTENT_DOMAINS.get(recognition.intent or "", ())
     name = _one_text(slots.get("name"))
     return Filters(
         # Home Assistant's templates say name "all" for "all the fans": no name filter.
@@ -157,6 +158,11 @@ def find_targets(
         found = _candidates(recognition, home, f, None, floor_id)
     if not found:
         return [], _describe(f)
+    kinds = {e.domain for e in found}
+    if f.name is not None and len(kinds) > 1 and recognition.intent in ACTION_INTENTS:
+        # One name, devices of several kinds, and nothing said that tells them apart ("turn off the Front
+        # Door": the lock or the light?): Home Assistant's answer for duplicate names, nothing done.
+        return [], (f"There are several devices called {f.name}", ("duplicate_entities", {"entity": f.name}))
     # "in here": with no area or floor said, prefer what is in the speaker's room.
     if f.area is None and f.floor is None and here is not None:
         local = [e for e in found if e.area_id == here.id]

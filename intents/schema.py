@@ -48,6 +48,9 @@ class Recognition:
     """Stage that produced it."""
     confidence: float = 0.0
     """0..1; templates are 1.0 when they match."""
+    requires: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What the template requires of its targets (Home Assistant's ``requires_context``: a domain): "lock
+    the Front Door" means the lock, not a light that shares its name."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def to_recognition(result: Optional[RecognizeResult]) -> Recognition:
         return Recognition(intent=None)
     slots = {name: entity.value for name, entity in result.entities.items()}
     texts = {name: (entity.text_clean or str(entity.value)) for name, entity in result.entities.items()}
+    required = (result.intent_data.requires_context or {}) if result.intent_data is not None else {}
     return Recognition(
         intent=result.intent.name,
         slots=slots,
@@ -64,6 +65,7 @@ def to_recognition(result: Optional[RecognizeResult]) -> Recognition:
         response_key=result.response,
         source=Source.TEMPLATE,
         confidence=1.0,
+        requires={"domain": required["domain"]} if "domain" in required else {},
     )
 
 

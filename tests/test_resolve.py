@@ -95,3 +95,21 @@ def test_data_normalisation() -> None:
     assert normalize_data({"temperature": 21.5}) == {"temperature": 21.5}
     assert normalize_data({"position": 140}) == {"position": 100}
     assert normalize_data({"minutes": 15.0}) == {"minutes": 15}
+
+
+def test_a_name_shared_by_a_lock_and_a_light_means_what_the_words_were_for() -> None:
+    """A discovered light named like a lock (#33: "Turned on None", a "turn off" that asked to unlock): the
+    template's required kind picks the lock; words that fit both kinds are Home Assistant's duplicate-name
+    answer, nothing done."""
+    from devices.registry import build_home, parse_fixture
+    from intents.templates import TemplateRecognizer
+
+    home = build_home(parse_fixture({"areas": [{"id": "hall", "name": "Hall"}],
+                       "entities": [{"id": "lock.front_door", "name": "Front Door", "area": "hall"},
+                                    {"id": "light.front_door", "name": "Front Door", "area": "hall"}]}, "test"))
+    recognizer, states = TemplateRecognizer(home), StateStore({})
+    locking = resolve(recognizer.recognize("lock the front door"), home, states)
+    assert locking.targets == ("lock.front_door",) and locking.error is None
+    for text in ("turn on the front door", "turn off the front door"):
+        shared = resolve(recognizer.recognize(text), home, states)
+        assert not shared.acts and shared.reason == ("duplicate_entities", {"entity": "Front Door"}), text
