@@ -67,7 +67,7 @@ class CommandIntake:
             self._queue.put_nowait((text, self._clock()))
         except queue.Full:
             _LOGGER.warning("Command from Home Assistant refused: %d commands already waiting", self._queue.qsize())
-            self._answer(Reply(text, self.assistant.vocab.replies["busy"], False, "busy"))
+            self._answer(Reply(text, self.assistant.vocab.replies["queue_full"], False, "busy"))
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop after the command in hand."""

@@ -164,7 +164,7 @@ VOCABULARY = Vocabulary(
         "not_understood": "Sorry, I didn't understand that",
         "not_heard": "Sorry, I didn't hear anything",
         "not_delivered": "Sorry, I couldn't reach your devices",
-        "busy": "Sorry, I have too many commands waiting: try again in a moment",
+        "queue_full": "Sorry, I have too many commands waiting: try again in a moment",
         "too_late": "Sorry, that command waited too long, so I did not carry it out",
         "not_confirmed": "I sent it, but your devices did not confirm it: it may still happen",
         "no_broker": "I can't reach your devices: no MQTT broker is configured",

@@ -185,7 +185,7 @@ VOCABULARY = Vocabulary(
         "not_understood": "抱歉，我没听懂",
         "not_heard": "抱歉，我没听到",
         "not_delivered": "抱歉，我连不上你的设备",
-        "busy": "抱歉，等待执行的命令太多了，请稍后再试",
+        "queue_full": "抱歉，等待执行的命令太多了，请稍后再试",
         "too_late": "抱歉，这个命令等待太久，我没有执行",
         "not_confirmed": "我已发送，但设备没有确认：它可能稍后才执行",
         "no_broker": "我连不上你的设备：没有配置 MQTT 服务器",
