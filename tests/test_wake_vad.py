@@ -68,3 +68,20 @@ def test_a_click_is_not_an_utterance() -> None:
     endpointer = EndPointer(EndPointSettings(timeout_seconds=10.0))
     point, _ = _run(endpointer, click)
     assert point is EndPoint.WAITING and len(endpointer.audio) == 0
+
+
+def test_listening_without_a_wake_word_logs_no_silence(caplog) -> None:
+    """``--no-wake`` listens all the time (#33): a quiet room is the normal case, not worth a line every
+    few seconds; with a wake word, silence after it still is."""
+    import logging
+
+    from app.audio.inputs import frames as frames_of
+    from app.listen.session import ListeningSession, SessionSettings
+
+    quiet = bytes(2 * 16000 * 12)  # twelve seconds of silence
+    session = ListeningSession(EndPointer(EndPointSettings(timeout_seconds=1.0)), None,
+                               SessionSettings(always_listening=True, feedback_sounds=False))
+    with caplog.at_level(logging.INFO, logger="app.listen.session"):
+        for frame in frames_of(quiet):
+            session.process(frame)
+    assert not [r for r in caplog.records if "No speech" in r.getMessage()]

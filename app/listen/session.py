@@ -139,7 +139,8 @@ class ListeningSession:
             self.wake.process(frame)  # keep the wake word model current for barge-in
         point = self.endpointer.process(frame)
         if point is EndPoint.TIMEOUT:
-            _LOGGER.info("No speech after the wake word")
+            if self.wake is not None:  # always listening (no wake word), silence is the normal case: not logged
+                _LOGGER.info("No speech after the wake word")
             self.finish()
         elif point in (EndPoint.ENDED, EndPoint.TOO_LONG):
             self.state = State.THINKING
