@@ -143,3 +143,33 @@ def test_protocol_round_trip_and_malformed_messages() -> None:
         decode_reply(encode_reply(ReplyChunk("u1", 0, True, 1, "", 0.0, {})))
     with pytest.raises(ProtocolError, match="final"):
         decode_reply(b'{"id":"u1","seq":0,"final":"yes","rate":22050,"text":"","sent_at":0}\n')
+
+
+def test_the_hub_answers_only_the_sites_it_was_configured_for(caplog) -> None:
+    """An utterance from a site nobody configured has no room and no owner (#33): refused with one line
+    (once per site), never queued, never answered."""
+    import logging
+
+    from app.config import Settings
+    from app.core.assistant import Assistant
+    from app.serve.hub import Hub
+    from app.serve.protocol import Utterance, encode_utterance
+    from devices.registry import build_home, load_fixture_file
+    from tests.conftest import FIXTURES
+
+    class Link:
+        def subscribe(self, topic, handler) -> None:
+            self.handler = handler
+
+    settings = Settings(sites={"kitchen_sat": "kitchen_id"}, intents={"stage": "templates"})
+    link = Link()
+    hub = Hub(Assistant(settings, build_home(load_fixture_file(FIXTURES))), None, link, "hearth")  # type: ignore[arg-type]
+    link.subscribe("x", hub._receive)
+    with caplog.at_level(logging.WARNING, logger="app.serve.hub"):
+        for _ in range(3):
+            pcm = b"\x01\x00" * 1600
+            link.handler("hearth/satellite/stranger/utterance", encode_utterance(Utterance("stranger", "u", 0.0, pcm)))
+    assert hub.rejected == 3 and hub._queue.empty()
+    assert len([r for r in caplog.records if "stranger" in r.getMessage()]) == 1
+    link.handler("hearth/satellite/kitchen_sat/utterance", encode_utterance(Utterance("kitchen_sat", "u", 0.0, pcm)))
+    assert hub._queue.qsize() == 1 and hub.rejected == 3  # a configured satellite is served

@@ -46,8 +46,13 @@ class Hub:
     """Serves satellites through one MQTT link; one worker thread answers utterances in order."""
 
     def __init__(self, assistant: Assistant, speaker: Optional[Speaker], link: MqttLink, prefix: str,
-                 group: Optional[str] = None) -> None:
+                 group: Optional[str] = None, sites: Optional[frozenset[str]] = None) -> None:
+        """``sites``: the satellites it serves (the config's ``sites`` and its own); others are refused.
+        None: the assistant's configured sites."""
         self.assistant = assistant
+        settings = assistant.settings
+        self.sites = sites if sites is not None else frozenset(settings.sites) | {settings.site}
+        self._refused_sites: set[str] = set()
         self.speaker = speaker
         self.link = link
         self.prefix = prefix
@@ -80,6 +85,12 @@ class Hub:
             _LOGGER.warning("Ignored message on %s: %s", topic, err)
             return
         site = parts[-2] if len(parts) >= 2 else utterance.site
+        if site not in self.sites:  # a satellite nobody configured: no room, no answer, no action
+            self.rejected += 1
+            if site not in self._refused_sites and len(self._refused_sites) < 1000:
+                self._refused_sites.add(site)
+                _LOGGER.warning("Utterance from site %r refused: not in the config's sites", site[:64])
+            return
         if site != utterance.site:  # the topic is what broker ACLs protect: trust it
             _LOGGER.warning("Utterance on %s claims site %r; using %r", topic, utterance.site, site)
             utterance = Utterance(site, utterance.utterance_id, utterance.sent_at, utterance.pcm)
