@@ -7,12 +7,15 @@ the module. Skipped, loudly, when no Home Assistant is installed
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+import wave
 import zlib
 from pathlib import Path
 from typing import Any, Iterator
@@ -26,7 +29,8 @@ from app.config import HomeAssistantSettings, MqttSettings, Settings
 from app.core.assistant import Assistant, load_home
 from devices.discovery import parse_discovery
 from devices.mqtt import MqttLink
-from tests.conftest import ROOT, Mosquitto
+from app.bench.local_broker import free_port
+from tests.conftest import ROOT, Mosquitto, spoken
 from tests.discovery_home import retained_configs
 from tests.home_assistant import HomeAssistant, find_ha_python, until
 
@@ -279,3 +283,79 @@ def test_an_unknown_lock_never_unlocks_the_only_one(hass: HomeAssistant, devices
     assert hass.wait_state(lock, "unlocked") == "unlocked", done.stdout + done.stderr
     hass.call("lock", "lock", entity_id=lock)  # and Home Assistant's own command reaches the device
     assert hass.wait_state(lock, "locked") == "locked"
+
+
+@pytest.fixture
+def wyoming_server(broker: Mosquitto, tmp_path: Path) -> Iterator[int]:
+    """``hearth wyoming`` on a free loopback port, with the module's broker (handled mode: Hearth acts)."""
+    port = free_port()
+    config = _hearth_config(tmp_path, broker.port)
+    with config.open("a", encoding="utf-8") as more:
+        more.write("wyoming:\n  idle_timeout: 5.0\n")  # a refused stream ends in seconds, not 30
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--config", str(config), "-v", "wyoming", "--no-zeroconf",
+                             "--uri", f"tcp://127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                            stderr=(tmp_path / "wyoming.err").open("wb"), text=True, cwd=ROOT)
+    ready = threading.Event()
+    threading.Thread(target=lambda: ready.set() if "wyoming ready" in (proc.stdout.readline() or "") else None,
+                     daemon=True).start()
+    try:
+        assert ready.wait(120), (tmp_path / "wyoming.err").read_text()[-2000:]
+        # "ready" comes before the discovered home is built (seconds on a busy machine), and a command in
+        # between meets an empty home and is not understood: wait for the take-up its log reports.
+        assert until(lambda: "Home taken up: 2 entities" in (tmp_path / "wyoming.err").read_text(), 60, step=0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@pytest.fixture
+def wyoming_entry(hass: HomeAssistant, wyoming_server: int) -> Iterator[str]:
+    """The Wyoming integration set up from its own config flow, as a user adds it; removed afterwards."""
+    flow = hass.post("/api/config/config_entries/flow", {"handler": "wyoming"})
+    done = hass.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"host": "127.0.0.1", "port": wyoming_server})
+    assert done["type"] == "create_entry" and done["title"] == "Hearth", done
+    entry = done["result"]["entry_id"]
+    try:
+        assert until(lambda: {"conversation", "stt"} <= {e.split(".")[0] for e in hass.states() if "hearth" in e},
+                     30), sorted(hass.states())
+        yield entry
+    finally:
+        hass._request("DELETE", f"/api/config/config_entries/entry/{entry}")
+
+
+def test_home_assistant_converses_through_hearth_over_wyoming(hass: HomeAssistant, devices: Zigbee2Mqtt,
+                                                              wyoming_entry: str) -> None:
+    """Hearth as Assist's conversation agent (handled mode): Home Assistant's text, Hearth's action and reply."""
+    try:
+        agent = next(e for e in hass.states() if e.startswith("conversation.") and "hearth" in e)
+        light = _entity(hass, "Kitchen Light")
+        assert hass.wait_state(light, "off") == "off"
+        said = hass.post("/api/conversation/process", {"text": "turn on the kitchen light", "agent_id": agent})
+        assert hass.wait_state(light, "on") == "on", json.dumps(said["response"])
+        speech = said["response"]["speech"]["plain"]["speech"]
+        assert speech == "Turned on the light"
+    finally:
+        hass.call("light", "turn_off", entity_id=_entity(hass, "Kitchen Light"))
+
+
+# Home Assistant's /api/stt iterates the request body with ``async for`` over aiohttp's StreamReader, which
+# yields it line by line (split at 0x0A bytes), and forwards each piece as one AudioChunk: chunks of odd
+# lengths. Hearth refuses a chunk that is not whole 2-byte frames ("audio chunk of N bytes is not whole
+# frames") and the request ends in Hearth's idle time-out. (The Assist pipeline's own chunks are whole frames.)
+@pytest.mark.xfail(reason="Hearth refuses audio chunks that are not whole frames; Home Assistant's /api/stt "
+                          "sends such chunks", strict=False)
+def test_home_assistant_transcribes_through_hearth_over_wyoming(hass: HomeAssistant, wyoming_entry: str, tts) -> None:
+    """Home Assistant's speech-to-text API, answered by Hearth's transcriber."""
+    stt = next(e for e in hass.states() if e.startswith("stt.") and "hearth" in e)
+    pcm = spoken(tts, 0.3, "turn off the kitchen light", 0.5)
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(16000), out.writeframes(pcm)
+    request = urllib.request.Request(f"{hass.url}/api/stt/{stt}", data=wav.getvalue(), method="POST", headers={
+        "Authorization": f"Bearer {hass.token}", "X-Speech-Content":
+        "format=wav; codec=pcm; sample_rate=16000; bit_rate=16; channel=1; language=en"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        heard = json.loads(response.read())
+    assert heard["result"] == "success" and "kitchen light" in heard["text"].lower(), heard
+
