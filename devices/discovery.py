@@ -205,6 +205,9 @@ def build_entity(key: str, component: str, config: dict[str, Any], fallback_id: 
     attributes: dict[str, Any] = {"device_class": device_class} if device_class else {}
     if isinstance(config.get("unit_of_measurement"), str):
         attributes["unit_of_measurement"] = config["unit_of_measurement"]
+    if isinstance(config.get("unique_id"), (str, int)) and str(config["unique_id"]).strip():
+        # How Home Assistant's registry knows this entity (the API link matches on it).
+        attributes["unique_id"] = str(config["unique_id"])[:MAX_NAME]
     name, short_name = _spoken_name(config, device, fallback_id)
     area = device.get("suggested_area")
     for what, text in (("name", name), ("suggested_area", area)):

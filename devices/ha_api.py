@@ -24,7 +24,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from devices.registry import Area, Floor
 
@@ -257,7 +264,11 @@ class HomeAssistantApi:
         if not self._token:
             raise HaAuthError(f"Home Assistant at {self.url}: no access token (set ${ENV_HA_TOKEN})")
         try:
-            from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
+            from websockets.exceptions import (
+                InvalidHandshake,
+                InvalidURI,
+                WebSocketException,
+            )
             from websockets.sync.client import connect
         except ImportError:  # an optional link must not need the package to import Hearth
             raise HomeAssistantApiError("Home Assistant API: the 'websockets' package is not installed") from None

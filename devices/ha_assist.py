@@ -30,7 +30,13 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Optional
 
-from devices.ha_api import HaEntity, HaView, HomeAssistantApi, HomeAssistantApiError, HomeAssistantApiSettings
+from devices.ha_api import (
+    HaEntity,
+    HaView,
+    HomeAssistantApi,
+    HomeAssistantApiError,
+    HomeAssistantApiSettings,
+)
 from devices.registry import Area, Entity, Floor, Home, normalize_name
 
 _LOGGER = logging.getLogger(__name__)

@@ -447,3 +447,45 @@ def test_a_real_home_assistant(tmp_path: Any) -> None:
         ha.stop()
         client.loop_stop()
         broker.stop()
+
+
+def test_with_the_link_hearth_acts_only_on_what_assist_may_and_knows_its_aliases(fake_ha: FakeHomeAssistant,
+                                                                               mosquitto) -> None:
+    """Wired into a running Hearth (connect_home): discovery brings a light and a lock; Home Assistant
+    exposes the light to Assist (with the alias "Pendant") and not the lock. The alias is understood, and
+    the lock is never acted on, a "yes" included (#29)."""
+    from app.broker.connections import connect_home, wait_for_discovery
+    from app.config import MqttSettings, Settings
+    from app.core.assistant import Assistant
+    from devices.mqtt import MqttLink
+    from tests.conftest import Subscriber
+
+    prefix = "hadisc"
+    configs = {}
+    for name, component in (("Kitchen Light", "light"), ("Back Door", "lock")):
+        oid = name.lower().replace(" ", "_")
+        configs[f"{prefix}/{component}/{oid}/{component}/config"] = json.dumps({
+            "name": None, "object_id": oid, "unique_id": f"z2m_{oid}", "command_topic": f"z2m/{oid}/set",
+            "state_topic": f"z2m/{oid}", "device": {"identifiers": [f"z2m_{oid}"], "name": name}})
+    settings = Settings(mqtt=MqttSettings(host="127.0.0.1", port=mosquitto.port), intents={"stage": "templates"},
+                        homeassistant={"discovery_prefix": prefix, "announce": False,
+                                       "api": {"url": fake_ha.url, "token": TOKEN, "timeout": 3.0}})
+    devices = Subscriber(mosquitto.port, "z2m/#")
+    with MqttLink(settings.mqtt, "hearth-api-test") as link:
+        for topic, payload in configs.items():
+            link.publish(topic, payload, retain=True)
+        assistant = Assistant(settings, Home(), link)
+        connection = connect_home(assistant, link, settings, "kitchen", announce=False)
+        wait_for_discovery(connection)
+        try:
+            pendant = assistant.handle("turn on the pendant")
+            assert pendant.published and devices.collect(1) == [("z2m/kitchen_light/set", "ON")]
+            door = assistant.handle("unlock the back door")
+            assert not door.published and not door.awaiting_confirmation
+            assert not assistant.handle("yes").published
+            assert devices.collect(1, timeout=1.0) == []
+        finally:
+            connection.close()
+            for topic in configs:
+                link.publish(topic, "", retain=True)
+    devices.close()

@@ -20,6 +20,8 @@ from app.config import Settings
 from app.core.assistant import Assistant
 from app.core.outcome import Outcome
 from devices.discovery_listener import DiscoveryListener
+from devices.ha_api import HomeAssistantApiSettings
+from devices.ha_assist import AssistShaper, ViewKeeper
 from devices.mqtt import MqttLink
 from devices.registry import Home
 from devices.state_listener import StateFollower
@@ -60,11 +62,15 @@ class HomeConnection:
     """Typed commands from Home Assistant, handled off the network thread (None: not announced)."""
     assistant: Optional[Assistant] = None
     """The assistant the discovered homes are offered to."""
+    keeper: Optional[ViewKeeper] = None
+    """Keeps Home Assistant's view of the home current (None: no API link)."""
 
     def close(self) -> None:
         """Stop the command worker and say offline."""
         if self.commands is not None:
             self.commands.close()
+        if self.keeper is not None:
+            self.keeper.stop()
         if self.device is not None:
             self.device.withdraw()
 
@@ -98,9 +104,10 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
     follower.follow(assistant.home)
     connection = HomeConnection(follower, assistant=assistant)
     ha = settings.homeassistant
+    shape = _assist_view(assistant, connection, ha.api)
     if ha.import_devices:
         def changed(home: Home) -> None:
-            assistant.offer_home(home)
+            assistant.offer_home(shape(home))
             follower.follow(home)
 
         connection.discovery = DiscoveryListener(assistant.home, changed, ha.discovery_prefix)
@@ -115,6 +122,24 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
     if settings.hermes.enabled:
         _hermes(link, assistant, site, callbacks.speak)
     return connection
+
+
+def _assist_view(assistant: Assistant, connection: HomeConnection,
+                 api: HomeAssistantApiSettings) -> Callable[[Home], Home]:
+    """How each home is shaped before it is used: as Home Assistant's Assist knows it (names, aliases,
+    areas; only what is exposed to Assist) where the API link is on, else as it is. The first read is
+    made before discovery starts, so no moment exists where an unexposed device could be acted on."""
+    if not api.enabled:
+        return lambda home: home
+    base = assistant.home
+    keeper = ViewKeeper(api)
+    shape = AssistShaper(keeper, {e.id for e in base.entities})
+    keeper.on_view = lambda view: assistant.offer_home(
+        shape(connection.discovery.home() if connection.discovery is not None else base))
+    connection.keeper = keeper
+    keeper.start()
+    assistant.offer_home(shape(base))
+    return shape
 
 
 def wait_for_discovery(connection: HomeConnection, quiet: float = 0.3, limit: float = 3.0) -> None:

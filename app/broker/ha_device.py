@@ -18,6 +18,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from devices.discovery import HEARTH_ORIGIN
+from devices.ha_api import HomeAssistantApiSettings
 from devices.mqtt import MqttError, MqttLink
 
 
@@ -34,6 +35,9 @@ class HomeAssistantSettings(BaseModel):
     """Announce Hearth itself as a device (state, last transcript and intent, mute, command)."""
     share_transcript: bool = True
     """Publish the last transcript to Home Assistant (off: only the last intent)."""
+    api: HomeAssistantApiSettings = HomeAssistantApiSettings()
+    """Home Assistant's websocket API, read-only: names, aliases, areas, floors and which entities are
+    exposed to Assist (off unless ``url`` is set; see docs/home-assistant-api.md)."""
 
 _LOGGER = logging.getLogger(__name__)
 
