@@ -184,3 +184,28 @@ def test_removal_override_and_malformed_input(mosquitto: Mosquitto, broker_home,
         assert "Ignored discovery config" in logged and "Ignored state of" in logged
     finally:
         link.close()
+
+
+def test_check_counts_and_a_dry_run_uses_the_discovered_home(mosquitto: Mosquitto, broker_home, tmp_path,
+                                                             capsys) -> None:
+    """`hearth check` says what discovery brings, and `hearth ask --dry-run` reads the discovered home
+    (it sent nothing and knew none of it) (#29)."""
+    import yaml
+
+    from app.cli.main import main
+
+    prefix, _ = broker_home
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"mqtt": {"host": "127.0.0.1", "port": mosquitto.port},
+                                      "homeassistant": {"discovery_prefix": prefix, "announce": False},
+                                      "intents": {"stage": "templates"}}))
+    sentence, topic, _ = next(iter(commands()))
+    watcher = Subscriber(mosquitto.port, topic)
+    assert main(["--config", str(config), "ask", "--dry-run", sentence]) == 0
+    reply = capsys.readouterr().out.strip()
+    assert reply and "not aware" not in reply and "didn't understand" not in reply, reply
+    assert watcher.collect(1, timeout=1.0) == []  # a dry run sends nothing
+    watcher.close()
+    main(["--config", str(config), "check"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("discovered")]
+    assert len(lines) == 1 and lines[0].split()[1:4] == ["ok", "(23", "entities,"] and f"from {prefix}/)" in lines[0]

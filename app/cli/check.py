@@ -12,7 +12,9 @@ from app.core.assistant import load_home
 from app.listen.wake import WakeWordDetector
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
+from devices.discovery_listener import DiscoveryListener
 from devices.mqtt import MqttError, MqttLink
+from devices.registry import Home
 
 
 def _timed(load: Callable[[], object]) -> float:
@@ -62,13 +64,24 @@ def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]
             results.append((name, f"PROBLEM {err}"))
     if settings.mqtt.host:
         try:
-            with MqttLink(settings.mqtt, settings.client_id(f"check-{os.getpid()}")):
+            with MqttLink(settings.mqtt, settings.client_id(f"check-{os.getpid()}")) as link:
                 results.append(("broker", f"ok ({settings.mqtt.host}:{settings.mqtt.port})"))
+                if settings.homeassistant.import_devices:
+                    results.append(("discovered", _discovered(link, settings)))
         except MqttError as err:
             results.append(("broker", f"PROBLEM {err}"))
     else:
         results.append(("broker", "not configured (mqtt.host): commands are not sent"))
     return results + _audio_devices()
+
+
+def _discovered(link: MqttLink, settings: Settings) -> str:
+    """What the broker's discovery configs add to the home, as a running Hearth would take them up."""
+    listener = DiscoveryListener(Home(), lambda home: None, settings.homeassistant.discovery_prefix)
+    listener.start(link)
+    listener.settle(0.3, 3.0)
+    found = listener.home()
+    return f"ok ({len(found.entities)} entities, {len(found.areas)} areas from {listener.prefix}/)"
 
 
 def check(args: argparse.Namespace, settings: Settings) -> int:

@@ -117,16 +117,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     home = load_home(settings, args.home)
     with ExitStack() as stack:
-        link = (MqttLink(settings.mqtt, settings.client_id(f"ask-{os.getpid()}"))
-                if settings.mqtt.host and not args.dry_run else None)
+        link = MqttLink(settings.mqtt, settings.client_id(f"ask-{os.getpid()}")) if settings.mqtt.host else None
         if link is None and not args.dry_run:
             _LOGGER.warning("No MQTT broker configured (mqtt.host): nothing will be sent")
         assistant = Assistant(settings, home, link)
-        if link is not None:
+        if link is not None:  # a dry run reads the broker's discovered home too, and sends nothing
             connection = connect_home(assistant, link, settings, args.site or settings.site, announce=False)
-            link.connect()
-            stack.callback(link.close)
-            wait_for_discovery(connection)
+            try:
+                link.connect()
+            except MqttError as err:
+                if not args.dry_run:
+                    raise
+                _LOGGER.warning("%s: the dry run uses the configured home only", err)
+            else:
+                stack.callback(link.close)
+                wait_for_discovery(connection)
         outcome = assistant.handle(args.text, site=args.site, dry_run=args.dry_run, confirmed=args.yes)
         print(outcome.reply)
         for message in outcome.messages:
