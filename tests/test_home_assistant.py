@@ -339,12 +339,8 @@ def test_home_assistant_converses_through_hearth_over_wyoming(hass: HomeAssistan
         hass.call("light", "turn_off", entity_id=_entity(hass, "Kitchen Light"))
 
 
-# Home Assistant's /api/stt iterates the request body with ``async for`` over aiohttp's StreamReader, which
-# yields it line by line (split at 0x0A bytes), and forwards each piece as one AudioChunk: chunks of odd
-# lengths. Hearth refuses a chunk that is not whole 2-byte frames ("audio chunk of N bytes is not whole
-# frames") and the request ends in Hearth's idle time-out. (The Assist pipeline's own chunks are whole frames.)
-@pytest.mark.xfail(reason="Hearth refuses audio chunks that are not whole frames; Home Assistant's /api/stt "
-                          "sends such chunks", strict=False)
+# Home Assistant's /api/stt iterates the request body line by line (split at 0x0A bytes) and forwards
+# each piece as one AudioChunk: chunks of odd lengths, which Hearth joins across chunks.
 def test_home_assistant_transcribes_through_hearth_over_wyoming(hass: HomeAssistant, wyoming_entry: str, tts) -> None:
     """Home Assistant's speech-to-text API, answered by Hearth's transcriber."""
     stt = next(e for e in hass.states() if e.startswith("stt.") and "hearth" in e)

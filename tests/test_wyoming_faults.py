@@ -289,3 +289,25 @@ def test_home_assistant_names_the_entry_hearth(server: ThreadedServer) -> None:
     info = Info.from_event(answer)
     installed = [p for programs in (info.asr, info.tts, info.intent, info.handle) for p in programs if p.installed]
     assert installed[0] is info.asr[0] and {p.name for p in installed} == {"Hearth"}
+
+
+def test_chunks_cut_inside_a_frame_are_joined(server: ThreadedServer, tts) -> None:
+    """Home Assistant's /api/stt forwards its request body cut at every newline byte, so chunks end inside
+    a 16-bit frame (found by the Home Assistant tier): the split frame is joined to the next chunk, and the
+    transcript is the one whole chunks give."""
+    from tests.conftest import spoken
+
+    pcm = spoken(tts, 0.3, "turn off the kitchen light", 0.5)
+    pieces = [piece + b"\n" for piece in pcm.split(b"\n")]
+    pieces[-1] = pieces[-1][:-1]
+    assert any(len(p) % 2 for p in pieces)  # as Home Assistant sends them
+    start = [Transcribe(language="en").event(), AudioStart(rate=16000, width=2, channels=1).event()]
+
+    def heard(chunks: list[bytes]) -> str:
+        events = [*start, *(AudioChunk(rate=16000, width=2, channels=1, audio=c).event() for c in chunks),
+                  AudioStop().event()]
+        got = asyncio.run(_ask(server, *events, until="transcript"))
+        return Transcript.from_event(got[-1]).text
+
+    whole = heard([pcm[i:i + 4096] for i in range(0, len(pcm), 4096)])
+    assert "kitchen light" in whole.lower() and heard(pieces) == whole

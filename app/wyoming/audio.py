@@ -11,6 +11,7 @@ is converted; the conversion then grows a chunk at most fourfold (8-bit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -53,19 +54,23 @@ class Utterance:
         self.pcm = bytearray()
         self._resampler: Optional[AudioChunkConverter] = None  # keeps its filter state from chunk to chunk
         self._rate = 0  # the rate the resampler was made for
+        self._partial = b""  # a frame split between chunks, kept for the next one
 
     def add(self, chunk: AudioChunk) -> None:
         """Check, count, then convert and keep one chunk (AudioRefused when it cannot be taken)."""
         check_format(chunk.rate, chunk.width, chunk.channels)
         frame = chunk.width * chunk.channels
-        if len(chunk.audio) % frame:
-            raise AudioRefused(f"audio chunk of {len(chunk.audio)} bytes is not whole frames of {frame} bytes",
-                               "bad-audio")
+        # A chunk may end inside a frame: Home Assistant's /api/stt forwards the request body cut wherever
+        # the HTTP reader cut it. The split frame waits for the rest in the next chunk.
+        audio = self._partial + chunk.audio
+        whole = len(audio) - len(audio) % frame
+        audio, self._partial = audio[:whole], audio[whole:]
         # Counted before converting, so a refused chunk never costs its converted size.
-        self.seconds += len(chunk.audio) / frame / chunk.rate
+        self.seconds += len(audio) / frame / chunk.rate
         if self.seconds > self.max_seconds:
             raise AudioRefused(f"audio longer than {self.max_seconds:.0f} s: not transcribed", "too-long")
-        self.pcm.extend(self._resample(_mono16(chunk)))
+        if audio:
+            self.pcm.extend(self._resample(_mono16(replace(chunk, audio=audio))))
 
     def _resample(self, chunk: AudioChunk) -> bytes:
         if chunk.rate == SAMPLE_RATE:
