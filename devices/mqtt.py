@@ -187,6 +187,10 @@ class MqttLink:
         if self._connected.is_set():
             callback()
 
+    def wait_connected(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the connection (after ``start``); True once connected."""
+        return self._connected.wait(timeout)
+
     @property
     def connected(self) -> bool:
         """True while the broker is reachable."""

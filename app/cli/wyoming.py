@@ -9,7 +9,7 @@ import signal
 from contextlib import ExitStack
 from typing import Optional
 
-from app.broker.connections import connect_home
+from app.broker.connections import connect_home, wait_for_discovery
 from app.cli.run import load_assistant
 from app.cli.service import notify
 from app.config import Settings
@@ -21,6 +21,9 @@ from devices.mqtt import MqttLink
 from models import ModelError
 
 _LOGGER = logging.getLogger(__name__)
+
+#: How long start-up waits for the broker before serving with the configured home only.
+_READY_WAIT_SECONDS = 10.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +56,11 @@ def wyoming(args: argparse.Namespace, settings: Settings) -> int:
             link.start()
             stack.callback(link.close)
             stack.callback(connection.close)
+            # "Ready" means ready: a request before the discovered home is built would meet an empty home.
+            if link.wait_connected(_READY_WAIT_SECONDS):
+                wait_for_discovery(connection)
+            else:
+                _LOGGER.warning("Broker not reachable yet: serving with the configured home only")
         server = WyomingServer(Services(assistant, _voice(settings), settings.wyoming))
         asyncio.run(_serve(server))
     return 0
