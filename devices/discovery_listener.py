@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 
 from devices.discovery import (
+    MAX_PAYLOAD,
     DiscoveredEntity,
     Discovery,
     DiscoveryError,
@@ -201,6 +202,7 @@ class DiscoveryListener:
         """The home last handed to ``on_change``."""
         self._changed = threading.Condition()
         self._announced: dict[str, Discovery] = {}  # in the order first announced: who claimed first
+        self._pending: dict[str, bytes] = {}  # configs received, not parsed yet (topic -> newest payload)
         self._version = self._built = 0
         self._build_seconds = 0.0
         self._refused: set[Refusal] = set()
@@ -216,6 +218,7 @@ class DiscoveryListener:
 
     def home(self) -> Home:
         """The base home with everything discovered so far (built now, on the caller's thread)."""
+        self._parse_pending()
         with self._changed:
             announced = list(self._announced.values())
         return self._assemble(announced)[0]
@@ -237,8 +240,24 @@ class DiscoveryListener:
                                    timeout=max(0.0, start + limit - time.monotonic()))
 
     def handle(self, topic: str, payload: bytes) -> None:
-        """One config message: add, replace or (empty payload) remove its entities."""
+        """One config message (on the network thread): only kept, parsed later on the builder thread, so
+        a burst of configs never holds up the commands and acknowledgements behind it on the link."""
         self._last_message = time.monotonic()
+        if len(payload) > MAX_PAYLOAD:  # refused before it is kept: a flood of big configs costs nothing
+            _LOGGER.warning("Ignored discovery config on %s: %d bytes, more than %d", topic[:200], len(payload),
+                            MAX_PAYLOAD)
+            return
+        with self._changed:
+            self._pending.pop(topic, None)  # the newest config of a topic is the one that counts, in order
+            self._pending[topic] = payload
+            self._version += 1
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._build_forever, name="hearth-discovery", daemon=True)
+                self._worker.start()
+            self._changed.notify_all()
+
+    def _take_up(self, topic: str, payload: bytes) -> None:
+        """Parse one config and record what it adds, replaces or (empty payload) removes (builder thread)."""
         try:
             discovery = parse_discovery(topic, payload, self.prefix)
         except DiscoveryError as err:
@@ -249,16 +268,17 @@ class DiscoveryListener:
             discovery = Discovery(discovery.scope)  # whatever was there before is gone too
         for reason in discovery.skipped:
             _LOGGER.info("Not imported from %s: %s", topic, reason)
-        with self._changed:
+        with self._changed:  # parsed outside the lock: the network thread never waits for a parse
             if discovery.entities:
                 self._announced[discovery.scope] = discovery  # a known scope keeps its place
-            elif self._announced.pop(discovery.scope, None) is None:
-                return  # nothing was there, nothing changed
-            self._version += 1
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._build_forever, name="hearth-discovery", daemon=True)
-                self._worker.start()
-            self._changed.notify_all()
+            else:
+                self._announced.pop(discovery.scope, None)
+
+    def _parse_pending(self) -> None:
+        with self._changed:
+            pending, self._pending = self._pending, {}
+        for topic, payload in pending.items():
+            self._take_up(topic, payload)
 
     def _build_forever(self) -> None:
         while True:
@@ -268,7 +288,10 @@ class DiscoveryListener:
             # half the time however many configs pour in.
             time.sleep(max(self.batch, self._build_seconds))
             with self._changed:
-                version, announced = self._version, list(self._announced.values())
+                version = self._version
+            self._parse_pending()
+            with self._changed:
+                announced = list(self._announced.values())
             started = time.perf_counter()
             try:
                 home = self._build(announced)

@@ -71,3 +71,51 @@ def test_every_typed_command_is_answered(mosquitto: Mosquitto) -> None:
     assert [(r["done"], r["failure"]) for r in got] == [
         (True, None), (False, "not_understood"), (False, "needs_confirmation"), (False, "bad_input")]
     assert got[2]["reply"] == "Do you want me to unlock the Front Door? Say yes to confirm."
+
+
+def test_what_the_text_entity_cannot_send_takes_no_place_in_the_queue() -> None:
+    """A flood of garbage on the command topic (#33) is refused on arrival, so it never crowds real
+    commands out of the bounded queue: bytes that are not UTF-8, control characters, over 255 characters."""
+    from app.broker.ha_device import HomeAssistantDevice
+
+    class Link:
+        handlers: dict = {}
+
+        def set_will(self, topic, payload) -> None: ...
+
+        def subscribe(self, topic, handler) -> None:
+            self.handlers[topic] = handler
+
+    link, taken = Link(), []
+    device = HomeAssistantDevice(link, "den", "hearth", "homeassistant")  # type: ignore[arg-type]
+    device.start(lambda muted: None, taken.append)
+    command = link.handlers["hearth/den/command"]
+    for garbage in (b"\xff\xfe\x00", b"turn on\x00the light", b"a" * 256, b"x" * 1_000_000, "\x1b[2J".encode(), b"  "):
+        command("hearth/den/command", garbage)
+    command("hearth/den/command", "  turn on the kitchen lights ".encode())
+    assert taken == ["turn on the kitchen lights"]
+
+
+def test_a_reply_made_while_the_broker_was_away_is_sent_when_it_is_back() -> None:
+    """Every typed command is answered (#33): a reply made while the link was down waits for it."""
+    class Link:
+        connected = False
+        sent: list = []
+        back: list = []
+
+        def when_connected(self, callback) -> None:
+            self.back.append(callback)
+
+        def publish(self, topic, payload, retain=False, wait=True) -> None:
+            self.sent.append((topic, json.loads(payload)["reply"]))
+
+    settings = Settings(intents={"stage": "templates"})
+    link = Link()
+    intake = CommandIntake(Assistant(settings, HOME), link, "den", "hearth/den/reply")  # type: ignore[arg-type]
+    reply = intake._run("turn on the garage light")  # no broker configured for the assistant: a failure reply
+    intake._answer(reply)
+    assert link.sent == []
+    link.connected = True
+    for callback in link.back:
+        callback()
+    assert link.sent == [("hearth/den/reply", reply.reply)] and reply.reply

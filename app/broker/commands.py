@@ -9,6 +9,7 @@ a client that typed it learns what became of it even when nothing was done.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import queue
@@ -55,6 +56,8 @@ class CommandIntake:
         self.max_wait = max_wait
         self._clock = clock
         self._queue: "queue.Queue[Optional[tuple[str, float]]]" = queue.Queue(maxsize=size)
+        self._unsent: "collections.deque[Reply]" = collections.deque(maxlen=size)  # made while the link was down
+        link.when_connected(self._send_unsent)
         self._thread = threading.Thread(target=self._work, name="hearth-commands", daemon=True)
 
     def start(self) -> "CommandIntake":
@@ -102,10 +105,20 @@ class CommandIntake:
         return Reply(outcome.text, outcome.reply, failure is None, failure.value if failure is not None else None)
 
     def _answer(self, reply: Reply) -> None:
-        if not self.link.connected:
-            _LOGGER.warning("Reply to a typed command not published: broker unreachable")
+        if not self.link.connected:  # said once the link is back: no command goes unanswered
+            self._unsent.append(reply)
             return
         try:
             self.link.publish(self.reply_topic, reply.payload(), wait=False)
         except MqttError as err:
             _LOGGER.warning("Reply to a typed command not published: %s", err)
+
+    def _send_unsent(self) -> None:
+        """After a reconnection (network thread): the replies made while the broker was away."""
+        while self._unsent:
+            reply = self._unsent.popleft()
+            try:
+                self.link.publish(self.reply_topic, reply.payload(), wait=False)
+            except MqttError as err:
+                _LOGGER.warning("Reply to a typed command not published: %s", err)
+                return

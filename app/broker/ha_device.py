@@ -149,10 +149,16 @@ class HomeAssistantDevice:
             self._send(self.topics.mute_state, text, retain=True)
 
         def command(topic: str, payload: bytes) -> None:
+            # Checked here, on the network thread, before it takes a place in the queue: what Home
+            # Assistant's text entity cannot send (over 255 characters, control characters, not UTF-8)
+            # is nobody's command, and a flood of it must not crowd out the real ones.
             try:
-                text = payload.decode("utf-8").strip()
+                text = payload.decode("utf-8").strip() if len(payload) <= 4 * MAX_STATE else None
             except UnicodeDecodeError:
-                _LOGGER.warning("Ignored command that is not UTF-8 text")
+                text = None
+            if text is None or len(text) > MAX_STATE or not text.isprintable():
+                _LOGGER.warning("Ignored command on %s: not a line of text of at most %d characters", topic,
+                                MAX_STATE)
                 return
             if text:
                 on_command(text)
