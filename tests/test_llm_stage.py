@@ -233,3 +233,25 @@ def test_a_repair_the_audio_supports_wins_over_the_llm_reading_beside_it(stt) ->
     understood = assistant.understand_speech(hypotheses, {}, bounded=False)
     assert understood.text == "deactivate kitchen lights" and understood.llm is None
     assert understood.decision.intent == "HassTurnOff"
+
+
+def test_a_device_or_room_the_home_lacks_is_never_replaced_by_another() -> None:
+    """#29, found in a real Home Assistant: in a home whose only lock is the Back Door, "lock the front
+    door" locked it; "open the bedroom blind halfway" opened the Hall Blind ("halfway" read as Hallway).
+    Each is Home Assistant's answer for what the home lacks, nothing done; what the home has still acts."""
+    from devices.registry import parse_fixture
+
+    home = build_home(parse_fixture({
+        "areas": [{"id": "bedroom", "name": "Bedroom"}, {"id": "hallway", "name": "Hallway"}],
+        "entities": [{"id": "light.bedroom_lamp", "name": "Bedroom Lamp", "area": "bedroom"},
+                     {"id": "cover.hall_blind", "name": "Hall Blind", "area": "hallway",
+                      "attributes": {"device_class": "blind"}},
+                     {"id": "lock.back_door", "name": "Back Door", "area": "hallway"}]}, "test"))
+    assistant = Assistant(Settings(), home)
+    for text, reply in (("lock the front door", "Sorry, I am not aware of any device called front door"),
+                        ("unlock the front door", "Sorry, I am not aware of any device called front door"),
+                        ("open the bedroom blind halfway", "Sorry, I am not aware of any blind in the Bedroom area")):
+        outcome = assistant.handle(text, dry_run=True)
+        assert not outcome.decision.acts and outcome.reply == reply, (text, outcome.reply)
+    assert assistant.handle("open the hallway blind halfway", dry_run=True).decision.targets == ("cover.hall_blind",)
+    assert assistant.handle("lock the back door", dry_run=True).decision.targets == ("lock.back_door",)
