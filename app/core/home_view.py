@@ -67,6 +67,11 @@ class HomeView:
         return frozenset(joined for joined in map(self.vocab.joined, names) if joined and joined in prompt)
 
     @cached_property
+    def device_names(self) -> frozenset[str]:
+        """Every name and alias of the home's devices, as the vocabulary joins words."""
+        return frozenset(filter(None, (self.vocab.joined(n) for e in self.home.entities for n in e.names)))
+
+    @cached_property
     def name_openers(self) -> frozenset[str]:
         """The first words of the home's device and room names: a spoken short form opens with one
         ("living room lamp on"), and its lost verb may have taken the article with it."""

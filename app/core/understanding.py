@@ -110,11 +110,16 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
 
 
 def _echoes_a_name(view: HomeView, text: str) -> bool:
-    """True when a transcript is nothing but a name the speech-to-text prompt lists: Whisper writes
-    its prompt back for audio it cannot make out (measured on Mandarin: "派对模式," for "把后门锁好"
-    ran the party scene), so a bare name heard is not acted on; said with a verb, it is."""
-    said = view.vocab.joined(text)
-    return bool(said) and said in view.primed_names
+    """True when a transcript is nothing but a name the speech-to-text prompt lists, or a part of a
+    device's name: Whisper writes its prompt back for audio it cannot make out (measured on Mandarin:
+    "派对模式," for "把后门锁好" ran the party scene), and makes words of noise (tones heard as
+    "stealth" ran Stealth Mode). A bare name heard is not acted on; said with a verb, it is."""
+    vocab = view.vocab
+    said = " ".join(w for w in vocab.words(text) if w != vocab.article)  # "the stealth" names as "stealth"
+    if not said:
+        return False
+    return vocab.joined(text) in view.primed_names or said in view.primed_names or any(
+        said != name and f" {said} " in f" {name} " for name in view.device_names)
 
 
 #: Where the LLM reads spoken transcripts while the repair parses variants: one reading at a time.
@@ -216,9 +221,14 @@ class Understander:
             reading = _READER.submit(self._llm_on_speech, view, states, read, context,
                                      reader, deadline) if reader is not None else None
             repairing = view.for_repair
-            chosen = choose(transcripts[:3], hypotheses, view.repairer,
-                            lambda t: self.text(repairing, states, view.vocab.without_fillers(t), context).decision,
-                            self.rescore, self.log_texts, deadline)
+
+            def parse(variant: str) -> Decision:  # a repair that leaves a bare name is no command either
+                words = view.vocab.without_fillers(variant)
+                if _echoes_a_name(view, words):
+                    return Decision(Recognition(None))
+                return self.text(repairing, states, words, context).decision
+
+            chosen = choose(transcripts[:3], hypotheses, view.repairer, parse, self.rescore, self.log_texts, deadline)
             if chosen is not None:
                 return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
                                              context)

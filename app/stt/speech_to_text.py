@@ -12,6 +12,7 @@ if it had been said just before (`app.stt.prompt` builds one from the home).
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -45,6 +46,14 @@ class SttSettings(BaseModel):
     prompt: str = Field("auto", max_length=2000)
     """Text that primes recognition toward the home's words: "auto" builds it from the home's rooms,
     devices and commands, "" turns priming off, any other text is used as it is."""
+    no_speech_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    """Whisper's own judgement of the audio: when its probability of "no speech" is above this and the
+    words it found are unlikely (below ``no_speech_logprob``), nothing was said (Whisper's rule, as in
+    faster-whisper; noise primed with the home's names otherwise comes out as one of them). 1: off."""
+    no_speech_logprob: float = Field(-1.0, le=0.0)
+    """The average log-probability per token below which words found in "no speech" audio are dropped."""
+
+_LOGGER = logging.getLogger(__name__)
 
 #: Decode budget: tokens per second of audio, plus a fixed allowance.
 _TOKENS_PER_SECOND = 6
@@ -73,6 +82,10 @@ class Hypotheses:
         self.seconds = len(samples) / SAMPLE_RATE
         self.window = window
         self._encoded = stt.model.model.encode(stt._features(samples, window))
+        self.no_speech_prob: Optional[float] = None
+        """Whisper's probability that the audio holds no speech (known after the first decode)."""
+        self.avg_logprob = 0.0
+        """Average log-probability per token of the first transcript."""
         self.ms = (time.perf_counter() - start) * 1000
         """Time spent encoding and decoding so far."""
 
@@ -80,12 +93,24 @@ class Hypotheses:
         start = time.perf_counter()
         stt = self._stt
         budget = len(self._prompt) + _TOKENS_EXTRA + int(self.seconds * _TOKENS_PER_SECOND)
+        first = self.no_speech_prob is None  # Whisper's no-speech judgement comes with the first decode
         result = stt.model.model.generate(self._encoded, [self._prompt], beam_size=beam, num_hypotheses=beam,
-                                          max_length=min(budget, 448), suppress_blank=True)[0]
+                                          max_length=min(budget, 448), suppress_blank=True,
+                                          return_no_speech_prob=first, return_scores=first)[0]
+        if first:
+            self.no_speech_prob = float(result.no_speech_prob)
+            self.avg_logprob = float(result.scores[0]) if result.scores else 0.0
         eot = stt._tokenizer.eot
         texts = [trim_repeats(stt._tokenizer.decode([t for t in ids if t < eot])) for ids in result.sequences_ids]
         self.ms += (time.perf_counter() - start) * 1000
         return [t for t in texts if t]
+
+    @property
+    def silent(self) -> bool:
+        """True when Whisper judged the audio to hold no speech (after the first decode)."""
+        settings = self._stt.settings
+        return self.no_speech_prob is not None and self.no_speech_prob > settings.no_speech_threshold \
+            and self.avg_logprob < settings.no_speech_logprob
 
     def likelihoods(self, texts: list[str]) -> list[float]:
         """Log-probability of each text under the model given this audio (lower case, no punctuation,
@@ -105,7 +130,12 @@ class Hypotheses:
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
         for beam in (1, self._stt.settings.beam_size) if self._stt.settings.beam_size > 1 else (1,):
-            for text in self._decode(beam):
+            texts = self._decode(beam)
+            if self.silent:
+                _LOGGER.info("No speech heard (Whisper: %.2f no speech, %.2f per token)", self.no_speech_prob,
+                             self.avg_logprob)
+                return
+            for text in texts:
                 if text not in seen:
                     seen.add(text)
                     yield text
