@@ -117,7 +117,9 @@ class MqttLink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_connect_fail = self._on_connect_fail
-        self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
+        self._client.on_subscribe = self._on_subscribe
+        self._probes: dict[int, threading.Event] = {}  # subscription acknowledgements awaited, by message id
+        self._probes_lock = threading.Lock()  # the acknowledgement may come before subscribe() returns its id        self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls.enabled:
@@ -254,11 +256,32 @@ class MqttLink:
                             in_doubt=sent)
 
     def probe(self) -> None:
-        """Make sure the broker answers now (a QoS 1 message on Hearth's own probe topic, acknowledged),
-        MqttError if not. Before a command: a broker that hung since the last message would otherwise
-        take the command into its socket and carry it out whenever it wakes, after Hearth said it
-        failed; a probe that is not answered costs nothing when it arrives late."""
-        self.publish(f"{self.settings.topic_prefix}/probe/{self.client_id}", b"")
+        """Make sure the broker answers now, MqttError if not. Before a command: a broker that hung since
+        the last message would otherwise take the command into its socket and carry it out whenever it
+        wakes, after Hearth said it failed. The probe is a subscription to Hearth's own probe topic,
+        acknowledged by the broker and seen by nobody (a published probe would reach every ``#``
+        subscriber); one answered late costs nothing."""
+        timeout = self.settings.publish_timeout
+        if not self._connected.wait(timeout):
+            raise MqttError(f"MQTT broker {self.where} is unreachable: nothing sent")
+        answered = threading.Event()
+        with self._probes_lock:
+            result, mid = self._client.subscribe(f"{self.settings.topic_prefix}/probe/{self.client_id}", qos=0)
+            if result != paho.MQTT_ERR_SUCCESS:
+                raise MqttError(f"MQTT broker {self.where} is unreachable: {paho.error_string(result)}")
+            self._probes[mid] = answered
+        try:
+            if not answered.wait(timeout):
+                raise MqttError(f"broker {self.where} did not answer in {timeout:g} s: nothing sent")
+        finally:
+            with self._probes_lock:
+                self._probes.pop(mid, None)
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reasons: object, props: object) -> None:
+        with self._probes_lock:
+            answered = self._probes.get(mid)
+        if answered is not None:
+            answered.set()
 
     def _forget(self, mid: int) -> bool:
         """Drop an unacknowledged message from paho's queue so no reconnection sends it again; True when
