@@ -75,7 +75,8 @@ class HomeConnection:
             self.device.withdraw()
 
 
-def _hermes(link: MqttLink, assistant: Assistant, site: str, speak: Optional[Callable[[str], None]]) -> None:
+def _hermes(link: MqttLink, assistant: Assistant, site: str,
+            speak: Optional[Callable[[str, Callable[[], None]], None]]) -> None:
     def publish_intent(outcome: Outcome, where: str) -> None:
         if link.connected:
             topic, payload = intent_message(outcome.text, outcome.decision, where, uuid.uuid4().hex)
@@ -139,6 +140,7 @@ def _assist_view(assistant: Assistant, connection: HomeConnection,
     connection.keeper = keeper
     keeper.start()
     assistant.offer_home(shape(base))
+    assistant.wait_for_home()  # the first utterance meets the home as Assist knows it, never the raw one
     return shape
 
 
