@@ -119,7 +119,8 @@ class MqttLink:
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_subscribe = self._on_subscribe
         self._probes: dict[int, threading.Event] = {}  # subscription acknowledgements awaited, by message id
-        self._probes_lock = threading.Lock()  # the acknowledgement may come before subscribe() returns its id        self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
+        self._probes_lock = threading.Lock()  # the acknowledgement may come before subscribe() returns its id
+        self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls.enabled:
