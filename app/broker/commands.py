@@ -108,17 +108,18 @@ class CommandIntake:
         if not self.link.connected:  # said once the link is back: no command goes unanswered
             self._unsent.append(reply)
             return
+        self._publish(reply)
+
+    def _send_unsent(self) -> None:
+        """After a reconnection (network thread): the replies made while the broker was away."""
+        while self._unsent and self._publish(self._unsent.popleft()):
+            pass
+
+    def _publish(self, reply: Reply) -> bool:
+        """Hand one reply to the broker; False (said in the log) when it could not be."""
         try:
             self.link.publish(self.reply_topic, reply.payload(), wait=False)
         except MqttError as err:
             _LOGGER.warning("Reply to a typed command not published: %s", err)
-
-    def _send_unsent(self) -> None:
-        """After a reconnection (network thread): the replies made while the broker was away."""
-        while self._unsent:
-            reply = self._unsent.popleft()
-            try:
-                self.link.publish(self.reply_topic, reply.payload(), wait=False)
-            except MqttError as err:
-                _LOGGER.warning("Reply to a typed command not published: %s", err)
-                return
+            return False
+        return True
