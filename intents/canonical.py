@@ -352,7 +352,7 @@ def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocab
     mentioned = set(find_mentions(text, home, vocab).names)
     if not chosen or any(e.name in mentioned for e in chosen):
         return None
-    allowed = set(known_words) | {w for phrase in vocab.own_phrases for w in vocab.words(phrase)}
+    allowed = set(known_words) | vocab.own_words
     nouns: set[str] = set()
     for entity in chosen:
         area = home.area(entity.area_id)

@@ -342,6 +342,11 @@ class Vocabulary(Amounts):
                 *(state for states in self.states.values() for state in states))
 
     @cached_property
+    def own_words(self) -> frozenset[str]:
+        """The words of `own_phrases`, split once per vocabulary."""
+        return frozenset(w for phrase in self.own_phrases for w in self.words(phrase))
+
+    @cached_property
     def words_of_kind(self) -> dict[str, frozenset[str]]:
         """Words that name each kind of device without a name (domain -> {"lamp", "lights"...})."""
         kinds = {"light": self.light_words, "fan": self.fan_words, "cover": self.cover_words}
