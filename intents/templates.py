@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Optional
 
-from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
+from hassil import Intents, RecognizeResult, TextSlotList, TextSlotValue, recognize_best
 from hassil.filter import filter_intents
 from hassil.intents import SlotList
 from home_assistant_intents import get_intents
@@ -49,6 +49,35 @@ def build_slot_lists(home: Home) -> dict[str, SlotList]:
         "area": TextSlotList.from_strings(areas, allow_template=False),
         "floor": TextSlotList.from_strings(floors, allow_template=False),
     }
+
+
+#: Lists longer than this are narrowed to the values the utterance may contain before matching.
+_NARROW_ABOVE = 64
+
+
+def said_names(slot_lists: dict[str, SlotList], text: str) -> dict[str, SlotList]:
+    """The slot lists with only the names, areas and floors whose every word occurs in ``text``.
+    hassil tries every value of a list at every place a template has it, so a command in a home of
+    5,000 entities took seconds; a value with a word the utterance lacks cannot match it."""
+    said = text.casefold()
+    said += " " + "".join(said.split())  # names are matched across spaces ("客厅 灯" for 客厅灯)
+    narrowed = dict(slot_lists)
+    for key, slot_list in slot_lists.items():
+        if isinstance(slot_list, TextSlotList) and len(slot_list.values) > _NARROW_ABOVE:
+            kept = [v for v in slot_list.values if _may_be_said(v, said)]
+            narrowed[key] = TextSlotList(name=slot_list.name, values=kept)
+    return narrowed
+
+
+def _may_be_said(value: TextSlotValue, said: str) -> bool:
+    written = getattr(value.text_in, "text", None)
+    if not isinstance(written, str):  # a template value: kept, it is matched as hassil reads it
+        return True
+    words = written.casefold().split()
+    return all(w in said or w.strip(_PUNCTUATION) in said for w in words)
+
+
+_PUNCTUATION = ".,;:!?'\"()[]-_"
 
 
 def to_recognition(result: Optional[RecognizeResult]) -> Recognition:
@@ -105,7 +134,7 @@ class TemplateRecognizer:
         result = recognize_best(
             text,
             self.intents,
-            slot_lists=self.slot_lists,
+            slot_lists=said_names(self.slot_lists, text),
             intent_context=context or {},
             language=self.language,
             best_slot_name="name",
