@@ -119,3 +119,47 @@ def test_a_reply_made_while_the_broker_was_away_is_sent_when_it_is_back() -> Non
     for callback in link.back:
         callback()
     assert link.sent == [("hearth/den/reply", reply.reply)] and reply.reply
+
+
+def test_a_command_that_would_wait_past_a_second_is_refused_at_once() -> None:
+    """Under a flood of commands that each take time, the queue holds only what is done within a
+    second at the recent pace (#33: replies 1.8 s late in a flood of 10,000 messages)."""
+    class Link:
+        connected = True
+        sent: list = []
+
+        def when_connected(self, callback) -> None:
+            pass
+
+        def publish(self, topic, payload, retain=False, wait=True) -> None:
+            self.sent.append(json.loads(payload))
+
+    now = [0.0]
+    link = Link()
+    assistant = Assistant(Settings(intents={"stage": "templates"}), HOME)
+    intake = CommandIntake(assistant, link, "den", "hearth/den/reply", clock=lambda: now[0])  # type: ignore[arg-type]
+    hold, handle = threading.Event(), assistant.handle
+
+    def slow_handle(*args, **kwargs):  # each command takes 1 s of the intake's clock
+        hold.wait(10)
+        now[0] += 1.0
+        return handle(*args, **kwargs)
+
+    assistant.handle = slow_handle  # type: ignore[method-assign]
+    intake.start()
+    for _ in range(5):  # learn the pace: five commands of 1 s (a moving average of 0.67 s)
+        intake.put("what's the capital of France")
+        hold.set()
+        deadline = time.monotonic() + 10
+        while intake._queue.qsize() or len(link.sent) < _ + 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    hold.clear()
+    intake.put("what's the capital of France")
+    time.sleep(0.2)  # the worker has taken it and waits on ``hold``
+    for _ in range(3):  # two wait (up to 0.67 s), the third would wait 1.3 s
+        intake.put("what's the capital of France")
+    refused = [r for r in link.sent if r["failure"] == "busy"]
+    assert len(refused) == 1 and len(link.sent) == 6
+    hold.set()
+    intake.close()

@@ -29,6 +29,9 @@ _LOGGER = logging.getLogger(__name__)
 QUEUE_SIZE = 16
 #: Seconds a command may wait for its turn before it is too late to act on it.
 MAX_WAIT = 10.0
+#: A command that would wait longer than this behind the ones queued (at their recent pace) is
+#: refused at once: under a flood, a clear "busy" now is better than an answer seconds later.
+BUSY_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class CommandIntake:
         self.on_outcome = on_outcome
         self.max_wait = max_wait
         self._clock = clock
+        self._pace = 0.0  # seconds a command took, recently (moving average)
         self._queue: "queue.Queue[Optional[tuple[str, float]]]" = queue.Queue(maxsize=size)
         self._unsent: "collections.deque[Reply]" = collections.deque(maxlen=size)  # made while the link was down
         link.when_connected(self._send_unsent)
@@ -67,6 +71,8 @@ class CommandIntake:
     def put(self, text: str) -> None:
         """Take a command (on the network thread: never blocks)."""
         try:
+            if self._queue.qsize() * self._pace > BUSY_AFTER:
+                raise queue.Full
             self._queue.put_nowait((text, self._clock()))
         except queue.Full:
             _LOGGER.warning("Command from Home Assistant refused: %d commands already waiting", self._queue.qsize())
@@ -88,7 +94,9 @@ class CommandIntake:
                 _LOGGER.warning("Command from Home Assistant dropped: it waited %.0f s", waited)
                 self._answer(Reply(text, self.assistant.vocab.replies["too_late"], False, "expired"))
                 continue
+            began = self._clock()
             self._answer(self._run(text))
+            self._pace = 0.8 * self._pace + 0.2 * (self._clock() - began)
 
     def _run(self, text: str) -> Reply:
         try:  # its own conversation: a "yes" typed here answers only a question asked here

@@ -98,9 +98,13 @@ def _hermes(link: MqttLink, assistant: Assistant, site: str,
 
 
 def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site: str,
-                 callbacks: Callbacks = Callbacks(), announce: bool = True) -> HomeConnection:
+                 callbacks: Callbacks = Callbacks(), announce: bool = True,
+                 discovery_link: Optional[MqttLink] = None) -> HomeConnection:
     """Attach live state, discovery, Hearth's device and Hermes to ``link`` (before it starts).
-    ``announce=False`` for one-shot commands, which should not appear as a device."""
+    ``announce=False`` for one-shot commands, which should not appear as a device. ``discovery_link``:
+    a connection of its own for discovery configs, so that thousands of them (a broker's retained
+    configs at start-up, a flood) do not stand in the same stream before a command and its
+    acknowledgements; None: ``link``."""
     follower = StateFollower(link, assistant.states)
     follower.follow(assistant.home)
     connection = HomeConnection(follower, assistant=assistant)
@@ -112,7 +116,7 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
             follower.follow(home)
 
         connection.discovery = DiscoveryListener(assistant.home, changed, ha.discovery_prefix)
-        connection.discovery.start(link)
+        connection.discovery.start(discovery_link or link)
     if ha.announce and announce:
         device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript)
         connection.device = device

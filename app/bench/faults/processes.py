@@ -143,9 +143,11 @@ def _serve_hearth(port: int) -> int:
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     link = MqttLink(settings.mqtt, settings.client_id("run"), persistent=True)
     assistant = Assistant(settings, demo_home(settings.intents.language), link)
-    connection = connect_home(assistant, link, settings, SITE)
+    configs = MqttLink(settings.mqtt, settings.client_id("run-discovery"))
+    connection = connect_home(assistant, link, settings, SITE, discovery_link=configs)
     link.subscribe(f"{TOPIC_PREFIX}/{SITE}/listen", lambda topic, payload: None)  # push-to-talk, as run does
     link.start()
+    configs.start()
     last: dict[str, Any] = {}
     try:
         while not stop.wait(0.05):
@@ -158,6 +160,7 @@ def _serve_hearth(port: int) -> int:
     finally:
         connection.close()
         link.close()
+        configs.close()
     return 0
 
 
