@@ -182,7 +182,7 @@ def _payloads(entity: Entity, mqtt: MqttEntityConfig, intent: str, data: dict[st
         simple = {"HassMediaPause": "PAUSE", "HassMediaUnpause": "PLAY", "HassMediaNext": "NEXT", "HassMediaPrevious": "PREVIOUS"}
         if intent in simple:
             return [(mqtt.command_topic, simple[intent])]
-        if intent == "HassSetVolume":
+        if intent in ("HassSetVolume", "HassSetVolumeRelative"):
             return [(_require(mqtt.volume_command_topic, entity, "volume"), str(_number(data, "volume_level")))]
     if domain == "vacuum" and intent in ("HassVacuumStart", "HassVacuumReturnToBase"):
         return [(mqtt.command_topic, _vacuum(mqtt, intent == "HassVacuumStart"))]
@@ -237,6 +237,7 @@ def build_messages(entity: Entity, intent: str, data: dict[str, Any]) -> list[Mq
     """The messages that carry out ``intent`` with ``data`` on ``entity``."""
     if entity.mqtt is None:
         raise CommandError(f"{entity.name} is not connected to MQTT", "not_connected", name=entity.name)
+    data = {**data, **(data.get("per_target") or {}).get(entity.id, {})}  # a relative change's own level
     messages = []
     for topic, payload in _payloads(entity, entity.mqtt, intent, data):
         messages.append(MqttMessage(_require(topic, entity, "commands"), payload, entity.id))

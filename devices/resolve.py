@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from devices.registry import Entity, Home, normalize_name
-from devices.state import StateStore
+from devices.state import EntityState, StateStore
 from intents.schema import ACTION_INTENTS, QUERY_INTENTS, Decision, Recognition
 
 #: Intents whose targets must be of one domain whatever was said.
@@ -27,6 +27,7 @@ _INTENT_DOMAINS: dict[str, tuple[str, ...]] = {
     "HassMediaNext": ("media_player",),
     "HassMediaPrevious": ("media_player",),
     "HassSetVolume": ("media_player",),
+    "HassSetVolumeRelative": ("media_player",),
     "HassVacuumStart": ("vacuum",),
     "HassVacuumReturnToBase": ("vacuum",),
 }
@@ -187,7 +188,79 @@ def normalize_data(slots: dict[str, Any]) -> dict[str, Any]:
         data[key] = int(value) if value.is_integer() else round(value, 1)
     if isinstance(slots.get("color"), str):
         data["color"] = slots["color"].strip().lower()
+    for step, level in _STEPS.items():
+        if step in slots:
+            data[step] = _step(slots[step], _DEFAULT_STEP[level])
     return data
+
+
+#: Relative changes: the step slot and the level it changes (Home Assistant's ``volume_step``; Hearth's
+#: ``brightness_step`` in intents/sentences/), each "up", "down" or a signed percentage.
+_STEPS = {"brightness_step": "brightness", "volume_step": "volume_level"}
+#: A step said without a size: Home Assistant's media players step volume by 10%; lights by a quarter.
+_DEFAULT_STEP = {"brightness": 25.0, "volume_level": 10.0}
+
+
+#: The level's name as Home Assistant's responses name it (its slot names, the same in every language).
+_LEVEL_WORDS = {"brightness": "brightness", "volume_level": "volume"}
+
+
+def _step(value: Any, default: float) -> Optional[float]:
+    """The signed percentage of a step slot; None when it is neither a direction nor a number."""
+    if value in ("up", "down"):
+        return default if value == "up" else -default
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and abs(number) <= 100 else None
+
+
+def _level_now(level: str, state: EntityState) -> Optional[float]:
+    """An entity's brightness or volume now, in percent; None when unknown. A light that is on and
+    reports no brightness is at full; one that is off is at 0."""
+    value = state.attributes.get("brightness" if level == "brightness" else "volume_level")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number):
+        return (100.0 if state.state == "on" else 0.0 if state.state == "off" else None) \
+            if level == "brightness" else None
+    if level == "brightness":
+        return number * 100 / 255  # Home Assistant's brightness is 0..255
+    return number * 100 if number <= 1 else number  # volume_level is 0..1; some report percent
+
+
+def _stepped(decision: Decision, home: Home, states: StateStore) -> Decision:
+    """A relative change made absolute for each target from its known state: ``data`` gets the level
+    where every target reaches the same one, and ``per_target`` each target's. A target whose level is
+    unknown cannot be stepped, and nothing is done (never a guess)."""
+    data = decision.data
+    step_key = next((k for k in _STEPS if k in data), None)
+    if step_key is None or not decision.targets:
+        return decision
+    level, step = _STEPS[step_key], data[step_key]
+    if step is None:
+        return replace(decision, error="The step is not a number", reason=("cannot_do", {"name": ""}))
+    levels: dict[str, int] = {}
+    for target in decision.targets:
+        entity = home.entity(target)
+        state = states.get(target)
+        if entity is not None and not state.attributes and entity.attributes:  # a fixture's declared state
+            state = EntityState(state.state, dict(entity.attributes))
+        now = _level_now(level, state)
+        if now is None:
+            name = entity.name if entity else target
+            return replace(decision, error=f"The {level.replace('_', ' ')} of {name} is not known",
+                           reason=("level_unknown", {"name": name, "level": _LEVEL_WORDS[level]}))
+        floor = 1.0 if level == "brightness" and now > 0 else 0.0  # dimming never switches a light off
+        levels[target] = int(round(min(100.0, max(floor, now + step))))
+    values = set(levels.values())
+    stepped = {**data, "per_target": {t: {level: v} for t, v in levels.items()}}
+    if len(values) == 1:
+        stepped[level] = values.pop()
+    return replace(decision, data=stepped)
 
 
 def _weather(recognition: Recognition, home: Home, data: dict[str, Any]) -> Decision:
@@ -220,4 +293,5 @@ def resolve(
         return Decision(recognition, data=data, error=error[0], reason=error[1])
     wanted_state = filters_for(recognition).state
     matched = [e.id for e in targets if wanted_state is None or states.get(e.id).state == wanted_state]
-    return Decision(recognition, targets=tuple(e.id for e in targets), data=data, matched=tuple(matched))
+    decision = Decision(recognition, targets=tuple(e.id for e in targets), data=data, matched=tuple(matched))
+    return _stepped(decision, home, states)

@@ -25,7 +25,7 @@ class Source(str, Enum):
 ACTION_INTENTS = frozenset({
     "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition",
     "HassClimateSetTemperature", "HassMediaPause", "HassMediaUnpause", "HassMediaNext",
-    "HassMediaPrevious", "HassSetVolume", "HassVacuumStart", "HassVacuumReturnToBase",
+    "HassMediaPrevious", "HassSetVolume", "HassSetVolumeRelative", "HassVacuumStart", "HassVacuumReturnToBase",
 })
 
 #: Intents that ask about devices and are answered from state.

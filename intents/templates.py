@@ -9,8 +9,10 @@ literal entity name, as Home Assistant's default conversation agent does.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
+import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, TextSlotValue, recognize_best
 from hassil.filter import filter_intents
 from hassil.intents import SlotList
@@ -24,14 +26,40 @@ class TemplateLanguageError(Exception):
     """The sentence templates for a language are not available."""
 
 
+#: Hearth's own sentences per language, in Home Assistant's custom-sentence format.
+SENTENCES = Path(__file__).parent / "sentences"
+
+
 def load_language(language: str) -> dict[str, Any]:
-    """Home Assistant's merged sentences, lists and responses for a language."""
+    """Home Assistant's merged sentences, lists and responses for a language, with Hearth's own
+    sentences for it (``intents/sentences/<language>.yaml``) added."""
     # The package names regional variants in upper case ("zh-CN"); Hearth's config, as HA's tests, "zh-cn".
-    language, _, region = language.partition("-")
-    data = get_intents(f"{language}-{region.upper()}" if region else language)
+    code, _, region = language.partition("-")
+    data = get_intents(f"{code}-{region.upper()}" if region else code)
     if data is None:
-        raise TemplateLanguageError(f"no Home Assistant sentence templates for language '{language}'")
-    return data
+        raise TemplateLanguageError(f"no Home Assistant sentence templates for language '{code}'")
+    own = SENTENCES / f"{language.lower()}.yaml"
+    return merge_sentences(data, yaml.safe_load(own.read_text(encoding="utf-8")), str(own)) if own.exists() else data
+
+
+def merge_sentences(data: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str, Any]:
+    """``data`` with the intents' sentence blocks, lists and expansion rules of ``extra`` (Home Assistant's
+    custom-sentence format) added; a list or rule that would replace one of ``data`` is an error."""
+    merged = copy.deepcopy(data)
+    for key in ("lists", "expansion_rules"):
+        clash = set(extra.get(key) or {}) & set(merged.get(key) or {})
+        if clash:
+            raise TemplateLanguageError(f"{where}: {key} {sorted(clash)} already defined by Home Assistant")
+        merged.setdefault(key, {}).update(extra.get(key) or {})
+    for name, intent in (extra.get("intents") or {}).items():
+        merged.setdefault("intents", {}).setdefault(name, {"data": []})["data"].extend(intent.get("data") or [])
+    responses = merged.setdefault("responses", {})
+    for key in ("errors", "intents"):
+        for name, text in ((extra.get("responses") or {}).get(key) or {}).items():
+            if name in responses.get(key, {}):
+                raise TemplateLanguageError(f"{where}: response {key}.{name} already defined by Home Assistant")
+            responses.setdefault(key, {})[name] = text
+    return merged
 
 
 def build_slot_lists(home: Home) -> dict[str, SlotList]:
