@@ -164,8 +164,10 @@ def find_targets(
         # One name, devices of several kinds, and nothing said that tells them apart ("turn off the Front
         # Door": the lock or the light?): Home Assistant's answer for duplicate names, nothing done.
         return [], (f"There are several devices called {f.name}", ("duplicate_entities", {"entity": f.name}))
-    # "in here": with no area or floor said, prefer what is in the speaker's room.
-    if f.area is None and f.floor is None and here is not None:
+    # A name several devices share, with no area or floor said: the one in the speaker's room. A kind
+    # said without a room ("turn off all the lights": the templates fill the room in where a sentence
+    # means the speaker's) is the whole home's, as in Home Assistant.
+    if f.name is not None and f.area is None and f.floor is None and here is not None:
         local = [e for e in found if e.area_id == here.id]
         if local:
             found = local

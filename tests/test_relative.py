@@ -73,3 +73,9 @@ def test_hearth_sentences_never_replace_home_assistants() -> None:
     assert "brightness_step_up" in data["lists"]
     with pytest.raises(TemplateLanguageError, match="brightness"):
         merge_sentences(data, {"lists": {"brightness": {"values": ["x"]}}}, "custom.yaml")
+
+
+def test_a_number_without_by_is_a_level_not_a_step() -> None:
+    """unseen_commands_2: "make the living room lamp brighter, 80 percent" means 80%, not 80% more."""
+    understood = _assistant().understand("make the living room lamp brighter, 80 percent")
+    assert "brightness_step" not in understood.decision.data

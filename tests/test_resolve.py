@@ -53,9 +53,12 @@ def test_device_class(home: Home) -> None:
         "cover.curtain_left", "cover.curtain_right"}
 
 
-def test_in_here_prefers_the_speakers_area(home: Home) -> None:
-    assert _targets(home, "HassTurnOn", context_area="Garage", domain="light") == {"light.garage"}
-    assert _targets(home, "HassTurnOn", domain="light") >= FIRST_FLOOR_LIGHTS | {"light.bedroom_lamp"}
+def test_a_kind_said_without_a_room_is_the_whole_homes(home: Home) -> None:
+    """#34: "turn off all the lights" (Home Assistant's templates give no area) acted on the speaker's
+    room only. Sentences that mean the speaker's room get its area from the templates' context."""
+    everywhere = _targets(home, "HassTurnOn", domain="light")
+    assert everywhere >= FIRST_FLOOR_LIGHTS | {"light.bedroom_lamp"}
+    assert _targets(home, "HassTurnOn", context_area="Garage", domain="light") == everywhere
 
 
 def test_named_device_elsewhere_wins_over_context_area(home: Home) -> None:
