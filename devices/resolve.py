@@ -243,8 +243,10 @@ def _stepped(decision: Decision, home: Home, states: StateStore) -> Decision:
     if step_key is None or not decision.targets:
         return decision
     level, step = _STEPS[step_key], data[step_key]
-    if step is None:
-        return replace(decision, error="The step is not a number", reason=("cannot_do", {"name": ""}))
+    if step is None:  # neither a direction nor a percentage (a model's slot): nothing is guessed
+        first = home.entity(decision.targets[0])
+        return replace(decision, error="The step is not a number",
+                       reason=("cannot_do", {"name": first.name if first else decision.targets[0]}))
     levels: dict[str, int] = {}
     for target in decision.targets:
         entity = home.entity(target)

@@ -43,8 +43,8 @@ def load_language(language: str) -> dict[str, Any]:
 
 
 def merge_sentences(data: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str, Any]:
-    """``data`` with the intents' sentence blocks, lists and expansion rules of ``extra`` (Home Assistant's
-    custom-sentence format) added; a list or rule that would replace one of ``data`` is an error."""
+    """``data`` with the intents' sentence blocks, lists, expansion rules and responses of ``extra`` (Home
+    Assistant's custom-sentence format) added; one that would replace one of ``data`` is an error."""
     merged = copy.deepcopy(data)
     for key in ("lists", "expansion_rules"):
         clash = set(extra.get(key) or {}) & set(merged.get(key) or {})
@@ -53,12 +53,15 @@ def merge_sentences(data: dict[str, Any], extra: dict[str, Any], where: str) -> 
         merged.setdefault(key, {}).update(extra.get(key) or {})
     for name, intent in (extra.get("intents") or {}).items():
         merged.setdefault("intents", {}).setdefault(name, {"data": []})["data"].extend(intent.get("data") or [])
-    responses = merged.setdefault("responses", {})
-    for key in ("errors", "intents"):
-        for name, text in ((extra.get("responses") or {}).get(key) or {}).items():
-            if name in responses.get(key, {}):
-                raise TemplateLanguageError(f"{where}: response {key}.{name} already defined by Home Assistant")
-            responses.setdefault(key, {})[name] = text
+    responses, added = merged.setdefault("responses", {}), extra.get("responses") or {}
+    places = [(responses.setdefault("errors", {}), added.get("errors") or {}, "errors")]
+    places += [(responses.setdefault("intents", {}).setdefault(intent, {}), texts or {}, f"intents.{intent}")
+               for intent, texts in (added.get("intents") or {}).items()]
+    for into, texts, path in places:
+        for name, text in texts.items():
+            if name in into:
+                raise TemplateLanguageError(f"{where}: response {path}.{name} already defined by Home Assistant")
+            into[name] = text
     return merged
 
 

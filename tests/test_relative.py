@@ -79,3 +79,12 @@ def test_a_number_without_by_is_a_level_not_a_step() -> None:
     """unseen_commands_2: "make the living room lamp brighter, 80 percent" means 80%, not 80% more."""
     understood = _assistant().understand("make the living room lamp brighter, 80 percent")
     assert "brightness_step" not in understood.decision.data
+
+
+def test_responses_are_added_per_intent_and_never_replaced() -> None:
+    data = load_language("en")
+    merged = merge_sentences(data, {"responses": {"intents": {"HassLightSet": {"dimmed": "Dimmed"}}}}, "c.yaml")
+    assert merged["responses"]["intents"]["HassLightSet"]["dimmed"] == "Dimmed"
+    assert merged["responses"]["intents"]["HassLightSet"]["brightness"] == data["responses"]["intents"]["HassLightSet"]["brightness"]
+    with pytest.raises(TemplateLanguageError, match="HassLightSet.brightness"):
+        merge_sentences(data, {"responses": {"intents": {"HassLightSet": {"brightness": "x"}}}}, "c.yaml")
