@@ -23,13 +23,13 @@ from typing import Any, Iterator
 import paho.mqtt.client as paho
 import pytest
 
+from app.bench.local_broker import free_port
 from app.broker.connections import Callbacks, connect_home
 from app.broker.ha_device import discovery_config
 from app.config import HomeAssistantSettings, MqttSettings, Settings
 from app.core.assistant import Assistant, load_home
 from devices.discovery import parse_discovery
 from devices.mqtt import MqttLink
-from app.bench.local_broker import free_port
 from tests.conftest import ROOT, Mosquitto, spoken
 from tests.discovery_home import retained_configs
 from tests.home_assistant import HomeAssistant, find_ha_python, until
