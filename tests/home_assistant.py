@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from app.bench.faults.common import wait_until
 from app.bench.local_broker import free_port
 
 HA_VERSION = "2025.4.4"
@@ -237,10 +238,5 @@ class HomeAssistant:
 
 
 def until(condition: Callable[[], bool], timeout: float = 10.0, step: float = 0.1) -> bool:
-    """Poll ``condition`` until true or ``timeout`` seconds passed; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
+    """Poll ``condition`` until true or ``timeout`` seconds passed; its last value (the fault bench's poll)."""
+    return wait_until(condition, timeout, step)

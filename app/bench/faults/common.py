@@ -48,7 +48,8 @@ def stats(values: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50": pick(0.5), "p95": pick(0.95), "max": round(ordered[-1], 1)}
 
 
-def _until(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    """Poll ``condition`` every ``step`` seconds until true or ``timeout`` seconds passed; its last value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -20,7 +20,7 @@ from app.bench.faults.common import (
     SITE,
     TOPIC_PREFIX,
     _rss_mb,
-    _until,
+    wait_until,
 )
 from app.bench.local_broker import free_port, mosquitto_binary, wait_listening
 
@@ -96,7 +96,7 @@ class HearthProcess:
             self.history.put(status)
 
     def wait_connected(self, timeout: float = 60.0) -> None:
-        if not _until(lambda: bool(self.status.get("connected")) or self.proc.poll() is not None, timeout):
+        if not wait_until(lambda: bool(self.status.get("connected")) or self.proc.poll() is not None, timeout):
             raise RuntimeError(f"Hearth did not connect in {timeout:.0f} s: {self.log_text()[-2000:]}")
         if self.proc.poll() is not None:
             raise RuntimeError(f"Hearth exited: {self.log_text()[-2000:]}")

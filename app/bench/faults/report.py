@@ -20,9 +20,9 @@ from app.bench.faults.common import (
     AUTOSAVE,
     BROKER_CONFIG,
     _rss_mb,
-    _until,
     command_text,
     stats,
+    wait_until,
 )
 from app.bench.faults.processes import _child_env
 from app.bench.faults.scenarios import broker_fault, discovery_flood, malformed_flood
@@ -126,7 +126,7 @@ def wyoming_crowd(idle: int = 1000, requests: int = 10, nofile: int = 4096) -> d
              "--no-zeroconf", "--understanding", "intent"], stdout=log.open("wb"), stderr=subprocess.STDOUT,
             cwd=str(_ROOT), env=_child_env(), preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)))
         try:
-            if not _until(lambda: "wyoming ready" in log.read_text(errors="replace") or process.poll() is not None,
+            if not wait_until(lambda: "wyoming ready" in log.read_text(errors="replace") or process.poll() is not None,
                           180, 0.2) or process.poll() is not None:
                 raise RuntimeError(f"hearth wyoming did not start: {log.read_text(errors='replace')[-2000:]}")
             figures = asyncio.run(asyncio.wait_for(_wyoming_scene(port, idle, requests), 300))

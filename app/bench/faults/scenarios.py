@@ -20,8 +20,8 @@ from app.bench.faults.common import (
     DISCOVERY_PREFIX,
     LIGHT_STATE,
     LIGHT_TOPIC,
-    _until,
     stats,
+    wait_until,
 )
 from app.bench.faults.traffic import Scene, Sender, classify, reply_times
 
@@ -62,7 +62,7 @@ def broker_fault(kind: str, commands: int = 100, rate: float = 5.0, outage: floa
                 answered = {str(r.get("text")) for _, r in scene.replies()}
                 return all(s.text in answered for s in scene.sender.sent if s.accepted)
 
-            _until(all_answered, drain, 0.2)
+            wait_until(all_answered, drain, 0.2)
             time.sleep(3.0)  # late device commands and late answers
             figures = classify(scene.sender.sent, scene.replies(), scene.watcher.on(LIGHT_TOPIC))
             log = scene.hearth.log_text()
@@ -115,7 +115,7 @@ class Ticker:
 
 def _answers(scene: Scene, timeout: float = 15.0) -> dict[str, Any]:
     """Wait (bounded) for the ticker's commands to be answered; their reply times and outcomes."""
-    _until(lambda: scene.sender.settled() and len(reply_times(scene.sender.sent, scene.replies()))
+    wait_until(lambda: scene.sender.settled() and len(reply_times(scene.sender.sent, scene.replies()))
            >= sum(bool(s.accepted) for s in scene.sender.sent), timeout, 0.1)
     matched = reply_times(scene.sender.sent, scene.replies())
     outcomes: dict[str, int] = {}
@@ -146,7 +146,7 @@ def discovery_flood(configs: int = 5000, every: float = 0.2, limit: float = 60.0
                 for info in infos:
                     info.wait_for_publish(max(0.1, started + limit - time.monotonic()))
                 published = time.monotonic() - started
-                whole = _until(lambda: scene.hearth.status.get("entities", 0) >= base + configs,
+                whole = wait_until(lambda: scene.hearth.status.get("entities", 0) >= base + configs,
                                max(0.0, started + limit - time.monotonic()), 0.02)
                 taken = time.monotonic() - started if whole else None
                 parsed_at = next((s["t"] for s in list(scene.hearth.history.queue)
@@ -156,7 +156,7 @@ def discovery_flood(configs: int = 5000, every: float = 0.2, limit: float = 60.0
             during = [dt for record, dt, _ in reply_times(scene.sender.sent, scene.replies())
                       if record.at >= started and (taken is None or record.at <= started + taken)]
             last = scene.sender.send(0, f"turn on plug {configs - 1}")  # the last config's entity, in use
-            _until(lambda: any(r.get("text") == last.text for _, r in scene.replies()), 10)
+            wait_until(lambda: any(r.get("text") == last.text for _, r in scene.replies()), 10)
             used = next((r for _, r in scene.replies() if r.get("text") == last.text), {})
             return {"configs": configs, "published_s": round(published, 2),
                     "parsed_s": round(parsed_at - started, 2) if parsed_at else None,
@@ -221,7 +221,7 @@ def malformed_flood(messages: int = 10_000, every: float = 0.2, limit: float = 1
                     key = "done" if reply.get("done") else str(reply.get("failure"))
                     outcomes_during[key] = outcomes_during.get(key, 0) + 1
             after = scene.sender.send(0, "turn off the garage light")
-            _until(lambda: any(r.get("text") == after.text for _, r in scene.replies()), 15)
+            wait_until(lambda: any(r.get("text") == after.text for _, r in scene.replies()), 15)
             answered_after = next((r for _, r in scene.replies() if r.get("text") == after.text), {})
             log = scene.hearth.log_text()
             return {"messages": messages, "published_s": round(sent_s, 2), "rss_before_mb": rss_before,

@@ -20,9 +20,9 @@ from app.bench.faults.common import (
     COMMAND_TOPIC,
     LIGHT_TOPIC,
     REPLY_TOPIC,
-    _until,
     command_text,
     percent_of,
+    wait_until,
 )
 from app.bench.faults.processes import Broker, HearthProcess
 
@@ -91,7 +91,7 @@ class Sender:
                              f"bench-home-assistant-{time.monotonic_ns()}")
         self.link.start()
         self.link._client.reconnect_delay_set(min_delay=0.25, max_delay=1)  # type: ignore[arg-type]
-        if not _until(lambda: self.link.connected, 10):
+        if not wait_until(lambda: self.link.connected, 10):
             raise RuntimeError("the bench's sender could not connect")
         self.sent: list[Sent] = []
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="bench-send")
@@ -139,7 +139,7 @@ class Scene:
             self.watcher = Watcher(self.broker.port, [REPLY_TOPIC, LIGHT_TOPIC], "watch")
             self.sender = Sender(self.broker.port)
             warm = self.sender.send(0, "turn on the garage light")
-            if not _until(lambda: any(json.loads(p).get("text") == warm.text for _, p in self.watcher.on(REPLY_TOPIC)),
+            if not wait_until(lambda: any(json.loads(p).get("text") == warm.text for _, p in self.watcher.on(REPLY_TOPIC)),
                           30):
                 raise RuntimeError(f"Hearth did not answer a first command: {self.hearth.log_text()[-2000:]}")
         except BaseException:
