@@ -35,6 +35,7 @@ from devices.discovery import (
     parse_discovery,
     slug,
 )
+from devices.hushed import Hushed
 from devices.mqtt import MqttLink
 from devices.registry import Area, Entity, Home, normalize_name
 
@@ -202,6 +203,7 @@ class DiscoveryListener:
         """The home last handed to ``on_change``."""
         self._changed = threading.Condition()
         self._announced: dict[str, Discovery] = {}  # in the order first announced: who claimed first
+        self._ignored = Hushed(_LOGGER)  # a flood of bad configs is said in a few lines
         self._pending: dict[str, bytes] = {}  # configs received, not parsed yet (topic -> newest payload)
         self._version = self._built = 0
         self._build_seconds = 0.0
@@ -244,7 +246,7 @@ class DiscoveryListener:
         a burst of configs never holds up the commands and acknowledgements behind it on the link."""
         self._last_message = time.monotonic()
         if len(payload) > MAX_PAYLOAD:  # refused before it is kept: a flood of big configs costs nothing
-            _LOGGER.warning("Ignored discovery config on %s: %d bytes, more than %d", topic[:200], len(payload),
+            self._ignored.warning("Ignored discovery config on %s: %d bytes, more than %d", topic[:200], len(payload),
                             MAX_PAYLOAD)
             return
         with self._changed:
@@ -261,13 +263,13 @@ class DiscoveryListener:
         try:
             discovery = parse_discovery(topic, payload, self.prefix)
         except DiscoveryError as err:
-            _LOGGER.warning("Ignored discovery config: %s", err)
+            self._ignored.warning("Ignored discovery config: %s", err)
             return
         if discovery.from_hearth and discovery.entities:
             _LOGGER.info("Not imported %s: announced by Hearth (origin %r)", topic, discovery.origin)
             discovery = Discovery(discovery.scope)  # whatever was there before is gone too
         for reason in discovery.skipped:
-            _LOGGER.info("Not imported from %s: %s", topic, reason)
+            self._ignored.info("Not imported from %s: %s", topic, reason)
         with self._changed:  # parsed outside the lock: the network thread never waits for a parse
             if discovery.entities:
                 self._announced[discovery.scope] = discovery  # a known scope keeps its place
@@ -310,6 +312,7 @@ class DiscoveryListener:
             if refusal not in self._refused:  # one line per refusal, not one per rebuild
                 _LOGGER.warning("%s", refusal.line())
         self._refused = set(refused)
-        _LOGGER.info("Discovery: %d entities in the registry (%d configs)", len(home.entities), len(announced))
-        self.on_change(home)
+        if home != self.current:  # a burst of configs that change nothing (junk, repeats) costs no rebuild
+            _LOGGER.info("Discovery: %d entities in the registry (%d configs)", len(home.entities), len(announced))
+            self.on_change(home)
         return home

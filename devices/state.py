@@ -48,6 +48,8 @@ MAX_STATE_LENGTH = 255
 def parse_json_state(text: str) -> tuple[str, dict[str, Any]]:
     """A JSON state payload (JSON-schema lights, Hearth's simulated devices): the device's own
     ``state`` string, as sent, and the other keys as attributes. ValueError when it is not one."""
+    if not text.startswith("{"):  # told apart before parsing: a flood of deep lists costs nothing
+        raise ValueError("JSON state without a 'state' string")
     body = json.loads(text)
     if not isinstance(body, dict) or not isinstance(body.get("state"), str):
         raise ValueError("JSON state without a 'state' string")

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Optional
 
 from devices.entity_config import MqttEntityConfig
+from devices.hushed import Hushed
 from devices.mqtt import MqttLink
 from devices.registry import Entity, Home
 from devices.state import MAX_STATE_LENGTH, EntityState, StateStore, parse_json_state
@@ -140,6 +141,7 @@ class StateFollower:
         self._lock = threading.Lock()
         self._by_topic: dict[str, tuple[Entity, ...]] = {}
         self._subscribed: set[str] = set()
+        self._ignored = Hushed(_LOGGER)
 
     def follow(self, home: Home) -> int:
         """Track this home's entities; returns how many report state."""
@@ -162,10 +164,10 @@ class StateFollower:
             try:
                 state = interpret(entity, topic, payload, self.states.get(entity.id))
             except (ValueError, UnicodeDecodeError) as err:
-                _LOGGER.warning("Ignored state of %s on %s: %s", entity.id, topic, err)
+                self._ignored.warning("Ignored state of %s on %s: %s", entity.id, topic, err)
                 continue
             except RecursionError:  # JSON nested deeper than the parser goes: malformed, one line
-                _LOGGER.warning("Ignored state of %s on %s: JSON nested too deep", entity.id, topic)
+                self._ignored.warning("Ignored state of %s on %s: JSON nested too deep", entity.id, topic)
                 continue
             if state is not None:
                 self.states.set(entity.id, state)

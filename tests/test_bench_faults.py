@@ -89,6 +89,7 @@ def test_a_malformed_flood_leaves_hearth_answering() -> None:
     flood = report["flood"]
     assert flood["answers_after"] and flood["connected_after"] and flood["tracebacks"] == 0, flood
     assert flood["rss_after_mb"] - flood["rss_before_mb"] < 100, flood
+    assert flood["hearth_log_lines"] < 100, flood  # a few lines per kind of junk, the rest counted
     _missed(report, "flood: slowest reply <= 1 s",
             f"slowest reply {flood['reply_ms_during']['max']:.0f} ms: thousands of messages at once on the "
             "broker Hearth shares; replies wait behind the network thread's share of two cores "

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 
-from app.broker.commands import CommandIntake
+from app.broker.commands import BURST, RATE, CommandIntake
 from app.config import MqttSettings, Settings
 from app.core.assistant import Assistant
 from devices.mqtt import MqttLink
@@ -163,3 +163,30 @@ def test_a_command_that_would_wait_past_a_second_is_refused_at_once() -> None:
     assert len(refused) == 1 and len(link.sent) == 6
     hold.set()
     intake.close()
+
+
+def test_a_stream_of_commands_is_taken_at_most_a_few_a_second() -> None:
+    """Hundreds of printable lines a second on the command topic (the malformed flood of #33) are refused
+    busy beyond a burst and a few a second: understanding each would take the network thread's time."""
+    class Link:
+        connected = True
+        sent: list = []
+
+        def when_connected(self, callback) -> None:
+            pass
+
+        def publish(self, topic, payload, retain=False, wait=True) -> None:
+            self.sent.append(json.loads(payload))
+
+    now = [0.0]
+    link = Link()
+    intake = CommandIntake(Assistant(Settings(intents={"stage": "templates"}), HOME), link,  # type: ignore[arg-type]
+                           "den", "hearth/den/reply", clock=lambda: now[0])  # not started: nothing is taken off
+    for n in range(100):
+        intake.put(f"junk {n}")
+    assert intake._queue.qsize() == BURST and len(link.sent) == 100 - BURST
+    assert {r["failure"] for r in link.sent} == {"busy"} and not any(r["done"] for r in link.sent)
+    now[0] = 1.0  # a second later: RATE more fit (the queue has room for them)
+    for n in range(10):
+        intake.put(f"junk {n}")
+    assert intake._queue.qsize() == BURST + int(RATE) and len(link.sent) == 100 - BURST + 10 - int(RATE)

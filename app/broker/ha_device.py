@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devices.discovery import HEARTH_ORIGIN
 from devices.ha_api import HomeAssistantApiSettings
+from devices.hushed import Hushed
 from devices.mqtt import MqttError, MqttLink
 
 
@@ -137,11 +138,13 @@ class HomeAssistantDevice:
 
     def start(self, on_mute: Callable[[bool], None], on_command: Callable[[str], None]) -> None:
         """Subscribe to the mute switch, the command text and Home Assistant's status."""
+        ignored = Hushed(_LOGGER)
+
         def mute(topic: str, payload: bytes) -> None:
             # Exactly the switch's payloads, as Home Assistant sends them: "on " or "On" is not
             # what Home Assistant sends, so it is someone else's guess, not a switch flipped.
             if payload not in MUTE_PAYLOADS:
-                _LOGGER.warning("Ignored mute payload %r (expected ON or OFF)", payload[:20])
+                ignored.warning("Ignored mute payload %r (expected ON or OFF)", payload[:20])
                 return
             text = payload.decode("ascii")
             self.muted = text == "ON"
@@ -157,7 +160,7 @@ class HomeAssistantDevice:
             except UnicodeDecodeError:
                 text = None
             if text is None or len(text) > MAX_STATE or not text.isprintable():
-                _LOGGER.warning("Ignored command on %s: not a line of text of at most %d characters", topic,
+                ignored.warning("Ignored command on %s: not a line of text of at most %d characters", topic,
                                 MAX_STATE)
                 return
             if text:

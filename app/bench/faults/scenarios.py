@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +17,7 @@ from typing import Any
 import paho.mqtt.client as paho
 
 from app.bench.faults.common import (
+    _ROOT,
     BROKER_CONFIG,
     COMMAND_TOPIC,
     DISCOVERY_PREFIX,
@@ -23,6 +26,7 @@ from app.bench.faults.common import (
     stats,
     wait_until,
 )
+from app.bench.faults.processes import _child_env
 from app.bench.faults.traffic import Scene, Sender, classify, reply_times
 
 
@@ -189,27 +193,44 @@ def garbage(rng: random.Random, n: int) -> bytes:
     return json.dumps([rng.random() for _ in range(rng.randint(0, 50))]).encode()[: rng.randint(1, 400)]
 
 
+FLOOD_TOPICS = (f"{DISCOVERY_PREFIX}/switch/junk/config", f"{DISCOVERY_PREFIX}/device/junk/config",
+                f"{DISCOVERY_PREFIX}/light/n/junk/config", LIGHT_STATE, COMMAND_TOPIC)
+
+
+def flood(port: int, messages: int, limit: float = 120.0) -> float:
+    """Publish ``messages`` malformed messages (QoS 0, as fast as they go) on :data:`FLOOD_TOPICS`;
+    the seconds it took. Run in a process of its own (``python -m app.bench.faults --flood``), as an
+    attacker would be: in the bench's process, its loop would hold up the clients that time the replies."""
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-flood-{time.monotonic_ns()}")
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    rng = random.Random(33)
+    try:
+        started = time.monotonic()
+        infos = [client.publish(rng.choice(FLOOD_TOPICS), garbage(rng, n), qos=0) for n in range(messages)]
+        for info in infos:
+            info.wait_for_publish(max(0.1, started + limit - time.monotonic()))
+        return time.monotonic() - started
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 def malformed_flood(messages: int = 10_000, every: float = 0.2, limit: float = 120.0) -> dict[str, Any]:
-    """``messages`` malformed messages (QoS 0, as fast as they go) on discovery, state and command topics,
-    while a typed command goes every ``every`` s."""
-    topics = [f"{DISCOVERY_PREFIX}/switch/junk/config", f"{DISCOVERY_PREFIX}/device/junk/config",
-              f"{DISCOVERY_PREFIX}/light/n/junk/config", LIGHT_STATE, COMMAND_TOPIC]
+    """``messages`` malformed messages from another process (:func:`flood`) on discovery, state and command
+    topics, while a typed command goes every ``every`` s."""
     with tempfile.TemporaryDirectory(prefix="hearth-faults-flood-") as folder:
         scene = Scene(Path(folder))
-        flood = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-flood-{time.monotonic_ns()}")
-        flood.connect("127.0.0.1", scene.broker.port)
-        flood.loop_start()
-        rng = random.Random(33)
         try:
             time.sleep(1.0)
             rss_before = scene.hearth.rss_mb
             with Ticker(scene.sender, every):
                 time.sleep(1.0)
                 started = time.monotonic()
-                infos = [flood.publish(rng.choice(topics), garbage(rng, n), qos=0) for n in range(messages)]
-                for info in infos:
-                    info.wait_for_publish(max(0.1, started + limit - time.monotonic()))
-                sent_s = time.monotonic() - started
+                done = subprocess.run([sys.executable, "-m", "app.bench.faults", "--flood", str(scene.broker.port),
+                                       str(messages)], capture_output=True, text=True, timeout=limit + 30,
+                                      cwd=str(_ROOT), env=_child_env(), check=True)
+                sent_s = float(done.stdout.strip().splitlines()[-1])
                 time.sleep(2.0)
             flooded_until = time.monotonic()
             answers = _answers(scene)
@@ -231,7 +252,6 @@ def malformed_flood(messages: int = 10_000, every: float = 0.2, limit: float = 1
                     "connected_after": bool(scene.hearth.status.get("connected")),
                     "hearth_log_lines": log.count("\n"), "tracebacks": log.count("Traceback")}
         finally:
-            flood.loop_stop()
             scene.close()
 
 
