@@ -206,6 +206,7 @@ class DiscoveryListener:
         self._ignored = Hushed(_LOGGER)  # a flood of bad configs is said in a few lines
         self._pending: dict[str, bytes] = {}  # configs received, not parsed yet (topic -> newest payload)
         self._version = self._built = 0
+        self._dirty = False  # what was announced changed since the last build
         self._build_seconds = 0.0
         self._refused: set[Refusal] = set()
         self._worker: Optional[threading.Thread] = None
@@ -272,9 +273,10 @@ class DiscoveryListener:
             self._ignored.info("Not imported from %s: %s", topic, reason)
         with self._changed:  # parsed outside the lock: the network thread never waits for a parse
             if discovery.entities:
+                self._dirty |= self._announced.get(discovery.scope) != discovery
                 self._announced[discovery.scope] = discovery  # a known scope keeps its place
             else:
-                self._announced.pop(discovery.scope, None)
+                self._dirty |= self._announced.pop(discovery.scope, None) is not None
 
     def _parse_pending(self) -> None:
         with self._changed:
@@ -293,7 +295,12 @@ class DiscoveryListener:
                 version = self._version
             self._parse_pending()
             with self._changed:
-                announced = list(self._announced.values())
+                announced, dirty, self._dirty = list(self._announced.values()), self._dirty, False
+            if not dirty:  # junk and repeats: no home to build, none to hand on (in a flood, each would)
+                with self._changed:
+                    self._built = version
+                    self._changed.notify_all()
+                continue
             started = time.perf_counter()
             try:
                 home = self._build(announced)
@@ -312,7 +319,6 @@ class DiscoveryListener:
             if refusal not in self._refused:  # one line per refusal, not one per rebuild
                 _LOGGER.warning("%s", refusal.line())
         self._refused = set(refused)
-        if home != self.current:  # a burst of configs that change nothing (junk, repeats) costs no rebuild
-            _LOGGER.info("Discovery: %d entities in the registry (%d configs)", len(home.entities), len(announced))
-            self.on_change(home)
+        _LOGGER.info("Discovery: %d entities in the registry (%d configs)", len(home.entities), len(announced))
+        self.on_change(home)
         return home

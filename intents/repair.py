@@ -12,6 +12,7 @@ transcript that parses as heard is never changed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -49,6 +50,7 @@ def edit_distance(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a home rebuilt for each discovery batch keeps most names
 def sound_key(text: str) -> str:
     """A rough spelling of how words sound, spaces dropped, so "lite" meets "light",
     "four" meets "floor" and "the activate" meets "deactivate"."""

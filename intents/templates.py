@@ -9,13 +9,16 @@ literal entity name, as Home Assistant's default conversation agent does.
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, TextSlotValue, recognize_best
+from hassil.expression import TextChunk
 from hassil.filter import filter_intents
 from hassil.intents import SlotList
+from hassil.util import normalize_text
 from home_assistant_intents import get_intents
 
 from devices.registry import Home
@@ -76,10 +79,17 @@ def build_slot_lists(home: Home) -> dict[str, SlotList]:
     areas = [n for a in home.areas for n in (a.name, *a.aliases)]
     floors = [n for f in home.floors for n in (f.name, *f.aliases)]
     return {
-        "name": TextSlotList.from_tuples(names, allow_template=False),
-        "area": TextSlotList.from_strings(areas, allow_template=False),
-        "floor": TextSlotList.from_strings(floors, allow_template=False),
+        "name": TextSlotList(name=None, values=[TextSlotValue(_chunk(t), v, c) for t, v, c in names]),
+        "area": TextSlotList(name=None, values=[TextSlotValue(_chunk(t), t) for t in areas]),
+        "floor": TextSlotList(name=None, values=[TextSlotValue(_chunk(t), t) for t in floors]),
     }
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _chunk(text: str) -> TextChunk:
+    """A name as hassil matches it (as ``TextSlotList.from_strings`` makes it), made once: a home
+    rebuilt for each discovery batch keeps most of its names."""
+    return TextChunk(normalize_text(text))
 
 
 #: Lists longer than this are narrowed to the values the utterance may contain before matching.
