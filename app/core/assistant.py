@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Optional
 import numpy as np
 
 from app.config import Settings
+from app.core import compound
 from app.core.clarify import Choice, referent
 from app.core.correction import Corrections, lesson
 from app.core.delivery import Delivery, carry_out, tell
@@ -189,6 +190,16 @@ class Assistant:
                                     asker=asker)
             understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)),
                                                  asker)
+            # Clauses by the templates and taught phrases: the LLM's reading of the whole is one command at best.
+            clauses = None if refused or understood.choice or (understood.decision.intent and understood.llm is None) \
+                else compound.split(text, self.vocab, lambda words: self.understander.text(
+                    self._current(), self.states, words, self.context_of(site)))
+            if clauses:  # "... and ...": each clause a command of its own, in order, until one fails
+                done: list[Outcome] = []
+                for clause in clauses:
+                    if not (done and done[-1].failed):
+                        done.append(self._finish(clause, site, dry_run, time.perf_counter(), {"stt": 0.0}, asker=asker))
+                return compound.merged(text, done, self.vocab)
             return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed,
                                 asker=asker)
 

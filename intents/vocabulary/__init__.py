@@ -13,6 +13,7 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional
 
 from intents.vocabulary.amounts import Amounts
@@ -149,6 +150,8 @@ class Vocabulary(Amounts):
     """What goes between the parts of a length ("1 hour 30 minute"; nothing in Chinese)."""
     word_joiner: str = " "
     """What goes between two words written out (a space; nothing in Chinese)."""
+    conjunctions: frozenset[str] = frozenset()
+    """Words joining two commands in one sentence ("and", "then"): where it may be cut into clauses."""
     correction_cues: frozenset[str] = frozenset()
     """Words opening a correction of the last command ("no", "I meant"): what follows replaces it."""
     pronouns: frozenset[str] = frozenset()
@@ -392,7 +395,11 @@ def vocabulary(language: str) -> Vocabulary:
     module = language.lower().replace("-", "_")
     if not re.fullmatch(r"[a-z_]+", module):
         raise UnknownLanguage(f"no vocabulary for language {language!r}")
+    data = Path(__file__).with_name(f"{module}.yaml")
+    if data.is_file():  # a language given as data only
+        from intents.vocabulary.data import load
+        return load(data)
     try:
         return importlib.import_module(f"{__name__}.{module}").VOCABULARY
     except ModuleNotFoundError:
-        raise UnknownLanguage(f"no vocabulary for language {language!r} (intents/vocabulary/{module}.py)") from None
+        raise UnknownLanguage(f"no vocabulary for language {language!r} (intents/vocabulary/{module}.yaml)") from None
