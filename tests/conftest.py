@@ -28,6 +28,8 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="hearth-test-data-")
 HA_TESTS = Path(_SHARED, "ha-intents-tests", "en") if _SHARED else DATA / "ha_intents_en"
 FIXTURES = HA_TESTS / "_fixtures.yaml"
 HA_TESTS_ZH = Path(_SHARED, "ha-intents-tests", "zh-cn") if _SHARED else DATA / "ha_intents_zh_cn"
+#: German: only in ../shared (no copy here); its test skips, saying so, without it.
+HA_TESTS_DE = Path(_SHARED, "ha-intents-tests", "de") if _SHARED else None
 DEV_COMMANDS = Path(_SHARED, "eval", "dev_commands.yaml") if _SHARED else DATA / "dev_commands.yaml"
 
 

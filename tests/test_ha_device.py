@@ -67,7 +67,7 @@ def test_hearth_announces_itself_and_obeys_its_entities(mosquitto: Mosquitto) ->
         config = parse_discovery(config_topic, got[config_topic].encode(), "ha_den")
         names = sorted(e.entity.name for e in config.entities)
         assert names == ["Hearth den Last intent", "Hearth den Last reply", "Hearth den Last transcript",
-                         "Hearth den Mute", "Hearth den State", "Hearth den Timers"]
+                         "Hearth den Lists", "Hearth den Mute", "Hearth den State", "Hearth den Timers"]
         assert config.skipped == ("command: component 'text' is not supported",)  # Hearth does not import text entities
         assert got["hearth/den/availability"] == "online"
 

@@ -88,6 +88,10 @@ class DeviceTopics:
         return f"{self.root}/timers"
 
     @property
+    def lists(self) -> str:
+        return f"{self.root}/lists"
+
+    @property
     def reply(self) -> str:
         return f"{self.root}/reply"
 
@@ -117,6 +121,9 @@ def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
                       "ic": "mdi:message-reply-text-outline"},
             "timers": {"p": "sensor", "name": "Timers", "uniq_id": f"{uid}_timers", "stat_t": topics.timers,
                        "val_tpl": "{{ value_json.count }}", "json_attr_t": topics.timers, "ic": "mdi:timer-outline"},
+            "lists": {"p": "sensor", "name": "Lists", "uniq_id": f"{uid}_lists", "stat_t": topics.lists,
+                      "val_tpl": "{{ value_json.count }}", "json_attr_t": topics.lists,
+                      "ic": "mdi:format-list-checks"},
         },
     }
 

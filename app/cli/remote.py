@@ -25,6 +25,7 @@ from app.core.assistant import load_home
 from app.listen.session import SessionSettings
 from app.listen.wake import WakeWordDetector
 from app.serve.hub import Hub
+from app.serve.lists import serve_lists
 from app.serve.satellite import Exchange, Satellite, SatelliteSettings
 from app.serve.timers import serve_timers
 from app.wyoming.beside import serve_beside
@@ -97,6 +98,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
         server = Hub(assistant, speaker, link, settings.mqtt.topic_prefix, args.group)
         timers = serve_timers(assistant, server.announce, link, tuple(settings.sites)).start()
         stack.callback(timers.stop)
+        serve_lists(assistant, link, tuple(settings.sites))
         serve_beside(assistant, settings, speaker.tts if speaker is not None else None, stack)
         server.start()
         link.start()

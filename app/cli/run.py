@@ -25,6 +25,7 @@ from app.core.outcome import Outcome
 from app.listen.session import SessionSettings
 from app.listen.vad import EndPointer
 from app.listen.wake import WakeWordDetector
+from app.serve.lists import serve_lists
 from app.serve.loop import VoiceLoop, VoiceSettings
 from app.serve.timers import serve_timers
 from app.speak.speaker import Speaker, fixed_replies
@@ -119,6 +120,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                          _report)
         timers = serve_timers(assistant, lambda site, text: loop.announce(text), link, (args.site or settings.site,))
         stack.callback(timers.start().stop)
+        serve_lists(assistant, link, (args.site or settings.site,))
         serve_beside(assistant, settings, loop.speaker.tts if loop.speaker is not None else None, stack)
         if link is not None:
             _connect(link, assistant, loop, settings, args.site or settings.site, stack)

@@ -31,6 +31,7 @@ from app.core.home_files import (
 )
 from app.core.home_files import taught_phrases
 from app.core.home_view import HomeView
+from app.core.list_turn import LIST_INTENTS, run_list_intent
 from app.core.outcome import Outcome
 from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
@@ -38,6 +39,7 @@ from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
 from app.timers.service import TimerService
+from devices.lists import ListStore
 from devices.mqtt import MqttLink
 from devices.registry import Home
 from devices.state import initial_states
@@ -71,6 +73,8 @@ class Assistant:
         self.timers = timers
         """Timers and delayed commands; None where this runtime keeps no timers (one-shot commands): timer
         intents are then answered as Home Assistant answers a device without timer support."""
+        self.lists: Optional[ListStore] = None
+        """Shopping and to-do lists; None where this runtime keeps none (list intents are refused)."""
         self.vocab = vocabulary(settings.intents.language)
         """The words of the language: every stage takes them from here."""
         language = load_language(settings.intents.language)
@@ -269,6 +273,8 @@ class Assistant:
                 self.timers, decision, site, context.get("area"), dry_run, self.vocab,
                 lambda words: self.understand(words, context).decision,
                 lambda inner: bool(self.dialog.confirmations.needed(inner, home)))
+        if decision.intent in LIST_INTENTS and decision.error is None:
+            decision = run_list_intent(self.lists, decision, home, self.vocab, dry_run)
         before = tuple((target, self.states.get(target).state) for target in decision.targets)
         delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
         act_done = time.perf_counter()
