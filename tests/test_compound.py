@@ -49,6 +49,12 @@ def test_a_clause_not_understood_does_nothing(assistant: Assistant) -> None:
         assert outcome.messages == () and outcome.failure is Failure.NOT_UNDERSTOOD, text
 
 
+def test_a_clause_the_home_cannot_do_refuses_the_whole_with_its_reason(assistant: Assistant) -> None:
+    outcome = assistant.handle("turn off the garage light and close the kitchen curtains", dry_run=True)
+    assert outcome.messages == () and outcome.failure is Failure.NOT_POSSIBLE
+    assert outcome.reply == "Sorry, I am not aware of any curtain in the Kitchen area"
+
+
 def test_a_name_with_and_is_not_cut(assistant: Assistant) -> None:
     outcome = assistant.handle("turn on the salt and pepper lamp", dry_run=True)
     assert _sent(outcome) == [("home/light/salt_and_pepper/set", '{"state": "ON"}')]

@@ -194,10 +194,11 @@ class Assistant:
                                     asker=asker)
             understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)),
                                                  asker)
-            # Clauses by the templates and taught phrases: the LLM's reading of the whole is one command at best.
-            clauses = None if refused or understood.choice or (understood.decision.intent and understood.llm is None) \
-                else compound.split(text, self.vocab, lambda words: self.understander.text(
-                    self._current(), self.states, words, self.context_of(site)))
+            # Clauses by the templates and taught phrases: another reading of the whole is one command at best.
+            view, context = self._current(), self.context_of(site)
+            clauses = None if refused or understood.choice else compound.split(
+                text, self.vocab, lambda words: self.understander.text(view, self.states, words, context),
+                lambda: self.understander.whole(view, text, context))
             if clauses:  # "... and ...": each clause a command of its own, in order, until one fails
                 done: list[Outcome] = []
                 for clause in clauses:

@@ -1,6 +1,7 @@
 """Two or three commands in one sentence ("turn on the porch light and lock the front door").
 
-Only when the whole sentence is understood as nothing: it is cut at the language's conjunctions
+Only when neither the templates nor a taught phrase read the whole sentence (a name said in part or
+the LLM stage reads one command of it at best): it is cut at the language's conjunctions
 (``Vocabulary.conjunctions``), and every clause must be understood on its own as a command that
 acts or a timer; otherwise nothing is done (one clause misread would act wrongly). A name with a
 conjunction in it ("Salt and Pepper Lamp") is understood whole first, so it is never cut.
@@ -48,22 +49,26 @@ def _acts(understood: Understanding) -> bool:
         decision.acts or (decision.intent in TIMER_INTENTS and decision.error is None))
 
 
-def split(text: str, vocab: Vocabulary, understand: Callable[[str], Understanding]) -> Optional[list[Understanding]]:
-    """The clauses of ``text``, each understood as a command, or None when it is not one per clause."""
+def split(text: str, vocab: Vocabulary, understand: Callable[[str], Understanding],
+          whole: Callable[[], bool]) -> Optional[list[Understanding]]:
+    """The clauses of ``text``, each understood as a command, or None when it is not one per clause or
+    ``whole()`` says the sentence is read whole (by the templates or a taught phrase)."""
     points = _cut_points(text, vocab)
+    if not points or whole():
+        return None
     for count in range(min(len(points), MOST_CLAUSES - 1), 0, -1):
         for cuts in itertools.combinations(points, count):
             clauses = _clauses(text, cuts)
             if not all(clauses):
                 continue
-            understood = []
-            for clause in clauses:
-                part = understand(clause)
-                if not _acts(part):
-                    break
-                understood.append(part)
-            else:
+            understood = [understand(clause) for clause in clauses]
+            if all(_acts(part) for part in understood):
                 return understood
+            failed = [p for p in understood if p.decision.intent is not None and p.decision.error is not None]
+            if failed and any(_acts(part) for part in understood):
+                # A command of it cannot be done ("... and dim the desk lamp" in a home without one): the
+                # whole is refused with its reason, rather than read some other way and done in part.
+                return failed[:1]
     return None
 
 

@@ -255,6 +255,12 @@ class Understander:
             return recognition, None
         return Recognition(None), choice
 
+    def whole(self, view: HomeView, text: str, context: dict[str, Any]) -> bool:
+        """True when the templates or a taught phrase read all of ``text`` (not a name said in part, not
+        the LLM stage)."""
+        return view.recognizer.recognize(text, context).intent is not None \
+            or self._taught(view, text, context) is not None
+
     def _taught(self, view: HomeView, text: str, context: dict[str, Any]) -> Optional[Recognition]:
         """What the templates make of the command taught for ``text``, if one was."""
         if self.taught is None:
