@@ -314,7 +314,12 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     durations = vocab.durations(text)
     if durations:  # a timer; a device with a duration is a delayed command, which this stage does not run
         if vocab.timer_asked(text) or not targets:
-            found += [p["timer"].format(value=n, unit=vocab.unit_names.get(unit, unit)) for n, unit in durations]
+            parts = [p["timer"].format(value=n, unit=vocab.unit_names.get(unit, unit)) for n, unit in durations]
+            if len({unit for _, unit in durations}) == len(durations) > 1:
+                # "1 hour 15 minutes": one length, all of it; a part alone would drop what was said.
+                rest = (f"{n}{vocab.word_joiner}{vocab.unit_names.get(unit, unit)}" for n, unit in durations[1:])
+                parts = [vocab.duration_joiner.join([parts[0], *rest])]
+            found += parts
         return list(dict.fromkeys(found))
     if not (m.colors or m.numbers):
         # An indirect request names its own verb: "on" or "please" beside it is no direction.

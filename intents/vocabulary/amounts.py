@@ -7,14 +7,15 @@ language's module only lists its words ("sixty", "三十", "three quarters").
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence
 
 
-def number_spans(words: list[str], spoken: Mapping[str, int],
-                 not_counting: Sequence[list[str]]) -> list[tuple[int, int, int]]:
+def number_spans(words: list[str], spoken: Mapping[str, int], not_counting: Sequence[list[str]],
+                 units: Collection[str] = ()) -> list[tuple[int, int, int]]:
     """(first word, last word, value) of every number in ``words``, longest phrase first, not
     overlapping. ``spoken``: numbers and amounts in words, by their words joined with spaces;
-    ``not_counting``: phrases whose number words count nothing ("this one", "一下")."""
+    ``not_counting``: phrases whose number words count nothing ("this one", "一下"); ``units``: words
+    that make the number before them an amount ("小时")."""
     longest = max((len(p.split()) for p in spoken), default=1)
     none = {j + k for p in not_counting for j in range(len(words) - len(p) + 1) if words[j:j + len(p)] == p
             for k, w in enumerate(p) if w in spoken}
@@ -33,9 +34,11 @@ def number_spans(words: list[str], spoken: Mapping[str, int],
         else:
             i += 1
     # A number word said twice in a row is no amount: Whisper writes 黑漆漆 ("pitch black") as 黑七七.
+    # Unless a unit follows: in "一个一个小时" ("a one-hour ...") the second is the amount.
     twice = {k for k, (a, b) in enumerate(zip(spans, spans[1:])) if a[1] + 1 == b[0] and a[2] == b[2]
              and not words[a[0]].isdigit() and not words[b[0]].isdigit()}
-    return [span for k, span in enumerate(spans) if k not in twice and k - 1 not in twice]
+    counted = {k + 1 for k in twice if spans[k + 1][1] + 1 < len(words) and words[spans[k + 1][1] + 1] in units}
+    return [span for k, span in enumerate(spans) if k not in twice and (k - 1 not in twice or k in counted)]
 
 
 class Amounts:
@@ -72,7 +75,12 @@ class Amounts:
         return [(ends[i - 1], self.time_units[w]) for i, w in enumerate(words) if w in self.time_units and i - 1 in ends]
 
     def _number_spans(self, words: list[str]) -> list[tuple[int, int, int]]:
-        return number_spans(words, self._spoken, self._not_counting)
+        return number_spans(words, self._spoken, self._not_counting, self._units)
+
+    @cached_property
+    def _units(self) -> frozenset[str]:
+        """Units of time as the tokenizer splits them: a number before one is an amount."""
+        return frozenset(self._normal(self.time_units))
 
     @cached_property
     def _not_counting(self) -> tuple[list[str], ...]:
