@@ -80,5 +80,7 @@ def test_lists_are_published_for_home_assistant(mosquitto: Mosquitto, tmp_path: 
     retained = Subscriber(mosquitto.port, topic)  # a Home Assistant that starts later reads it
     assert json.loads(retained.collect(1)[0][1]) == states[-1]
     retained.close()
+    with MqttLink(settings.mqtt, "hearth-lists-clear") as link:  # the broker is the session's: leave it clean
+        link.publish(topic, b"", retain=True)
     sensor = discovery_config("kitchen", DeviceTopics("hearth/kitchen"))["cmps"]["lists"]
     assert sensor["stat_t"] == sensor["json_attr_t"] == topic and sensor["val_tpl"] == "{{ value_json.count }}"
