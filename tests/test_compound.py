@@ -88,3 +88,15 @@ def test_chinese_clauses_are_cut_at_its_own_conjunctions() -> None:
     assert [topic for topic, _ in _sent(outcome)] == ["home/light/kitchen_ceiling/set", "home/light/garage/set"]
     assert outcome.reply == "厨房灯已打开，车库灯已关闭"
     assert chinese.handle("打开厨房灯然后今天天气", dry_run=True).messages == ()
+
+
+def test_spoken_two_commands_are_both_done(tts, stt) -> None:
+    """Heard through Hearth's speech-to-text (Piper's voice, Whisper tiny.en): the same as typed."""
+    from app.audio.inputs import to_float
+    from tests.conftest import spoken
+
+    hearth = Assistant(Settings(intents={"stage": "templates"}), HOME, stt=stt)
+    outcome = hearth.handle_speech(to_float(spoken(tts, 0.3, "turn off the garage light and turn on the ceiling fan",
+                                                   0.5)), dry_run=True)
+    assert _sent(outcome) == [("home/light/garage/set", '{"state": "OFF"}'), ("home/fan/ceiling/set", "ON")], \
+        outcome.text

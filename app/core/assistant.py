@@ -194,17 +194,10 @@ class Assistant:
                                     asker=asker)
             understood, refused = self._followed(text, site, lambda: self.understand(text, self.context_of(site)),
                                                  asker)
-            # Clauses by the templates and taught phrases: another reading of the whole is one command at best.
-            view, context = self._current(), self.context_of(site)
-            clauses = None if refused or understood.choice else compound.split(
-                text, self.vocab, lambda words: self.understander.text(view, self.states, words, context),
-                lambda: self.understander.whole(view, text, context))
-            if clauses:  # "... and ...": each clause a command of its own, in order, until one fails
-                done: list[Outcome] = []
-                for clause in clauses:
-                    if not (done and done[-1].failed):
-                        done.append(self._finish(clause, site, dry_run, time.perf_counter(), {"stt": 0.0}, asker=asker))
-                return compound.merged(text, done, self.vocab)
+            several = None if refused else self._several(text, site, understood, lambda clause: self._finish(
+                clause, site, dry_run, time.perf_counter(), {"stt": 0.0}, confirmed=confirmed, asker=asker))
+            if several is not None:
+                return several
             return self._finish(understood, site, dry_run, start, {"stt": 0.0}, refused, confirmed=confirmed,
                                 asker=asker)
 
@@ -233,6 +226,11 @@ class Assistant:
             understood, refused = self._followed(heard, site,
                                                  lambda: self.understand_speech(hypotheses, self.context_of(site)),
                                                  asker)
+            if not refused and (understood.llm is not None or not understood.decision.acts):  # not a repair's
+                several = self._several(heard, site, understood, lambda clause: self._finish(
+                    clause, site, dry_run, time.perf_counter(), {"stt": hypotheses.ms}, asker=asker))
+                if several is not None:
+                    return several
             return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused, asker=asker)
 
     def transcript_heard(self, samples: np.ndarray, site: Optional[str] = None) -> tuple[str, Hypotheses]:
@@ -293,6 +291,18 @@ class Assistant:
         if not dry_run:
             self._tell(outcome, site)
         return self._said(outcome, site)
+
+    def _several(self, text: str, site: str, understood: Understanding,
+                 finish: Callable[[Understanding], Outcome]) -> Optional[Outcome]:
+        """``text`` carried out as two or three commands (`app.core.compound`), when it is that and neither
+        the templates nor a taught phrase read it whole; clauses are read by the templates (and taught
+        phrases): another reading of the whole sentence is one command of it at best."""
+        if understood.choice is not None:
+            return None
+        view, context = self._current(), self.context_of(site)
+        clauses = compound.split(text, self.vocab, lambda words: self.understander.text(view, self.states, words, context),
+                                 lambda: self.understander.whole(view, text, context))
+        return compound.carry(text, clauses, finish, self.vocab) if clauses else None
 
     def _said(self, outcome: Outcome, site: str) -> Outcome:
         """Log the utterance's one line (its stages' times) and return it."""

@@ -72,6 +72,17 @@ def split(text: str, vocab: Vocabulary, understand: Callable[[str], Understandin
     return None
 
 
+def carry(text: str, clauses: list[Understanding], finish: Callable[[Understanding], Outcome],
+          vocab: Vocabulary) -> Outcome:
+    """Each clause carried out by ``finish``, in order, until one fails; one outcome for them all."""
+    done: list[Outcome] = []
+    for clause in clauses:
+        if done and done[-1].failed:
+            break
+        done.append(finish(clause))
+    return merged(text, done, vocab)
+
+
 def merged(text: str, outcomes: list[Outcome], vocab: Vocabulary) -> Outcome:
     """One outcome for a sentence of several commands: each reply said (joined as the language's
     ``then`` reply joins two), every message, the first failure (a question asked back last, so that
