@@ -185,6 +185,13 @@ def merge_discovered(base: Home, discovered: Iterable[DiscoveredEntity]) -> Home
     return Home(base.floors, tuple(areas.areas), tuple(entities.values()), dict(base.initial_states))
 
 
+def _same(before: Optional[Discovery], now: Discovery) -> bool:
+    """True when a config announces what it did before, attributes (a unit, a class) included, which
+    an entity's equality leaves out."""
+    return before == now and [d.entity.attributes for d in before.entities] == [
+        d.entity.attributes for d in now.entities]
+
+
 class DiscoveryListener:
     """Follows ``<prefix>/.../config`` on the broker and keeps the merged home current.
 
@@ -273,7 +280,7 @@ class DiscoveryListener:
             self._ignored.info("Not imported from %s: %s", topic, reason)
         with self._changed:  # parsed outside the lock: the network thread never waits for a parse
             if discovery.entities:
-                self._dirty |= self._announced.get(discovery.scope) != discovery
+                self._dirty |= not _same(self._announced.get(discovery.scope), discovery)
                 self._announced[discovery.scope] = discovery  # a known scope keeps its place
             else:
                 self._dirty |= self._announced.pop(discovery.scope, None) is not None

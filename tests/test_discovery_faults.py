@@ -394,6 +394,12 @@ def test_configs_that_change_nothing_rebuild_nothing() -> None:
     assert _until(lambda: len(homes) == 2)
     time.sleep(0.2)  # what is still pending is built; none of it changes the home
     assert len(homes) == 2 and [e.id for e in homes[-1].entities] == ["switch.kettle", "switch.toaster"]
+    # A config that changes only what entity equality leaves out (a sensor's unit) is still a change.
+    listener.handle("ha/sensor/temp/config", _config("Temp", None, stat_t="t", unit_of_measurement="°C"))
+    assert _until(lambda: len(homes) == 3)
+    listener.handle("ha/sensor/temp/config", _config("Temp", None, stat_t="t", unit_of_measurement="°F"))
+    assert _until(lambda: len(homes) == 4)
+    assert homes[-1].entity("sensor.temp").attributes["unit_of_measurement"] == "°F"
 
 
 def test_deep_json_on_an_untemplated_state_topic_is_one_line(mosquitto: Mosquitto, caplog) -> None:
