@@ -14,12 +14,16 @@ gives a ModelError with one line, before llama.cpp is asked to read it.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
 from models import ModelError
 from models.chunks import cache_dir, join_parts, package_data
+
+_LOGGER = logging.getLogger(__name__)
 
 #: The four bytes every GGUF file starts with.
 GGUF_MAGIC = b"GGUF"
@@ -109,12 +113,28 @@ def check_gguf(path: Path) -> Path:
     return path
 
 
+_llama_log: Any = None  # the callback handed to llama.cpp, kept alive as long as the process
+
+
+def _quiet_llama() -> None:
+    """llama.cpp's notes ("n_ctx_per_seq (1024) < n_ctx_train ...") go to the debug log, not the terminal:
+    llama-cpp-python prints some past ``verbose=False``. A model that cannot load still raises."""
+    global _llama_log
+    import llama_cpp
+
+    if _llama_log is None:
+        _llama_log = llama_cpp.llama_log_callback(
+            lambda level, text, data: _LOGGER.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip()))
+        llama_cpp.llama_log_set(_llama_log, ctypes.c_void_p(0))
+
+
 def load_llm(path: Path, threads: int = 2, context: int = 1024) -> Any:
     """The model, loaded once; raises ModelError when llama.cpp cannot read it."""
     try:
         from llama_cpp import Llama
     except ImportError:
         raise ModelError("the LLM stage needs the 'llama-cpp-python' package") from None
+    _quiet_llama()
     try:
         # The prompt is evaluated on as many threads as the answer (llama-cpp-python's default is every
         # core): its threads wait by spinning, and with two other busy processes on two cores a reading

@@ -26,3 +26,4 @@ def test_demo_runs_end_to_end() -> None:
     assert "reply  : Sorry, I didn't understand that" in out
     assert out.rstrip().endswith("Demo finished.")
     assert "Traceback" not in result.stderr
+    assert "llama" not in out + result.stderr  # llama.cpp's notes go to the debug log, not the terminal (#32)
