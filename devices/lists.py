@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from devices.registry import normalize_name
+
 #: Items one list keeps at most; an item's longest text (Home Assistant's state limit).
 MAX_ITEMS = 500
 MAX_ITEM_LENGTH = 255
@@ -39,10 +41,6 @@ class Item:
     """Checked off."""
 
 
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
-
-
 class ListStore:
     """Every list, kept in ``path`` (None: in memory only); thread-safe."""
 
@@ -64,22 +62,32 @@ class ListStore:
         return {str(name): [Item(str(i["summary"]), bool(i.get("complete"))) for i in items]
                 for name, items in data.items()}
 
-    def items(self, name: str) -> tuple[Item, ...]:
-        with self._lock:
-            return tuple(self._lists.get(name, ()))
-
     def snapshot(self) -> dict[str, list[dict[str, object]]]:
         """Every list as JSON-ready data."""
         with self._lock:
-            return {name: [{"summary": i.summary, "complete": i.complete} for i in items]
-                    for name, items in self._lists.items()}
+            return self._data()
+
+    def _data(self) -> dict[str, list[dict[str, object]]]:
+        return {name: [{"summary": i.summary, "complete": i.complete} for i in items]
+                for name, items in self._lists.items()}
+
+    def _open(self, name: str, summary: str) -> Optional[int]:
+        """Where the open item ``summary`` stands in list ``name`` (compared as names are), or None."""
+        said = normalize_name(summary)
+        return next((k for k, i in enumerate(self._lists.get(name, ()))
+                     if not i.complete and normalize_name(i.summary) == said), None)
+
+    def is_open(self, name: str, summary: str) -> bool:
+        """True when ``summary`` is on list ``name`` and not checked off."""
+        with self._lock:
+            return self._open(name, summary) is not None
 
     def add(self, name: str, summary: str) -> None:
         """Add ``summary`` to the end of list ``name`` (one already there, checked off, is open again)."""
         summary = " ".join(summary.split())[:MAX_ITEM_LENGTH]
         with self._lock:
             items = self._lists.setdefault(name, [])
-            items[:] = [i for i in items if not _same(i.summary, summary)]
+            items[:] = [i for i in items if normalize_name(i.summary) != normalize_name(summary)]
             if len(items) >= MAX_ITEMS:
                 raise ListError("list_full")
             items.append(Item(summary))
@@ -89,10 +97,10 @@ class ListStore:
     def complete(self, name: str, summary: str) -> None:
         """Check off the open item ``summary`` of list ``name``; ListError ``not_on_list`` when there is none."""
         with self._lock:
-            items = self._lists.get(name, [])
-            found = next((k for k, i in enumerate(items) if not i.complete and _same(i.summary, summary)), None)
+            found = self._open(name, summary)
             if found is None:
                 raise ListError("not_on_list")
+            items = self._lists[name]
             items[found] = Item(items[found].summary, True)
             self._save()
         self._changed()
@@ -102,9 +110,7 @@ class ListStore:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".tmp")
-        data = {name: [{"summary": i.summary, "complete": i.complete} for i in items]
-                for name, items in self._lists.items()}
-        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps(self._data(), ensure_ascii=False), encoding="utf-8")
         os.replace(partial, self.path)  # whole or not at all: a power cut never leaves half a file
 
     def _changed(self) -> None:

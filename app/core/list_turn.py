@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Optional
 
 from devices.lists import SHOPPING_LIST, ListError, ListStore
-from devices.registry import Home
+from devices.registry import Home, normalize_name
 from intents.schema import Decision
 from intents.vocabulary import Vocabulary
 
@@ -20,9 +20,9 @@ def list_id(decision: Decision, home: Home) -> Optional[str]:
     """The list an intent is about: the shopping list, or the to-do entity named."""
     if decision.intent in ("HassShoppingListAddItem", "HassShoppingListCompleteItem"):
         return SHOPPING_LIST
-    said = " ".join(str(decision.recognition.slots.get("name", "")).casefold().split())
+    said = normalize_name(str(decision.recognition.slots.get("name", "")))
     return next((e.id for e in home.entities if e.domain == "todo"
-                 and any(" ".join(n.casefold().split()) == said for n in e.names)), None)
+                 and any(normalize_name(n) == said for n in e.names)), None)
 
 
 def _refused(decision: Decision, key: str, vocab: Vocabulary, item: str) -> Decision:
@@ -42,8 +42,7 @@ def run_list_intent(lists: Optional[ListStore], decision: Decision, home: Home, 
     try:
         if adding and not dry_run:
             lists.add(name, item)
-        elif not adding and not any(not i.complete and i.summary.casefold() == item.casefold()
-                                    for i in lists.items(name)):
+        elif not adding and not lists.is_open(name, item):
             raise ListError("not_on_list")
         elif not adding and not dry_run:
             lists.complete(name, item)
