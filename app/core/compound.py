@@ -28,9 +28,8 @@ def _cut_points(text: str, vocab: Vocabulary) -> list[tuple[int, int]]:
     if not vocab.conjunctions:
         return []
     phrases = sorted(vocab.conjunctions, key=len, reverse=True)  # "and then" before "and"
-    edge = r"(?<!\w)" if vocab.word_joiner else ""
-    pattern = re.compile(edge + "(?:" + "|".join(re.escape(p) for p in phrases) + ")" + edge.replace("<", ""),
-                         re.IGNORECASE)
+    before, after = (r"(?<!\w)", r"(?!\w)") if vocab.word_joiner else ("", "")
+    pattern = re.compile(before + "(?:" + "|".join(map(re.escape, phrases)) + ")" + after, re.IGNORECASE)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
@@ -56,12 +55,13 @@ def split(text: str, vocab: Vocabulary, understand: Callable[[str], Understandin
     points = _cut_points(text, vocab)
     if not points or whole():
         return None
+    read: dict[str, Understanding] = {}  # a clause comes back in other cuts ("a" of "a and b and c")
     for count in range(min(len(points), MOST_CLAUSES - 1), 0, -1):
         for cuts in itertools.combinations(points, count):
             clauses = _clauses(text, cuts)
             if not all(clauses):
                 continue
-            understood = [understand(clause) for clause in clauses]
+            understood = [read[c] if c in read else read.setdefault(c, understand(c)) for c in clauses]
             if all(_acts(part) for part in understood):
                 return understood
             failed = [p for p in understood if p.decision.intent is not None and p.decision.error is not None]
