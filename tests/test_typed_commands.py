@@ -121,21 +121,26 @@ def test_a_reply_made_while_the_broker_was_away_is_sent_when_it_is_back() -> Non
     assert link.sent == [("hearth/den/reply", reply.reply)] and reply.reply
 
 
+class _RecordingLink:
+    """A connected link that keeps each reply it is given (what would go on the reply topic)."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def when_connected(self, callback) -> None:
+        pass
+
+    def publish(self, topic, payload, retain=False, wait=True) -> None:
+        self.sent.append(json.loads(payload))
+
+
 def test_a_command_that_would_wait_past_a_second_is_refused_at_once() -> None:
     """Under a flood of commands that each take time, the queue holds only what is done within a
     second at the recent pace (#33: replies 1.8 s late in a flood of 10,000 messages)."""
-    class Link:
-        connected = True
-        sent: list = []
-
-        def when_connected(self, callback) -> None:
-            pass
-
-        def publish(self, topic, payload, retain=False, wait=True) -> None:
-            self.sent.append(json.loads(payload))
-
     now = [0.0]
-    link = Link()
+    link = _RecordingLink()
     assistant = Assistant(Settings(intents={"stage": "templates"}), HOME)
     intake = CommandIntake(assistant, link, "den", "hearth/den/reply", clock=lambda: now[0])  # type: ignore[arg-type]
     hold, handle = threading.Event(), assistant.handle
@@ -168,18 +173,8 @@ def test_a_command_that_would_wait_past_a_second_is_refused_at_once() -> None:
 def test_a_stream_of_commands_is_taken_at_most_a_few_a_second() -> None:
     """Hundreds of printable lines a second on the command topic (the malformed flood of #33) are refused
     busy beyond a burst and a few a second: understanding each would take the network thread's time."""
-    class Link:
-        connected = True
-        sent: list = []
-
-        def when_connected(self, callback) -> None:
-            pass
-
-        def publish(self, topic, payload, retain=False, wait=True) -> None:
-            self.sent.append(json.loads(payload))
-
     now = [0.0]
-    link = Link()
+    link = _RecordingLink()
     intake = CommandIntake(Assistant(Settings(intents={"stage": "templates"}), HOME), link,  # type: ignore[arg-type]
                            "den", "hearth/den/reply", clock=lambda: now[0])  # not started: nothing is taken off
     for n in range(100):
