@@ -9,7 +9,9 @@ literal entity name, as Home Assistant's default conversation agent does.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
+import re
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -20,6 +22,7 @@ from hassil.filter import filter_intents
 from hassil.intents import SlotList
 from hassil.util import normalize_text
 from home_assistant_intents import get_intents
+from unicode_rbnf import RbnfEngine
 
 from devices.registry import Home
 from intents.schema import Recognition, Source
@@ -142,9 +145,12 @@ def to_recognition(result: Optional[RecognizeResult]) -> Recognition:
 class TemplateRecognizer:
     """Recognises Home Assistant intents from text with the official templates."""
 
-    def __init__(self, home: Home, language: str = "en", language_data: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, home: Home, language: str = "en", language_data: Optional[dict[str, Any]] = None,
+                 custom: Iterable[str] = ()) -> None:
         data = language_data if language_data is not None else load_language(language)
         self.language = language
+        self.custom = frozenset(custom)
+        """The user's own intents among the templates' (custom sentences)."""
         self.intents = Intents.from_dict(data)
         self.responses: dict[str, dict[str, str]] = data.get("responses", {}).get("intents", {})
         self.slot_lists = build_slot_lists(home)
@@ -171,13 +177,53 @@ class TemplateRecognizer:
         return other
 
     def recognize(self, text: str, context: Optional[dict[str, Any]] = None) -> Recognition:
-        """The best template match for ``text``; ``context`` is e.g. ``{"area": "Kitchen"}``."""
+        """The best template match for ``text``; ``context`` is e.g. ``{"area": "Kitchen"}``. Numbers are
+        read both ways: where the words with digits match nothing, the same with the digits spelled out
+        ("zone 2" for a list that says "two"; range lists take both already)."""
+        variants = [text]
+        if any(c.isdigit() for c in text):
+            variants.append(spell_digits(text, self.language))
+        for variant in dict.fromkeys(variants):
+            recognition = self._best(variant, context, self.intents)
+            if recognition.intent is None and self.custom:
+                recognition = self._best(variant, context, self._own)
+            if recognition.intent is not None:
+                return recognition
+        return recognition
+
+    @functools.cached_property
+    def _own(self) -> Intents:
+        """The user's intents without the language's skip words: a user who writes "I'd like a latte" means
+        those words, which Home Assistant's English skips ("i'd like"), so that the sentence could never match."""
+        return dataclasses.replace(filter_intents(self.intents, intent_names=set(self.custom)), skip_words=[])
+
+    def _best(self, text: str, context: Optional[dict[str, Any]], intents: Intents) -> Recognition:
         result = recognize_best(
             text,
-            self.intents,
+            intents,
             slot_lists=said_names(self.slot_lists, text),
             intent_context=context or {},
             language=self.language,
             best_slot_name="name",
         )
         return to_recognition(result)
+
+
+_WHOLE_NUMBER = re.compile(r"(?<![\d.,])\d{1,6}(?![\d.,%])")
+
+
+def spell_digits(text: str, language: str) -> str:
+    """``text`` with each whole number in words of ``language`` (Unicode's spell-out rules, as hassil's
+    range lists use them): "zone 2" -> "zone two". Decimals and percentages stay as they are."""
+    engine = _spell_engine(language.partition("-")[0])
+    if engine is None:
+        return text
+    return _WHOLE_NUMBER.sub(lambda m: engine.format_number(int(m.group())).text, text)
+
+
+@functools.lru_cache(maxsize=8)
+def _spell_engine(code: str) -> Optional[RbnfEngine]:
+    try:
+        return RbnfEngine.for_language(code)
+    except Exception:  # a language Unicode has no spell-out rules for: digits stay digits
+        return None

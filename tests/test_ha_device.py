@@ -68,7 +68,11 @@ def test_hearth_announces_itself_and_obeys_its_entities(mosquitto: Mosquitto) ->
         names = sorted(e.entity.name for e in config.entities)
         assert names == ["Hearth den Last intent", "Hearth den Last reply", "Hearth den Last transcript",
                          "Hearth den Lists", "Hearth den Mute", "Hearth den State", "Hearth den Timers"]
-        assert config.skipped == ("command: component 'text' is not supported",)  # Hearth does not import text entities
+        # Hearth does not import text or event entities (the intent event is for automations)
+        assert config.skipped == ("command: component 'text' is not supported",
+                                  "intent_event: component 'event' is not supported")
+        event = json.loads(got[config_topic])["cmps"]["intent_event"]
+        assert event["stat_t"] == "hearth/den/intent" and {"HassTurnOn", "HassLightSet"} <= set(event["evt_typ"])
         assert got["hearth/den/availability"] == "online"
 
         connection.device.pipeline_state("listening")

@@ -118,7 +118,9 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
         connection.discovery = DiscoveryListener(assistant.home, changed, ha.discovery_prefix)
         connection.discovery.start(discovery_link or link)
     if ha.announce and announce:
-        device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript)
+        device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript,
+                                     lambda: tuple(assistant.sentences.recognizer.intents.intents))
+        assistant.on_sentences.append(device.announce)  # the event entity's types follow the user's files
         connection.device = device
         connection.commands = CommandIntake(assistant, link, site, device.topics.reply, callbacks.on_outcome).start()
         device.start(callbacks.mute or (lambda muted: None), connection.commands.put)

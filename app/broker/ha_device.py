@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,9 +95,20 @@ class DeviceTopics:
     def reply(self) -> str:
         return f"{self.root}/reply"
 
+    @property
+    def intent(self) -> str:
+        return f"{self.root}/intent"
 
-def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
-    """The device-discovery payload describing Hearth on ``site``."""
+
+#: The intent event (``<root>/intent``) as Home Assistant's MQTT event entity reads one: an event type
+#: and attributes (the words, the slots, the site).
+EVENT_TEMPLATE = ("{{ {'event_type': value_json.intent, 'text': value_json.text, 'slots': value_json.slots,"
+                  " 'site': value_json.site} | tojson }}")
+
+
+def discovery_config(site: str, topics: DeviceTopics, intents: Sequence[str] = ()) -> dict[str, Any]:
+    """The device-discovery payload describing Hearth on ``site``; ``intents``: the event entity's event
+    types (every intent Hearth may understand, the user's own included), for automations to trigger on."""
     uid = f"hearth_{site}"
     return {
         "dev": {"ids": [uid], "name": f"Hearth {site}", "mf": "Hearth", "mdl": "voice assistant"},
@@ -124,6 +135,9 @@ def discovery_config(site: str, topics: DeviceTopics) -> dict[str, Any]:
             "lists": {"p": "sensor", "name": "Lists", "uniq_id": f"{uid}_lists", "stat_t": topics.lists,
                       "val_tpl": "{{ value_json.count }}", "json_attr_t": topics.lists,
                       "ic": "mdi:format-list-checks"},
+            **({"intent_event": {"p": "event", "name": "Intent", "uniq_id": f"{uid}_intent_event",
+                                 "stat_t": topics.intent, "val_tpl": EVENT_TEMPLATE, "evt_typ": sorted(intents),
+                                 "ic": "mdi:account-voice"}} if intents else {}),
         },
     }
 
@@ -132,8 +146,10 @@ class HomeAssistantDevice:
     """Publishes Hearth's state to its discovery entities and takes their commands."""
 
     def __init__(self, link: MqttLink, site: str, topic_prefix: str, discovery_prefix: str,
-                 share_transcript: bool = True) -> None:
+                 share_transcript: bool = True, intents: Callable[[], Sequence[str]] = tuple) -> None:
         self.link = link
+        self.intents = intents
+        """The intents Hearth may understand now (the event entity's types; the user's may change)."""
         self.site = site
         self.topics = DeviceTopics(f"{topic_prefix}/{site}")
         self.config_topic = f"{discovery_prefix}/device/hearth_{site}/config"
@@ -192,7 +208,8 @@ class HomeAssistantDevice:
 
     def announce(self) -> None:
         """Publish the discovery config, availability and current values."""
-        self._send(self.config_topic, json.dumps(discovery_config(self.site, self.topics)), retain=True)
+        config = discovery_config(self.site, self.topics, self.intents())
+        self._send(self.config_topic, json.dumps(config), retain=True)
         self._send(self.topics.availability, "online", retain=True)
         self._send(self.topics.mute_state, "ON" if self.muted else "OFF", retain=True)
         self._send(self.topics.state, self._state, retain=True)

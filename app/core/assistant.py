@@ -22,6 +22,7 @@ from app.config import Settings
 from app.core import compound
 from app.core.clarify import Choice, referent
 from app.core.correction import Corrections, lesson
+from app.core.custom_turn import run_custom_intent
 from app.core.delivery import Delivery, carry_out, tell
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
@@ -33,6 +34,7 @@ from app.core.home_files import taught_phrases
 from app.core.home_view import HomeView
 from app.core.list_turn import LIST_INTENTS, run_list_intent
 from app.core.outcome import Outcome
+from app.core.sentences import SentenceWatch, read_sentences
 from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
 from app.stt.speech_to_text import Hypotheses, SpeechToText
@@ -45,11 +47,9 @@ from devices.registry import Home
 from devices.state import initial_states
 from intents.confirmation import Confirmations
 from intents.llm import LlmRecognizer
-from intents.repair import template_words
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
 from intents.taught import TeachError
-from intents.templates import TemplateRecognizer, load_language
 from intents.vocabulary import vocabulary
 from models import ModelError
 from models.llm import load_llm, model_path
@@ -77,14 +77,12 @@ class Assistant:
         """Shopping and to-do lists; None where this runtime keeps none (list intents are refused)."""
         self.vocab = vocabulary(settings.intents.language)
         """The words of the language: every stage takes them from here."""
-        language = load_language(settings.intents.language)
-        recognizer = TemplateRecognizer(home, settings.intents.language, language)
-        responses = language.get("responses", {})
-        errors = {"no_weather": self.vocab.replies["no_weather"], **responses.get("errors", {})}
-        self.responder = Responder(responses.get("intents", {}), done=self.vocab.replies["done"],
-                                   errors=errors, not_understood=self.vocab.replies["not_understood"])
-        known = frozenset(template_words(recognizer.template_texts(), self.vocab))
-        self._view = HomeView.build(home, self.vocab, recognizer, known, settings.stt.prompt)
+        folder, language = settings.intents.custom_sentences, settings.intents.language
+        self.sentences = read_sentences(home, self.vocab, language, folder)
+        """The templates (Home Assistant's, Hearth's, the user's) and the responses in use."""
+        self._watch = SentenceWatch(folder, language)
+        self._view = HomeView.build(home, self.vocab, self.sentences.recognizer, self.sentences.known_words,
+                                    settings.stt.prompt)
         self._builder = HomeBuilder(lambda: self._view)
         self.states = initial_states(home.initial_states)
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
@@ -99,6 +97,8 @@ class Assistant:
         self._llm_tried = settings.intents.stage == "templates"
         self.llm_load_seconds = 0.0
         """Time to load the LLM and fill its KV cache with the fixed prompt."""
+        self.on_sentences: list[Callable[[], None]] = []
+        """Called after the user's sentence files were read again (Home Assistant's event types)."""
         self.observers: list[Callable[[Outcome, str], None]] = []
         """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
 
@@ -112,14 +112,38 @@ class Assistant:
         """The registry in use."""
         return self._view.home
 
+    @property
+    def responder(self) -> Responder:
+        """Renders replies in Home Assistant's words."""
+        return self.sentences.responder
+
     def _current(self) -> HomeView:
-        """The view for this utterance: a home built since the last one is taken up now."""
+        """The view for this utterance: a home built since the last one, and sentence files changed since
+        they were read, are taken up now."""
         view = self._builder.take()
+        if view is not None and view.recognizer.intents is not self._view.recognizer.intents:
+            view = self._with_sentences(view.home)  # built over sentences read before the files changed
+        if self._watch.changed():
+            view = self._with_sentences((view or self._view).home, reread=True)
         if view is not None:
             if view.llm is None and self._view.llm is not None:  # the model was loaded while it was built
                 view = view.with_llm(self._view.llm.with_home(view.home, view.recognizer))
             self._view = view  # one assignment: never half of each
         return self._view
+
+    def _with_sentences(self, home: Home, reread: bool = False) -> HomeView:
+        """A view of ``home`` over the sentences in use (read again first when ``reread``)."""
+        if reread:
+            started = time.perf_counter()
+            self.sentences = read_sentences(home, self.vocab, self.settings.intents.language,
+                                            self.settings.intents.custom_sentences)
+            _LOGGER.info("Sentences read again in %.0f ms", (time.perf_counter() - started) * 1000)
+            for observer in self.on_sentences:
+                observer()
+        recognizer = self.sentences.recognizer.with_home(home)
+        view = HomeView.build(home, self.vocab, recognizer, self.sentences.known_words, self.settings.stt.prompt)
+        llm = self._view.llm
+        return view if llm is None else view.with_llm(llm.with_home(home, recognizer))
 
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from
@@ -254,8 +278,10 @@ class Assistant:
         if understood.choice is not None and declined is None:
             asked = self.choices.ask(understood.choice, asker, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
+        action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
         question = None if confirmed or declined else \
-            self.dialog.ask(decision, asker, home, text if understood.doubted else None)
+            self.dialog.ask(decision, asker, home, text if understood.doubted or (action and action.confirm) else None,
+                            asks=bool(action and action.confirm))
         undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
@@ -275,11 +301,13 @@ class Assistant:
         if decision.intent in LIST_INTENTS and decision.error is None:
             decision = run_list_intent(self.lists, decision, home, self.vocab, dry_run)
         before = tuple((target, self.states.get(target).state) for target in decision.targets)
-        delivery = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery()
+        delivery, said = carry_out(decision, home, self.link, dry_run) if decision.acts else Delivery(), None
+        if action is not None:
+            delivery, said = run_custom_intent(action, decision, self.link, dry_run)
         act_done = time.perf_counter()
         failure = delivery.failure or Understanding(text, decision).failure
         reply = reply_for(delivery.failure, self.vocab, delivery.detail, delivery.reason) if delivery.failure else \
-            self.responder.render(decision, home, self.states, spoken)  # the resolver's reason where it has one
+            said or self.responder.render(decision, home, self.states, spoken)  # the resolver's reason if any
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000

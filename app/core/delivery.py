@@ -52,7 +52,11 @@ def build(decision: Decision, home: Home) -> Delivery:
 
 def carry_out(decision: Decision, home: Home, link: Optional[MqttLink], dry_run: bool = False) -> Delivery:
     """Build the decision's commands and, unless ``dry_run``, publish each and wait for the broker."""
-    built = build(decision, home)
+    return send(build(decision, home), link, dry_run)
+
+
+def send(built: Delivery, link: Optional[MqttLink], dry_run: bool = False) -> Delivery:
+    """Publish built commands (unless ``dry_run``) and wait for the broker to acknowledge each."""
     if built.failure is not None or not built.messages or dry_run:
         return built
     if link is None:

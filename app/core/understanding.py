@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.clarify import Choice, partial_name, room_devices
+from app.core.custom_turn import CustomAction
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
 from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
@@ -60,6 +61,12 @@ class IntentSettings(BaseModel):
     taught_file: Optional[str] = None
     """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
     (``~/.local/share/hearth/taught.yaml``)."""
+    custom_sentences: Optional[str] = None
+    """A folder of the user's own sentences in Home Assistant's format, ``<folder>/<language>/*.yaml``
+    (as Home Assistant's ``custom_sentences``); read again whenever a file changes. null: none."""
+    actions: dict[str, CustomAction] = {}
+    """What Hearth does for the user's own intents beyond publishing the intent event: an MQTT message
+    and a reply, templated from the slots."""
 
     @field_validator("language")
     @classmethod

@@ -183,6 +183,7 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "Sorry, there are too many timers already",
         "not_delayed": "Sorry, I only do that right away, when you can confirm it",
         "command_failed": "Sorry, I couldn't carry out: {command}",
+        "custom_failed": "Sorry, the action for that command is not set up right.",
         "no_weather": "Sorry, there is no weather entity in this home",
         "not_connected": "{name} is not connected to MQTT",
         "unknown_color": "I don't know the colour {color}",

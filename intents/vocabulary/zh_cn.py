@@ -204,6 +204,7 @@ VOCABULARY = Vocabulary(
         "too_many_timers": "抱歉，计时器已经太多了",
         "not_delayed": "抱歉，这个操作要你当场确认，不能定时执行",
         "command_failed": "抱歉，没能执行：{command}",
+        "custom_failed": "抱歉，这条命令的动作设置有误。",
         "no_weather": "抱歉，家里没有天气实体",
         "not_connected": "{name}没有连接到 MQTT",
         "unknown_color": "我不认识{color}这个颜色",

@@ -1,0 +1,172 @@
+"""The user's own sentences in Home Assistant's format (#30): every kind of list, digits read as words,
+built-in intents unchanged, a clear error (file, line, what) for a bad file that leaves the others in use,
+the reload of a running assistant, and what a custom intent does: the intent event, the configured MQTT
+message and reply, a spoken yes first where asked, and the event entity Home Assistant triggers on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from app.broker.ha_device import DeviceTopics, discovery_config
+from app.config import ConfigError, MqttSettings, Settings, parse_settings
+from app.core.assistant import Assistant
+from app.core.failure import Failure
+from devices.mqtt import MqttLink
+from devices.registry import build_home, load_fixture_file
+from intents.custom import merge_custom
+from intents.templates import TemplateRecognizer, load_language
+from tests.conftest import FIXTURES, Mosquitto, Subscriber
+
+HOME = build_home(load_fixture_file(FIXTURES), topic_base="home")
+GRAMMARS = Path(__file__).parent / "data" / "custom_sentences"
+ACTIONS = {
+    "WaterZone": {"topic": "garden/zone/{{ zone }}/set", "payload": '{"minutes": {{ minutes }}}',
+                  "reply": "Watering zone {{ zone }} for {{ minutes }} minutes"},
+    "MakeCoffee": {"topic": "kitchen/coffee/brew", "payload": "{{ drink }}|{{ size | default('regular') }}",
+                   "confirm": True},
+}
+
+
+def _folder(tmp_path: Path) -> Path:
+    shutil.copytree(GRAMMARS, tmp_path / "custom")
+    return tmp_path / "custom"
+
+
+def _settings(folder: Path, port: int = 0, actions: dict | None = None) -> Settings:
+    mqtt = MqttSettings(host="127.0.0.1", port=port) if port else MqttSettings()
+    return Settings(mqtt=mqtt, intents={"stage": "templates", "custom_sentences": str(folder),
+                                        "actions": ACTIONS if actions is None else actions})
+
+
+def _recognizer(folder: Path) -> TemplateRecognizer:
+    custom = merge_custom(load_language("en"), folder, "en")
+    assert custom.errors == ()
+    return TemplateRecognizer(HOME, "en", custom.data, custom.intents)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("text, intent, slots", [
+    ("water zone two for ten minutes", "WaterZone", {"zone": 2, "minutes": 10}),  # values, range in words
+    ("sprinkle the vegetable patch for 25 minutes", "WaterZone", {"zone": 3, "minutes": 25}),  # rule, digits
+    ("water zone 2 for 5 minutes", "WaterZone", {"zone": 2, "minutes": 5}),  # a digit where the list has words
+    ("make me a large cappuccino", "MakeCoffee", {"size": "large", "drink": "cappuccino", "machine": "coffee"}),
+    ("I'd like a 12 ounce latte", "MakeCoffee", {"size": "12oz", "drink": "latte", "machine": "coffee"}),
+    ("brew me a flat white", "MakeCoffee", {"drink": "flat_white", "machine": "coffee"}),
+    ("play the evening chill playlist in the kitchen", "PlayPlaylist", {"playlist": "evening chill",
+                                                                         "area": "Kitchen"}),
+    ("stop the sprinklers", "StopWatering", {}),
+])
+def test_every_list_kind_is_read(tmp_path: Path, text: str, intent: str, slots: dict) -> None:
+    recognition = _recognizer(_folder(tmp_path)).recognize(text)
+    assert recognition.intent == intent
+    assert {k: int(v) if isinstance(v, float) else v for k, v in recognition.slots.items()} == slots
+
+
+@pytest.mark.fast
+def test_built_in_intents_keep_their_meaning(tmp_path: Path) -> None:
+    """A file's list named as one of Home Assistant's (zone) is the file's own; HA's sentences still work."""
+    recognizer = _recognizer(_folder(tmp_path))
+    plain = TemplateRecognizer(HOME, "en")
+    for text in ("turn on the kitchen light", "set the bedroom lamp to 50% brightness", "what is the temperature"):
+        assert recognizer.recognize(text) == plain.recognize(text), text
+
+
+def _bad(folder: Path, name: str, text: str) -> str:
+    (folder / "en" / name).write_text(text, encoding="utf-8")
+    custom = merge_custom(load_language("en"), folder, "en")
+    assert "WaterZone" in custom.intents and "MakeCoffee" in custom.intents  # the good files stay in use
+    assert len(custom.errors) == 1
+    return custom.errors[0]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("text, expected", [
+    ("intents:\n  Foo:\n    data:\n      - sentences: [\"open {gate\"]\n", r"bad\.yaml:4: .*not a template"),
+    ("intents:\n  Foo:\n    data:\n      - sentences:\n          - \"open {gate}\"\n",
+     r"bad\.yaml:5: intents\.Foo\.data\.0\.sentences\.0: no list '\{gate\}'"),
+    ("intents:\n  Foo:\n    data:\n      - sentences:\n          - \"open <gate>\"\n", r":5: .*no expansion rule"),
+    ("intents: [\n", r"bad\.yaml:2: not YAML"),
+    ("language: de\n", r"bad\.yaml:1: language: file is for 'de'"),
+    ("intent:\n  Foo: {}\n", r"bad\.yaml:1: intent: unknown key"),
+    ("lists:\n  name:\n    values: [x]\n", r"bad\.yaml:2: lists\.name: 'name' is filled from the home"),
+    ("lists:\n  n:\n    range: {from: 9, to: 1}\n", r"bad\.yaml:3: lists\.n\.range: a range needs"),
+    ("lists:\n  n:\n    values: [a]\n    wildcard: true\n", r"exactly one of: values, range, wildcard"),
+    ("intents:\n  Foo:\n    data:\n      - sentence: [x]\n", r"bad\.yaml:4: intents\.Foo\.data\.0\.sentence: unknown"),
+    ("responses:\n  intents:\n    HassTurnOn:\n      default: Hi\n", r":4: .*response already defined"),
+])
+def test_a_bad_file_is_named_with_its_line_and_left_out(tmp_path: Path, text: str, expected: str) -> None:
+    import re
+    error = _bad(_folder(tmp_path), "bad.yaml", text)
+    assert re.search(expected, error), error
+
+
+@pytest.mark.fast
+def test_a_template_that_does_not_compile_is_refused_with_the_config() -> None:
+    with pytest.raises(ConfigError, match="intents.actions.Foo.payload"):
+        parse_settings({"intents": {"actions": {"Foo": {"payload": "{{ zone "}}}}, "config.yaml")
+
+
+@pytest.mark.fast
+def test_the_action_reply_and_confirmation(tmp_path: Path) -> None:
+    assistant = Assistant(_settings(_folder(tmp_path)), HOME)
+    outcome = assistant.handle("water zone 2 for 5 minutes", dry_run=True)
+    assert outcome.failure is None and outcome.reply == "Watering zone 2 for 5 minutes"
+    assert [(m.topic, m.payload) for m in outcome.messages] == [("garden/zone/2/set", '{"minutes": 5}')]
+    assert assistant.handle("stop the sprinklers", dry_run=True).reply == "Stopping the sprinklers"  # file's response
+    played = assistant.handle("play the jazz playlist", dry_run=True)  # no action: the event alone, "Done"
+    assert played.failure is None and played.reply == "Done" and played.decision.recognition.slots == {
+        "playlist": "jazz"}
+    asked = assistant.handle("make me a large latte", dry_run=True)
+    assert asked.failure is Failure.NEEDS_CONFIRMATION and asked.messages == ()
+    assert asked.reply == 'Did you say "make me a large latte"? Say yes to go ahead.'
+    assert assistant.handle("yes", site="elsewhere", dry_run=True).messages == ()  # only the one asked answers
+    done = assistant.handle("yes", dry_run=True)
+    assert [(m.topic, m.payload) for m in done.messages] == [("kitchen/coffee/brew", "latte|large")]
+
+
+@pytest.mark.fast
+def test_a_topic_made_a_wildcard_by_what_was_said_is_not_published(tmp_path: Path) -> None:
+    actions = {"PlayPlaylist": {"topic": "media/{{ playlist }}/play"}}
+    assistant = Assistant(_settings(_folder(tmp_path), actions=actions), HOME)
+    outcome = assistant.handle("play the # playlist", dry_run=True)
+    assert outcome.failure is Failure.NOT_POSSIBLE and outcome.messages == ()
+    assert outcome.reply == "Sorry, the action for that command is not set up right."
+
+
+@pytest.mark.fast
+def test_a_running_assistant_reads_changed_files(tmp_path: Path, caplog) -> None:
+    folder = _folder(tmp_path)
+    assistant = Assistant(_settings(folder), HOME)
+    assert assistant.handle("open the gate", dry_run=True).decision.intent is None
+    (folder / "en" / "gate.yaml").write_text(
+        "language: en\nintents:\n  OpenGate:\n    data:\n      - sentences: ['open the gate']\n", encoding="utf-8")
+    time.sleep(1.1)  # files are looked at once a second at most
+    assert assistant.handle("open the gate", dry_run=True).decision.intent == "OpenGate"
+    (folder / "en" / "gate.yaml").write_text("intents: [", encoding="utf-8")  # broken: left out, said
+    time.sleep(1.1)
+    assert assistant.handle("open the gate", dry_run=True).decision.intent is None
+    assert "gate.yaml:1: not YAML" in caplog.text
+    assert assistant.handle("water zone one for two minutes", dry_run=True).decision.intent == "WaterZone"
+
+
+def test_a_custom_intent_acts_over_mqtt_and_is_announced(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    settings = _settings(_folder(tmp_path), mosquitto.port)
+    subscriber = Subscriber(mosquitto.port, "#")
+    with MqttLink(settings.mqtt, "hearth-custom-test") as link:
+        assistant = Assistant(settings, HOME, link)
+        outcome = assistant.handle("water the back garden for twenty minutes", site="kitchen")
+        got = dict(subscriber.collect(2))
+    subscriber.close()
+    assert outcome.published and outcome.reply == "Watering zone 2 for 20 minutes"
+    assert got["garden/zone/2/set"] == '{"minutes": 20}'
+    event = json.loads(got["hearth/kitchen/intent"])
+    assert event["intent"] == "WaterZone" and event["slots"] == {"zone": 2, "minutes": 20}
+    entity = discovery_config("kitchen", DeviceTopics("hearth/kitchen"),
+                              tuple(assistant.sentences.recognizer.intents.intents))["cmps"]["intent_event"]
+    assert entity["p"] == "event" and entity["stat_t"] == "hearth/kitchen/intent"
+    assert {"WaterZone", "MakeCoffee", "PlayPlaylist", "HassTurnOn"} <= set(entity["evt_typ"])
