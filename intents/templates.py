@@ -17,9 +17,11 @@ from typing import Any, Iterable, Optional
 
 import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, TextSlotValue, recognize_best
+from hassil.errors import HassilError
 from hassil.expression import TextChunk
 from hassil.filter import filter_intents
 from hassil.intents import SlotList
+from hassil.sample import sample_expression
 from hassil.util import normalize_text
 from home_assistant_intents import get_intents
 from unicode_rbnf import RbnfEngine
@@ -157,12 +159,31 @@ class TemplateRecognizer:
 
     def template_texts(self) -> list[str]:
         """Every sentence template, expansion rule and fixed list value as written
-        (``turn off [the] {name}``, ``red``), and the words templates skip ("please")."""
-        texts = [s.text for intent in self.intents.intents.values() for data in intent.data for s in data.sentences]
-        texts += [rule.text for rule in self.intents.expansion_rules.values()]
-        for slot_list in self.intents.slot_lists.values():
+        (``turn off [the] {name}``, ``red``), a custom file's own included, and the words templates skip
+        ("please")."""
+        blocks = [data for intent in self.intents.intents.values() for data in intent.data]
+        texts = [s.text for data in blocks for s in data.sentences]
+        rules = [*self.intents.expansion_rules.values(), *(r for data in blocks for r in data.expansion_rules.values())]
+        texts += [rule.text for rule in rules]
+        for slot_list in [*self.intents.slot_lists.values(), *(s for data in blocks for s in data.slot_lists.values())]:
             texts += [getattr(value.text_in, "text", "") for value in getattr(slot_list, "values", [])]
         return texts + list(self.intents.skip_words)
+
+    def own_examples(self) -> list[str]:
+        """One sentence of each of the user's intents, as hassil samples its first template (for the
+        speech-to-text prompt: words of the user's grammar are heard as such)."""
+        examples = []
+        for name in sorted(self.custom):
+            data = self.intents.intents[name].data[0]
+            lists = {**self.intents.slot_lists, **self.slot_lists, **data.slot_lists}
+            rules = {**self.intents.expansion_rules, **data.expansion_rules}
+            try:
+                example = next(iter(sample_expression(data.sentences[0].expression, lists, rules, self.language)))
+            except (HassilError, StopIteration):
+                continue
+            if "{" not in example:  # a wildcard's place has no words to prime with
+                examples.append(example)
+        return examples
 
     def with_home(self, home: Home) -> "TemplateRecognizer":
         """A recogniser over another registry's names, areas and floors (the templates are shared)."""

@@ -93,7 +93,7 @@ class HomeView:
     def build(cls, home: Home, vocab: Vocabulary, recognizer: TemplateRecognizer, known_words: frozenset[str],
               prompt_setting: str) -> "HomeView":
         """A first view; ``recognizer`` is already over ``home``."""
-        prompt = home_prompt(home, vocab) if prompt_setting == "auto" else prompt_setting
+        prompt = home_prompt(home, vocab, own=recognizer.own_examples()) if prompt_setting == "auto" else prompt_setting
         repairer = WordRepairer(home, vocab, known_words) if vocab.readings is None else \
             HomophoneRepairer(home, vocab, [*known_words, *vocab.own_phrases])
         return cls(home, vocab, recognizer, repairer, known_words, prompt_setting, prompt)

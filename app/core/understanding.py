@@ -235,7 +235,13 @@ class Understander:
                     return Decision(Recognition(None))
                 return self.text(repairing, states, words, context).decision
 
-            chosen = choose(transcripts[:3], hypotheses, view.repairer, parse, self.rescore, self.log_texts, deadline)
+            own = view.recognizer.custom
+
+            def counts(decision: Decision) -> bool:  # an action, or one of the user's intents (no device to act on)
+                return decision.acts or (decision.error is None and decision.intent in own)
+
+            chosen = choose(transcripts[:3], hypotheses, view.repairer, parse, self.rescore, self.log_texts, deadline,
+                            counts)
             if chosen is not None:
                 return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
                                              context)

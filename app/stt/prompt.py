@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from devices.registry import Entity, Home
 from intents.vocabulary import Vocabulary
@@ -58,14 +58,14 @@ def _commands(home: Home, commanded: list[Entity], vocab: Vocabulary) -> list[st
     return sentences
 
 
-def home_prompt(home: Home, vocab: Vocabulary, max_words: int = MAX_WORDS) -> str:
-    """Commands for the kinds of device the home has, then its room, floor and device names, in at
-    most ``max_words`` words."""
+def home_prompt(home: Home, vocab: Vocabulary, max_words: int = MAX_WORDS, own: Sequence[str] = ()) -> str:
+    """Commands for the kinds of device the home has and ``own`` (one of each of the user's own intents),
+    then its room, floor and device names, in at most ``max_words`` words."""
     commanded = [e for e in home.entities if e.domain in COMMANDED]
     in_room = Counter(e.area_id for e in commanded)
     # Rooms with more devices first: they are spoken of more often.
     areas = sorted(home.areas, key=lambda a: (-in_room[a.id], a.name))
-    sentences = _commands(home, commanded, vocab)
+    sentences = _commands(home, commanded, vocab) + [f"{text[:1].upper()}{text[1:]}." for text in own]
     said = " {} ".format(re.sub(r"[^\w\s]", " ", " ".join(sentences).lower()))
     every_name = _unique([a.name for a in areas] + [f.name for f in home.floors] + [e.name for e in commanded])
     names = [n for n in every_name if f" {n.lower()} " not in said]  # not twice

@@ -242,9 +242,10 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
 
 
 def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[str], Decision],
-                    settings: RescoreSettings, deadline: float = math.inf) -> list[Candidate]:
-    """Variants of the transcripts that the templates act on, cheapest first, with their opposites;
-    parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first."""
+                    settings: RescoreSettings, deadline: float = math.inf,
+                    counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> list[Candidate]:
+    """Variants of the transcripts that the templates act on (that ``counts``), cheapest first, with their
+    opposites; parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first."""
     deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
     found: dict[str, Candidate] = {}
     cheapest: dict[str, float] = {}
@@ -258,29 +259,31 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
         if len(found) >= settings.candidates or time.perf_counter() > deadline:
             break
         decision = understand(variant.text)
-        if decision.acts:
+        if counts(decision):
             found[variant.text] = Candidate(variant.text, decision, variant.cost)
     for candidate in list(found.values()):
         for twin in opposites(candidate.text, repairer.vocab):
             if twin not in found:
                 decision = understand(twin)
-                if decision.acts:
+                if counts(decision):
                     found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
     return list(found.values())
 
 
 def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand: Callable[[str], Decision],
            settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
-           deadline: float = math.inf) -> Optional[Candidate]:
+           deadline: float = math.inf,
+           counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> Optional[Candidate]:
     """The repaired command the audio supports best, or None when none is close enough to what was heard.
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
-    ``deadline`` (``time.perf_counter``) is the utterance's."""
+    ``deadline`` (``time.perf_counter``) is the utterance's; ``counts``: what a repair must lead to (an
+    action, or one of the user's own intents)."""
     if len({frozenset(found) for found in map(repairer.vocab.numbers, heard[:2]) if found}) > 1:
         # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure.
         # One number heard once only ("开一项", "开一下") is no disagreement.
         _LOGGER.info("Repair not taken: the transcripts hear different numbers")
         return None
-    candidates = parsed_variants(heard, repairer, understand, settings, deadline)
+    candidates = parsed_variants(heard, repairer, understand, settings, deadline, counts)
     if not candidates:
         return None
     candidates = candidates[: settings.candidates + settings.candidates // 2]
