@@ -170,3 +170,34 @@ def test_a_custom_intent_acts_over_mqtt_and_is_announced(mosquitto: Mosquitto, t
                               tuple(assistant.sentences.recognizer.intents.intents))["cmps"]["intent_event"]
     assert entity["p"] == "event" and entity["stat_t"] == "hearth/kitchen/intent"
     assert {"WaterZone", "MakeCoffee", "PlayPlaylist", "HassTurnOn"} <= set(entity["evt_typ"])
+
+
+SPOKEN = [  # (what is said, voice, noise SNR in dB or None, intent, slots)
+    ("water zone two for ten minutes", "piper", None, "WaterZone", {"zone": 2, "minutes": 10}),
+    ("make me a large cappuccino", "flite-slt", None, "MakeCoffee",
+     {"size": "large", "drink": "cappuccino", "machine": "coffee"}),
+    ("water the vegetable patch for thirty minutes", "piper", 18.0, "WaterZone", {"zone": 3, "minutes": 30}),
+    ("play the road trip playlist in the kitchen", "flite-rms", None, "PlayPlaylist",
+     {"playlist": "road trip", "area": "Kitchen"}),
+]
+
+
+@pytest.mark.parametrize("text, voice, snr, intent, slots", SPOKEN)
+def test_spoken_custom_commands_are_heard_exactly(tmp_path: Path, tts, stt, text, voice, snr, intent, slots) -> None:
+    from app.bench.clips import add_noise, pad, speak
+    from app.bench.custom_speech import _plain
+
+    assistant = Assistant(_settings(_folder(tmp_path), actions={}), HOME, None, stt)
+    samples = pad(speak(text, voice, tts))
+    outcome = assistant.handle_speech(add_noise(samples, snr) if snr is not None else samples, dry_run=True)
+    assert outcome.failure is None, outcome.text
+    assert (outcome.decision.intent, _plain(outcome.decision.recognition.slots)) == (intent, slots)
+
+
+def test_spoken_remarks_about_the_same_things_do_nothing(tmp_path: Path, tts, stt) -> None:
+    from app.bench.clips import pad, speak
+
+    assistant = Assistant(_settings(_folder(tmp_path), actions={}), HOME, None, stt)
+    for text in ("the coffee was cold this morning", "I watered the garden yesterday"):
+        outcome = assistant.handle_speech(pad(speak(text, "piper", tts)), dry_run=True)
+        assert outcome.decision.intent is None or outcome.failure is not None, (text, outcome.text)

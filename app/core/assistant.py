@@ -279,9 +279,10 @@ class Assistant:
             asked = self.choices.ask(understood.choice, asker, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
+        own = decision.error is None and decision.intent in self._view.recognizer.custom  # the user's intent
+        asks = own and (understood.doubted or bool(action and action.confirm))
         question = None if confirmed or declined else \
-            self.dialog.ask(decision, asker, home, text if understood.doubted or (action and action.confirm) else None,
-                            asks=bool(action and action.confirm))
+            self.dialog.ask(decision, asker, home, text if understood.doubted or asks else None, asks=asks)
         undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION

@@ -37,6 +37,12 @@ _LOGGER = logging.getLogger(__name__)
 LlmSource = Callable[[], Optional[LlmRecognizer]]
 
 
+def _does(view: HomeView, decision: Decision) -> bool:
+    """True when ``decision`` would do something: act on a device, or run one of the user's own intents
+    (which has no device; its numbers and words are checked against the audio the same way)."""
+    return decision.acts or (decision.error is None and decision.intent in view.recognizer.custom)
+
+
 class IntentSettings(BaseModel):
     """Intent recognition (``intents:`` in config.yaml)."""
 
@@ -235,13 +241,8 @@ class Understander:
                     return Decision(Recognition(None))
                 return self.text(repairing, states, words, context).decision
 
-            own = view.recognizer.custom
-
-            def counts(decision: Decision) -> bool:  # an action, or one of the user's intents (no device to act on)
-                return decision.acts or (decision.error is None and decision.intent in own)
-
             chosen = choose(transcripts[:3], hypotheses, view.repairer, parse, self.rescore, self.log_texts, deadline,
-                            counts)
+                            lambda decision: _does(view, decision))
             if chosen is not None:
                 return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
                                              context)
@@ -300,7 +301,7 @@ class Understander:
         """``understood``, doubted where the audio of the transcript fits another reading nearly as well
         ("unlock" heard as "lock", a lost "leave", 6% for 60%, a question): it is asked back (see
         `app.stt.rescore.doubtful_hearing`). Checked on this thread, after the model."""
-        if not understood.decision.acts or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
+        if not _does(view, understood.decision) or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,
                                   view.name_openers):
