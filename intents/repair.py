@@ -78,6 +78,9 @@ class Repair:
     """The repaired text."""
     cost: float
     """Sum of the replaced stretches' relative sound distances (0 = unchanged)."""
+    whole: bool = False
+    """A whole sentence of the user's grammar (`intents.grammar_repair`): parsed before word repairs, since
+    it is known to parse and there are few."""
 
 
 class WordRepairer:

@@ -201,3 +201,19 @@ def test_spoken_remarks_about_the_same_things_do_nothing(tmp_path: Path, tts, st
     for text in ("the coffee was cold this morning", "I watered the garden yesterday"):
         outcome = assistant.handle_speech(pad(speak(text, "piper", tts)), dry_run=True)
         assert outcome.decision.intent is None or outcome.failure is not None, (text, outcome.text)
+
+
+@pytest.mark.fast
+def test_the_grammar_offers_its_nearest_sentences_with_the_numbers_heard(tmp_path: Path) -> None:
+    from intents.grammar_repair import GrammarRepairer
+    from intents.vocabulary import vocabulary
+
+    grammar = GrammarRepairer(_recognizer(_folder(tmp_path)), vocabulary("en"))
+    assert grammar.sentences and not any("playlist" in s for s in grammar.sentences)  # wildcards: anyone's words
+    assert all("#" in s for s in grammar.sentences if s.startswith("water zone"))  # ranges: a place for a number
+    nearest = grammar.variants("Trinkle the back garden for 20 minutes.")
+    assert nearest[0].text == "sprinkle the back garden for 20 minutes" and nearest[0].whole
+    assert nearest[0].cost < 1.0
+    assert grammar.variants("Make me a large cup of chino")[0].text == "make me a large cappuccino"
+    assert all(v.cost >= 2.0 for v in grammar.variants("the coffee was cold this morning"))  # far: the audio decides
+    assert grammar.variants("water zone one for 5 or 6 minutes") == []  # no sentence of two numbers: none

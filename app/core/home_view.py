@@ -15,6 +15,7 @@ from typing import Optional
 
 from app.stt.prompt import home_prompt
 from devices.registry import Home
+from intents.grammar_repair import GrammarRepairer
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer
 from intents.repair import WordRepairer
@@ -78,6 +79,13 @@ class HomeView:
         names = [n for e in self.home.entities if e.domain in self.vocab.verbs for n in e.names] \
             + [n for a in self.home.areas for n in (a.name, *a.aliases)]
         return frozenset(words[0] for words in map(self.vocab.words, names) if words)
+
+    @cached_property
+    def grammar(self) -> Optional[GrammarRepairer]:
+        """The user's sentences nearest to a transcript, for a language repaired by sound; None without any."""
+        if not self.recognizer.custom or not self.vocab.repairs_by_sound:
+            return None
+        return GrammarRepairer(self.recognizer, self.vocab) or None
 
     @cached_property
     def for_repair(self) -> "HomeView":

@@ -25,6 +25,7 @@ from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.canonical import name_not_in_home
+from intents.grammar_repair import Repairers
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
 from intents.schema import Decision, Recognition, Source
@@ -241,7 +242,8 @@ class Understander:
                     return Decision(Recognition(None))
                 return self.text(repairing, states, words, context).decision
 
-            chosen = choose(transcripts[:3], hypotheses, view.repairer, parse, self.rescore, self.log_texts, deadline,
+            repairer = view.repairer if view.grammar is None else Repairers(view.repairer, view.grammar)
+            chosen = choose(transcripts[:3], hypotheses, repairer, parse, self.rescore, self.log_texts, deadline,
                             lambda decision: _does(view, decision))
             if chosen is not None:
                 return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),

@@ -249,12 +249,15 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
     deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
     found: dict[str, Candidate] = {}
     cheapest: dict[str, float] = {}
+    whole: set[str] = set()  # whole sentences of the user's grammar: parsed first
     for variant in (v for text in heard for v in repairer.variants(text)):
         cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
+        if variant.whole:
+            whole.add(variant.text)
     # A repair adds no number to the likeliest transcript's: "69" heard first is not "16" heard third.
     said = repairer.vocab.numbers(heard[0]) if heard else set()
-    variants = sorted((Repair(text, cost) for text, cost in cheapest.items()
-                       if repairer.vocab.numbers(text) <= said), key=lambda v: v.cost)
+    variants = sorted((Repair(text, cost, text in whole) for text, cost in cheapest.items()
+                       if repairer.vocab.numbers(text) <= said), key=lambda v: (not v.whole, v.cost))
     for variant in variants[: settings.parses]:
         if len(found) >= settings.candidates or time.perf_counter() > deadline:
             break
