@@ -218,6 +218,25 @@ class TemplateRecognizer:
         those words, which Home Assistant's English skips ("i'd like"), so that the sentence could never match."""
         return dataclasses.replace(filter_intents(self.intents, intent_names=set(self.custom)), skip_words=[])
 
+    def unknown_name(self, text: str, context: Optional[dict[str, Any]], intents: Iterable[str],
+                     most_words: int = 3) -> Optional[tuple[str, str]]:
+        """Where ``text`` is a command of one of ``intents`` about a device by a name the home lacks ("turn
+        on the sprinklers"), the intent and that name, as Home Assistant finds them: its templates with any
+        words where a name goes (hassil's unmatched entities). A "name" of more than ``most_words`` words,
+        or one of the home's areas or floors, is no device's name."""
+        result = recognize_best(text, self.intents, slot_lists=said_names(self.slot_lists, text),
+                                intent_context=context or {}, allow_unmatched_entities=True, language=self.language,
+                                best_slot_name="name")
+        unmatched = result.unmatched_entities.get("name") if result is not None else None
+        if result is None or unmatched is None or result.intent.name not in intents:
+            return None
+        name = " ".join(str(unmatched.text).split())
+        places = {normalize_text(str(v.value_out)).casefold() for key in ("area", "floor")
+                  for v in getattr(self.slot_lists.get(key), "values", [])}
+        if not name or len(name.split()) > most_words or name.casefold() in places:
+            return None
+        return result.intent.name, name
+
     def _best(self, text: str, context: Optional[dict[str, Any]], intents: Intents) -> Recognition:
         result = recognize_best(
             text,

@@ -142,14 +142,15 @@ def test_a_topic_made_a_wildcard_by_what_was_said_is_not_published(tmp_path: Pat
 def test_a_running_assistant_reads_changed_files(tmp_path: Path, caplog) -> None:
     folder = _folder(tmp_path)
     assistant = Assistant(_settings(folder), HOME)
-    assert assistant.handle("open the gate", dry_run=True).decision.intent is None
+    before = assistant.handle("open the gate", dry_run=True)
+    assert before.reply == "Sorry, I am not aware of any device called gate" and before.messages == ()
     (folder / "en" / "gate.yaml").write_text(
         "language: en\nintents:\n  OpenGate:\n    data:\n      - sentences: ['open the gate']\n", encoding="utf-8")
     time.sleep(1.1)  # files are looked at once a second at most
     assert assistant.handle("open the gate", dry_run=True).decision.intent == "OpenGate"
     (folder / "en" / "gate.yaml").write_text("intents: [", encoding="utf-8")  # broken: left out, said
     time.sleep(1.1)
-    assert assistant.handle("open the gate", dry_run=True).decision.intent is None
+    assert assistant.handle("open the gate", dry_run=True).decision.intent != "OpenGate"
     assert "gate.yaml:1: not YAML" in caplog.text
     assert assistant.handle("water zone one for two minutes", dry_run=True).decision.intent == "WaterZone"
 

@@ -36,7 +36,7 @@ from app.core.list_turn import LIST_INTENTS, run_list_intent
 from app.core.outcome import Outcome
 from app.core.sentences import SentenceWatch, read_sentences
 from app.core.timer_turn import run_timer_intent
-from app.core.understanding import Understander, Understanding, check_text
+from app.core.understanding import Understander, Understanding, check_text, unknown_device
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
@@ -273,6 +273,8 @@ class Assistant:
         """Confirm, carry out, reply, tell the observers, log. ``asker``: who a question is put to (the
         site, or one conversation at it)."""
         text, decision, home, asker = understood.text, understood.decision, self.home, asker or site
+        if decision.intent is None and declined is None and understood.choice is None and text:
+            decision = unknown_device(self._view, text, self.context_of(site)) or decision
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         if understood.choice is not None and declined is None:

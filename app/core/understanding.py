@@ -28,7 +28,7 @@ from intents.canonical import name_not_in_home
 from intents.grammar_repair import Repairers
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
-from intents.schema import Decision, Recognition, Source
+from intents.schema import ACTION_INTENTS, Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
 from intents.vocabulary import Vocabulary, vocabulary
 
@@ -121,6 +121,25 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
     _LOGGER.info("LLM answer not acted on: %r may name a device the home lacks", missing)
     return Decision(decision.recognition, error=f"I don't know a device called {missing}",
                     reason=("no_entity", {"entity": missing}))
+
+
+def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Optional[Decision]:
+    """What nothing understood may still be: a command about a device the home lacks, answered as Home
+    Assistant answers it ("Sorry, I am not aware of any device called sprinklers") and never carried out
+    on another device. Only a command said with a verb of the language ("turn", "open") and no "it" for
+    a name; a negated sentence or a report is no command."""
+    if not_for_the_model(text, view.vocab):
+        return None
+    found = view.recognizer.unknown_name(text, context, ACTION_INTENTS)
+    if found is None:
+        return None
+    intent, name = found
+    said = set(view.vocab.words(text)) - set(view.vocab.words(name))
+    verbs = {w for forms in view.vocab.verbs.values() for verb in forms for w in view.vocab.words(verb)}
+    if set(view.vocab.words(name)) & view.vocab.pronouns or not said & verbs:
+        return None
+    return Decision(Recognition(intent, slots={"name": name}, source=Source.TEMPLATE),
+                    error=f"I don't know a device called {name}", reason=("no_entity", {"entity": name}))
 
 
 def _echoes_a_name(view: HomeView, text: str) -> bool:
