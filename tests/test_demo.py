@@ -23,7 +23,7 @@ def test_demo_runs_end_to_end() -> None:
     assert "device : light.garage is now off" in out
     # the question after "lock the front door" is answered from the device's reported state
     assert out.index("reply  : Yes") > out.index("device : lock.front_door is now locked")
-    assert "reply  : Sorry, I didn't understand that" in out
+    assert "reply  : Sorry, I am not aware of any device called sprinklers" in out  # Home Assistant's words (#32)
     assert out.rstrip().endswith("Demo finished.")
     assert "Traceback" not in result.stderr
     assert "llama" not in out + result.stderr  # llama.cpp's notes go to the debug log, not the terminal (#32)

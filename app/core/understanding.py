@@ -134,10 +134,15 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
     if found is None:
         return None
     intent, name = found
-    said = set(view.vocab.words(text)) - set(view.vocab.words(name))
-    verbs = {w for forms in view.vocab.verbs.values() for verb in forms for w in view.vocab.words(verb)}
-    if set(view.vocab.words(name)) & view.vocab.pronouns or not said & verbs:
-        return None
+    vocab, named = view.vocab, view.vocab.words(name)
+    said = set(vocab.words(text)) - set(named)
+    verbs = {w for forms in vocab.verbs.values() for verb in forms for w in vocab.words(verb)}
+    places = {vocab.joined(n) for a in view.home.areas for n in (a.name, *a.aliases)} | {
+        vocab.joined(f.name) for f in view.home.floors}
+    bare = vocab.joined(" ".join(w for w in named if w != vocab.article))
+    if set(named) & vocab.pronouns or not said & verbs or bare in places or set(vocab.words(text)) & set(
+            vocab.conjunctions):
+        return None  # "it"; no verb; a room; two commands (`app.core.compound` reads those)
     return Decision(Recognition(intent, slots={"name": name}, source=Source.TEMPLATE),
                     error=f"I don't know a device called {name}", reason=("no_entity", {"entity": name}))
 
