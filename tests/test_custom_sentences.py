@@ -218,3 +218,18 @@ def test_the_grammar_offers_its_nearest_sentences_with_the_numbers_heard(tmp_pat
     assert grammar.variants("Make me a large cup of chino")[0].text == "make me a large cappuccino"
     assert all(v.cost >= 2.0 for v in grammar.variants("the coffee was cold this morning"))  # far: the audio decides
     assert grammar.variants("water zone one for 5 or 6 minutes") == []  # no sentence of two numbers: none
+
+
+def test_check_names_a_bad_file_with_its_line(tmp_path: Path, capsys) -> None:
+    import yaml
+
+    from app.cli.main import main
+
+    folder = _folder(tmp_path)
+    (folder / "en" / "bad.yaml").write_text("intents:\n  Foo:\n    data:\n      - sentences: ['open {gate}']\n",
+                                            encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"intents": {"custom_sentences": str(folder)}}), encoding="utf-8")
+    assert main(["--config", str(config), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "sentences       PROBLEM " in out and "bad.yaml:4: intents.Foo.data.0.sentences.0: no list '{gate}'" in out

@@ -15,6 +15,9 @@ from app.stt.speech_to_text import SpeechToText
 from devices.discovery_listener import DiscoveryListener
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home
+from intents.custom import merge_custom
+from intents.templates import load_language
+from models.mandarin import LICENCE_NOTE, ZhttsVoice
 
 
 def _timed(load: Callable[[], object]) -> float:
@@ -49,14 +52,27 @@ def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]
         return f"ok (loaded in {_timed(SpeechToText(settings.stt, settings.intents.language).load):.1f} s)"
 
     def voice() -> str:
-        return f"ok (loaded in {_timed(TextToSpeech(settings.tts, settings.intents.language).load):.1f} s)"
+        tts = TextToSpeech(settings.tts, settings.intents.language)
+        seconds = _timed(tts.load)
+        note = f"; {LICENCE_NOTE}" if isinstance(tts.voice, ZhttsVoice) else ""
+        return f"ok ({type(tts.voice).__name__}, loaded in {seconds:.1f} s{note})"
+
+    def custom_sentences() -> str:
+        folder, language = settings.intents.custom_sentences, settings.intents.language
+        if folder is None:
+            return "none (intents.custom_sentences)"
+        custom = merge_custom(load_language(language), folder, language)
+        if custom.errors:
+            return "PROBLEM " + " | ".join(custom.errors)
+        return f"ok ({len(custom.intents)} intents of your own: {', '.join(custom.intents) or 'none'})"
 
     def wake_word() -> str:
         return f"ok ({WakeWordDetector(settings.wake.model, settings.wake.threshold).phrase})"
 
     results: list[tuple[str, str]] = [("config", "ok")]
     items: list[tuple[str, Callable[[], str]]] = [
-        ("home", home), ("speech-to-text", speech_to_text), ("voice", voice), ("wake word", wake_word)]
+        ("home", home), ("sentences", custom_sentences), ("speech-to-text", speech_to_text), ("voice", voice),
+        ("wake word", wake_word)]
     for name, run in items:
         try:
             results.append((name, run()))
