@@ -28,6 +28,7 @@ from app.speak.tts import TtsSettings
 from app.stt.rescore import RescoreSettings
 from app.stt.speech_to_text import SttSettings
 from app.timers.service import TimerSettings
+from app.web.settings import PageSettings
 from app.wyoming.settings import WyomingSettings
 from devices.entity_config import AreaConfig, DeviceConfig, FloorConfig
 from devices.files import read_yaml
@@ -39,6 +40,7 @@ from intents.llm import LlmSettings
 ENV_MQTT_PASSWORD = "HEARTH_MQTT_PASSWORD"
 ENV_MQTT_USERNAME = "HEARTH_MQTT_USERNAME"
 ENV_CONFIG = "HEARTH_CONFIG"
+ENV_PAGE_TOKEN = "HEARTH_PAGE_TOKEN"
 
 
 class ConfigError(Exception):
@@ -99,6 +101,8 @@ class Settings(_Section):
     """Sound card."""
     homeassistant: HomeAssistantSettings = HomeAssistantSettings()
     """MQTT discovery: import devices, announce Hearth."""
+    page: PageSettings = PageSettings()
+    """The local page: what was heard and done, corrections, the home (off by default)."""
     hermes: HermesSettings = HermesSettings()
     """Hermes protocol output and input."""
     floors: list[FloorConfig] = []
@@ -130,9 +134,11 @@ class Settings(_Section):
             updates["password"] = env[ENV_MQTT_PASSWORD]
         if env.get(ENV_MQTT_USERNAME):
             updates["username"] = env[ENV_MQTT_USERNAME]
-        if not updates:
-            return self
-        return self.model_copy(update={"mqtt": self.mqtt.model_copy(update=updates)})
+        settings = self.model_copy(update={"mqtt": self.mqtt.model_copy(update=updates)}) if updates else self
+        if env.get(ENV_PAGE_TOKEN):
+            settings = settings.model_copy(update={"page": settings.page.model_copy(
+                update={"token": env[ENV_PAGE_TOKEN]})})
+        return settings
 
 
 def _describe(error: dict[str, Any]) -> str:

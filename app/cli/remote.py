@@ -28,6 +28,7 @@ from app.serve.hub import Hub
 from app.serve.lists import serve_lists
 from app.serve.satellite import Exchange, Satellite, SatelliteSettings
 from app.serve.timers import serve_timers
+from app.web.serve import serve_page
 from app.wyoming.beside import serve_beside
 from devices.mqtt import MqttError, MqttLink
 from intents.vocabulary import vocabulary
@@ -100,6 +101,7 @@ def hub(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(timers.stop)
         serve_lists(assistant, link, tuple(settings.sites))
         serve_beside(assistant, settings, speaker.tts if speaker is not None else None, stack)
+        serve_page(assistant, settings, stack, link)
         server.start()
         link.start()
         stack.callback(link.close)

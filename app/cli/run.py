@@ -31,6 +31,7 @@ from app.serve.timers import serve_timers
 from app.speak.speaker import Speaker, fixed_replies
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
+from app.web.serve import serve_page
 from app.wyoming.beside import serve_beside
 from devices.mqtt import MqttLink
 from devices.registry import Home
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(timers.start().stop)
         serve_lists(assistant, link, (args.site or settings.site,))
         serve_beside(assistant, settings, loop.speaker.tts if loop.speaker is not None else None, stack)
+        serve_page(assistant, settings, stack, link)
         if link is not None:
             _connect(link, assistant, loop, settings, args.site or settings.site, stack)
         _LOGGER.info("Listening (%s)", f"wake word: {wake.phrase}" if wake else "no wake word")

@@ -13,6 +13,7 @@ import argparse
 
 from app.config import Settings
 from app.core.assistant import Assistant, load_home, taught_phrases
+from app.core.teaching import teach
 from intents.taught import TeachError
 from intents.vocabulary import vocabulary
 
@@ -22,29 +23,6 @@ def add_teach_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("meaning", nargs="?", metavar="COMMAND", help='an entity id (scene.cinema) or a command ("turn on the TV")')
     parser.add_argument("--list", action="store_true", help="show the phrases taught so far")
     parser.add_argument("--forget", metavar="PHRASE", help="drop what was taught for PHRASE")
-
-
-def command_for(target: str, assistant: Assistant) -> str:
-    """The plain command for an entity id (its first verb and its name), or ``target`` as given."""
-    entity = assistant.home.entity(target.strip())
-    if entity is None:
-        return target
-    verbs = assistant.vocab.verbs.get(entity.domain)
-    if not verbs:
-        raise TeachError(f"{target}: Hearth has no command for a {entity.domain}")
-    return f"{verbs[0]} {entity.name}"
-
-
-def teach(assistant: Assistant, phrase: str, target: str) -> str:
-    """Keep ``phrase`` -> the command ``target`` stands for, after checking both; the command kept."""
-    command = command_for(target, assistant)
-    recognizer = assistant.view.recognizer
-    if recognizer.recognize(command, {}).intent is None:
-        raise TeachError(f'"{command}" is not a command Hearth understands for this home')
-    if recognizer.recognize(phrase, {}).intent is not None:
-        raise TeachError(f'"{phrase}" is already understood as it is; nothing to teach')
-    assistant.understander.taught.teach(phrase, command)
-    return command
 
 
 def cmd_teach(args: argparse.Namespace, settings: Settings) -> int:

@@ -260,7 +260,8 @@ class Assistant:
                     clause, site, dry_run, time.perf_counter(), {"stt": hypotheses.ms}, asker=asker))
                 if several is not None:
                     return several
-            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused, asker=asker)
+            return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused, asker=asker,
+                                heard=tuple(getattr(hypotheses, "heard", ())))
 
     def transcript_heard(self, samples: np.ndarray, site: Optional[str] = None) -> tuple[str, Hypotheses]:
         """What was said, for a client that only wants the words (Home Assistant's pipeline): speech-to-text
@@ -274,7 +275,8 @@ class Assistant:
             return next(iter(hypotheses), ""), hypotheses
 
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
-                declined: Optional[Failure] = None, confirmed: bool = False, asker: Optional[str] = None) -> Outcome:
+                declined: Optional[Failure] = None, confirmed: bool = False, asker: Optional[str] = None,
+                heard: tuple[str, ...] = ()) -> Outcome:
         """Confirm, carry out, reply, tell the observers, log. ``asker``: who a question is put to (the
         site, or one conversation at it)."""
         text, decision, home, asker = understood.text, understood.decision, self.home, asker or site
@@ -319,7 +321,7 @@ class Assistant:
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
-        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone)
+        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone, heard)
         if decision.targets and decision.error is None:
             self._last[site] = decision.targets
         learnt = self._learn(understood.corrects, decision, site)

@@ -30,6 +30,8 @@ class Outcome:
     """Per-stage times in milliseconds."""
     undone: tuple[Decision, ...] = ()
     """What a correction put back before acting ("no, the living room lamp": the bedroom lamp off again)."""
+    heard: tuple[str, ...] = ()
+    """Speech-to-text's transcripts considered, likeliest first (empty for typed commands)."""
 
     @property
     def failed(self) -> bool:

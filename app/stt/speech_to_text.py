@@ -88,6 +88,8 @@ class Hypotheses:
         """Average log-probability per token of the first transcript."""
         self.ms = (time.perf_counter() - start) * 1000
         """Time spent encoding and decoding so far."""
+        self.heard: list[str] = []
+        """The transcripts decoded so far, likeliest first (what the page shows as alternatives)."""
 
     def _decode(self, beam: int) -> list[str]:
         start = time.perf_counter()
@@ -138,6 +140,7 @@ class Hypotheses:
             for text in texts:
                 if text not in seen:
                     seen.add(text)
+                    self.heard.append(text)
                     yield text
 
 

@@ -1,0 +1,1 @@
+"""The local page: what Hearth heard and did, and where to correct it."""
