@@ -150,7 +150,7 @@ def test_in_a_browser_a_spoken_command_a_correction_and_forgetting_it(tmp_path: 
 
     port = _free_port()
     settings = Settings(intents={"stage": "templates", "taught_file": str(tmp_path / "taught.yaml")},
-                        page={"enabled": True, "port": port})
+                        page={"enabled": True, "port": port, "keep_audio_seconds": 60})
     assistant = Assistant(settings, HOME, None, stt)
     with ExitStack() as stack:
         serve_page(assistant, settings, stack)
@@ -165,6 +165,8 @@ def test_in_a_browser_a_spoken_command_a_correction_and_forgetting_it(tmp_path: 
         assert "HassTurnOn" in said.find_element(By.CLASS_NAME, "understood").text
         stages = [s.text.split()[0] for s in said.find_elements(By.CLASS_NAME, "stage")]
         assert {"stt", "nlu", "act", "total"} <= set(stages)
+        assert said.find_element(By.TAG_NAME, "audio").get_attribute("src").endswith(".wav")  # kept: asked for
+        assert rows[0].find_elements(By.TAG_NAME, "audio") == []  # typed: no audio
         refused = rows[0]
         assert "refused" in refused.get_attribute("class")
         refused.find_element(By.NAME, "meant").send_keys("turn on the living room lamp")
@@ -193,3 +195,30 @@ def test_in_a_browser_the_page_open_to_the_lan_refuses_without_its_token(tmp_pat
         browser.get(f"http://127.0.0.1:{port}/?token={TOKEN}")
         assert browser.current_url == f"http://127.0.0.1:{port}/"  # the token left the address bar
         assert browser.find_element(By.ID, "home").is_displayed()
+
+
+@pytest.mark.fast
+def test_audio_is_kept_only_when_asked_for_a_bounded_time_and_can_be_deleted(tmp_path: Path) -> None:
+    import numpy as np
+
+    from app.core.outcome import Outcome
+    from intents.schema import Decision, Recognition
+
+    now = [0.0]
+    spoken = Outcome("turn on the lamp", Decision(Recognition(None)), "", audio=np.zeros(1600, np.float32))
+    off = Journal()
+    off.record(spoken, "kitchen")
+    assert off.audio(off.entries()[0].id) is None  # off by default: never kept
+    journal = Journal(keep_audio_seconds=60, clock=lambda: now[0])
+    journal.record(spoken, "kitchen")
+    journal.record(spoken, "kitchen")
+    first, second = (e.id for e in reversed(journal.entries()))
+    client = create_app(_assistant(tmp_path), journal, PageSettings(enabled=True)).test_client()
+    wav = client.get(f"/audio/{first}.wav")
+    assert wav.status_code == 200 and wav.data[:4] == b"RIFF" and len(wav.data) == 44 + 3200
+    page = client.get("/").get_data(as_text=True)
+    assert page.count("<audio") == 2
+    client.post("/audio/delete", data={"entry": first, "form": _form_secret(page)})
+    assert client.get(f"/audio/{first}.wav").status_code == 404 and journal.audio(second) is not None
+    now[0] = 61.0  # past its time
+    assert client.get(f"/audio/{second}.wav").status_code == 404

@@ -261,7 +261,7 @@ class Assistant:
                 if several is not None:
                     return several
             return self._finish(understood, site, dry_run, start, {"stt": hypotheses.ms}, refused, asker=asker,
-                                heard=tuple(getattr(hypotheses, "heard", ())))
+                                heard=tuple(getattr(hypotheses, "heard", ())), audio=getattr(hypotheses, "samples", None))
 
     def transcript_heard(self, samples: np.ndarray, site: Optional[str] = None) -> tuple[str, Hypotheses]:
         """What was said, for a client that only wants the words (Home Assistant's pipeline): speech-to-text
@@ -276,7 +276,7 @@ class Assistant:
 
     def _finish(self, understood: Understanding, site: str, dry_run: bool, start: float, timings: dict[str, float],
                 declined: Optional[Failure] = None, confirmed: bool = False, asker: Optional[str] = None,
-                heard: tuple[str, ...] = ()) -> Outcome:
+                heard: tuple[str, ...] = (), audio: Any = None) -> Outcome:
         """Confirm, carry out, reply, tell the observers, log. ``asker``: who a question is put to (the
         site, or one conversation at it)."""
         text, decision, home, asker = understood.text, understood.decision, self.home, asker or site
@@ -321,7 +321,8 @@ class Assistant:
         timings["act"] = (act_done - nlu_done) * 1000
         timings["reply"] = (time.perf_counter() - act_done) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
-        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone, heard)
+        outcome = Outcome(text, decision, reply, delivery.messages, delivery.published, failure, timings, undone, heard,
+                          audio)
         if decision.targets and decision.error is None:
             self._last[site] = decision.targets
         learnt = self._learn(understood.corrects, decision, site)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from app.core.failure import Failure
 from devices.commands import MqttMessage
@@ -32,6 +32,8 @@ class Outcome:
     """What a correction put back before acting ("no, the living room lamp": the bedroom lamp off again)."""
     heard: tuple[str, ...] = ()
     """Speech-to-text's transcripts considered, likeliest first (empty for typed commands)."""
+    audio: Optional[Any] = field(default=None, compare=False, repr=False)
+    """The utterance's audio (float32, 16 kHz) where it was spoken; None for typed commands."""
 
     @property
     def failed(self) -> bool:

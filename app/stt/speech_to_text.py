@@ -88,6 +88,8 @@ class Hypotheses:
         """Average log-probability per token of the first transcript."""
         self.ms = (time.perf_counter() - start) * 1000
         """Time spent encoding and decoding so far."""
+        self.samples = samples
+        """The audio heard (kept by reference; the page keeps it only where the user asked it to)."""
         self.heard: list[str] = []
         """The transcripts decoded so far, likeliest first (what the page shows as alternatives)."""
 

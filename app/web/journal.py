@@ -9,8 +9,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from app.audio.inputs import to_pcm
 from app.core.outcome import Outcome
 
 #: Utterances kept.
@@ -54,12 +55,34 @@ class Entry:
 
 
 class Journal:
-    """The newest `KEPT` utterances, thread-safe."""
+    """The newest `KEPT` utterances, thread-safe; the audio of spoken ones for ``keep_audio_seconds``
+    (0: never), in memory only."""
 
-    def __init__(self, kept: int = KEPT) -> None:
+    def __init__(self, kept: int = KEPT, keep_audio_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._entries: deque[Entry] = deque(maxlen=kept)
         self._lock = threading.Lock()
         self._ids = count(1)
+        self.keep_audio_seconds = keep_audio_seconds
+        self._audio: dict[int, tuple[float, bytes]] = {}  # entry id -> (expires, 16 kHz 16-bit PCM)
+        self._clock = clock
+
+    def audio(self, entry_id: int) -> Optional[bytes]:
+        """The entry's audio as 16 kHz PCM while it is kept, else None."""
+        with self._lock:
+            self._expire()
+            kept = self._audio.get(entry_id)
+        return kept[1] if kept else None
+
+    def forget_audio(self, entry_id: int) -> bool:
+        """Delete the entry's audio now; True when there was some."""
+        with self._lock:
+            return self._audio.pop(entry_id, None) is not None
+
+    def _expire(self) -> None:
+        now, ids = self._clock(), {e.id for e in self._entries}
+        for entry_id in [i for i, (expires, _) in self._audio.items() if expires < now or i not in ids]:
+            del self._audio[entry_id]
 
     def record(self, outcome: Outcome, site: str) -> None:
         """An assistant observer: keep ``outcome``."""
@@ -75,6 +98,9 @@ class Journal:
                       outcome.failure.value if outcome.failure else None, dict(outcome.timings_ms))
         with self._lock:
             self._entries.append(entry)
+            if self.keep_audio_seconds > 0 and outcome.audio is not None:
+                self._audio[entry.id] = (self._clock() + self.keep_audio_seconds, to_pcm(outcome.audio))
+            self._expire()
 
     def entries(self) -> list[Entry]:
         """Newest first."""

@@ -10,15 +10,18 @@ open cannot post to it (cross-site request forgery).
 from __future__ import annotations
 
 import hmac
+import io
 import logging
 import secrets
 import threading
+import wave
 from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, abort, make_response, redirect, render_template, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from app.audio.inputs import SAMPLE_RATE
 from app.core.assistant import Assistant
 from app.core.teaching import teach
 from app.web.journal import Journal
@@ -60,7 +63,9 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
     def index() -> str:
         store = assistant.understander.taught
         lessons = sorted(store.lessons().items()) if store is not None else []
-        return render_template("page.html", entries=journal.entries(), lessons=lessons, home=_home(assistant, imported()),
+        entries = journal.entries()
+        audio = {e.id for e in entries if journal.audio(e.id) is not None}
+        return render_template("page.html", entries=entries, audio=audio, lessons=lessons, home=_home(assistant, imported()),
                                health=health(), form=form_secret, message=request.args.get("message", ""))
 
     @app.post("/correct")
@@ -84,6 +89,28 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
         store = assistant.understander.taught
         done = store is not None and store.forget(phrase)
         return redirect(f"/?message={_quoted(('Forgot: ' if done else 'Nothing taught for: ') + phrase)}")
+
+    @app.get("/audio/<int:entry_id>.wav")
+    def audio(entry_id: int) -> Any:
+        pcm = journal.audio(entry_id)
+        if pcm is None:
+            abort(404)
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(pcm)
+        response = make_response(buffer.getvalue())
+        response.headers["Content-Type"] = "audio/wav"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.post("/audio/delete")
+    def delete_audio() -> Any:
+        _checked_form()
+        gone = journal.forget_audio(int(request.form.get("entry", "0") or 0))
+        return redirect(f"/?message={'Audio deleted' if gone else 'No audio kept'}")
 
     return app
 

@@ -36,7 +36,7 @@ def serve_page(assistant: Assistant, settings: Settings, stack: ExitStack,
     problem = page.problem()
     if problem is not None:
         raise ConfigError(problem)
-    journal = Journal()
+    journal = Journal(keep_audio_seconds=page.keep_audio_seconds)
     assistant.observers.append(journal.record)
     base = frozenset(e.id for e in assistant.home.entities)  # the home file's: the rest came by discovery
     app = create_app(assistant, journal, page, lambda: health(assistant, link),

@@ -23,6 +23,10 @@ class PageSettings(BaseModel):
     """Secret asked for once (``?token=...``, then kept in a cookie); required when the page is not on
     loopback. Better set it with the environment variable HEARTH_PAGE_TOKEN."""
 
+    keep_audio_seconds: float = Field(0.0, ge=0.0, le=7 * 24 * 3600.0)
+    """Keep each spoken utterance's audio this long, to listen to on the page (in memory only, deletable
+    there); 0: never kept."""
+
     def problem(self) -> Optional[str]:
         """Why the page may not be served as set, or None (checked when it starts, after the token may
         have come from the environment)."""
