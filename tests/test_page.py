@@ -139,7 +139,8 @@ def _requested_hosts(driver) -> set[str]:
         message = json.loads(entry["message"])["message"]
         if message.get("method") == "Network.requestWillBeSent":
             url = message["params"]["request"]["url"]
-            hosts.add(re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", url))
+            if re.match(r"^(https?|wss?|ftp)://", url):  # data: icons of the audio controls stay in the browser
+                hosts.add(re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", url))
     return hosts
 
 
