@@ -63,7 +63,7 @@ def test_unknown_entity_and_area(capsys: pytest.CaptureFixture[str]) -> None:
     assert _ask("turn on the sprinklers") == 1
     assert _ask("turn on the lights in the attic") == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "Sorry, I didn't understand that"
+    assert out[0] == "Sorry, I am not aware of any device called sprinklers"  # Home Assistant's words (#32)
     assert out[1] in ("Sorry, I didn't understand that", "I don't know an area called attic")
 
 

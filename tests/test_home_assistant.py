@@ -232,7 +232,7 @@ def test_hearth_is_a_home_assistant_device(hass: HomeAssistant, devices: Zigbee2
         assert hass.template(f"{{{{ device_attr({device}, 'manufacturer') }}}}") == "Hearth"
         entities = hass.template(f"{{{{ device_entities({device}) | sort | join(',') }}}}").split(",")
         names = sorted(hass.states()[e]["attributes"]["friendly_name"] for e in entities)
-        announced = discovery_config("den", connection.device.topics)["cmps"].values()
+        announced = discovery_config("den", connection.device.topics, connection.device.intents())["cmps"].values()
         assert names == sorted(f"Hearth den {c['name']}" for c in announced)  # every one, none refused
         assert {"Hearth den Mute", "Hearth den Command", "Hearth den Last transcript"} <= set(names)
         assert hass.wait_state(mute, "off") == "off"
@@ -252,6 +252,11 @@ def test_hearth_is_a_home_assistant_device(hass: HomeAssistant, devices: Zigbee2
         assert hass.wait_state(_entity(hass, "Hearth den Last intent"), "HassTurnOn") == "HassTurnOn"
         transcript = _entity(hass, "Hearth den Last transcript")
         assert hass.wait_state(transcript, "turn on the kitchen light") == "turn on the kitchen light"
+        # The intent as an event Home Assistant's automations trigger on (#30): type, words and slots.
+        event = _entity(hass, "Hearth den Intent")
+        assert until(lambda: hass.states()[event]["attributes"].get("event_type") == "HassTurnOn", 10)
+        fired = hass.states()[event]["attributes"]
+        assert fired["text"] == "turn on the kitchen light" and fired["slots"]["name"] == "Kitchen Light"
     finally:
         connection.close()
         link.close()
