@@ -86,8 +86,10 @@ def test_unknown_device_sends_nothing(
     tmp_path: Path, mosquitto: Mosquitto, subscriber: Subscriber, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _ask(_config(tmp_path, mosquitto.port), "turn on the sprinklers") == 1
-    assert "didn't understand" in capsys.readouterr().out
-    assert subscriber.collect(1, timeout=0.5) == []
+    assert "Sorry, I am not aware of any device called sprinklers" in capsys.readouterr().out
+    sent = subscriber.collect(2, timeout=0.5)
+    assert [topic for topic, _ in sent if not topic.endswith("/intent")] == []  # the intent event only: no command
+    assert all(json.loads(payload)["targets"] == [] for _, payload in sent)
 
 
 def test_unreachable_broker_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
