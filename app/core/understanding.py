@@ -62,9 +62,8 @@ class IntentSettings(BaseModel):
     unknown_words: int = Field(1, ge=0, le=100)
     """For a language whose words are not repaired by sound (Chinese), a spoken transcript with more
     words than this that no template, name or phrase uses is garbled, and the LLM stage does not read
-    it. Measured on 128 spoken Chinese commands: one such word is a character heard for another
-    ("掉到" for 调到), and reading around it was right 12 times; with two, a half-open curtain
-    became an open one and a question turned a lamp on."""
+    it: one such word is usually a character heard for another ("掉到" for 调到), two a garbled
+    transcript the model would still read as a command (figures: docs/design.md, "Settings and why")."""
     taught_file: Optional[str] = None
     """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
     (``~/.local/share/hearth/taught.yaml``)."""
@@ -149,9 +148,9 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
 
 def _echoes_a_name(view: HomeView, text: str) -> bool:
     """True when a transcript is nothing but a name the speech-to-text prompt lists, or a part of a
-    device's name: Whisper writes its prompt back for audio it cannot make out (measured on Mandarin:
-    "派对模式," for "把后门锁好" ran the party scene), and makes words of noise (tones heard as
-    "stealth" ran Stealth Mode). A bare name heard is not acted on; said with a verb, it is."""
+    device's name: Whisper writes its prompt back for audio it cannot make out ("派对模式," for
+    "把后门锁好") and makes words of noise ("stealth" for tones). A bare name heard is not acted on;
+    said with a verb, it is."""
     vocab = view.vocab
     said = " ".join(w for w in vocab.words(text) if w != vocab.article)  # "the stealth" names as "stealth"
     if not said:

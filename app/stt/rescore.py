@@ -59,12 +59,10 @@ class RescoreSettings(BaseModel):
     prefix_gap: float = Field(1.0, ge=0.0, le=50.0)
     """A spoken command whose direction differs from its opposite by a prefix ("lock", "unlock") is
     acted on at once only when the audio prefers it to the opposite by this much; otherwise Hearth
-    asks whether it heard right ("Did you say ...?") and acts on a yes (0: not checked). Measured
-    with tiny.en on four flite voices: "unlock" heard as "lock" fitted 0.4-0.7 better than "unlock"
-    (once 2.9 worse), a "lock" heard right 1.5 or more. The same gap holds a short form that opens
-    with the article ("the lamp on") against a verb that leaves it as it is ("leave the lamp on"):
-    measured on the same voices, a lost "leave" fitted 0.7 better and 2.5 worse, short forms heard
-    right 2.2 worse or more, commands that open with their verb 7.0 worse or more."""
+    asks whether it heard right ("Did you say ...?") and acts on a yes (0: not checked): a small
+    model hears "unlock" as "lock" with the audio fitting the wrong word better. The same gap holds a
+    short form that opens with the article ("the lamp on") against a verb that leaves it as it is
+    ("leave the lamp on"). The figures behind the default: docs/design.md, "Settings and why"."""
 
 
 class Repairer(Protocol):

@@ -113,7 +113,7 @@ class Vocabulary(Amounts):
     taken for a mishearing."""
     repairs_by_sound: bool = True
     """Whether misheard words may be repaired by how they sound (the repairer knows English sounds;
-    for Chinese it would edit characters by their shape, and measured, it dropped 不用 and 一半)."""
+    for Chinese it would edit characters by their shape, and drop words such as 不用 and 一半)."""
     readings: Optional[Callable[[str], frozenset[str]]] = None
     """How a character may be read, without tones (Chinese: its pinyin), where a speech model writes
     what it heard right in characters read alike ("观调" for 关掉): the repair swaps such characters
