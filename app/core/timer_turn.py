@@ -33,6 +33,23 @@ def _delay_refused(decision: Decision, command: str, vocab: Vocabulary, understa
     return None
 
 
+def _named_by_length(decision: Decision, timers: TimerService, vocab: Vocabulary) -> Decision:
+    """A timer "named" by a length that no timer is called ("把一小时的计时器增加五分钟" reads 一小时的 as a
+    name) is the timer that started with that length, as Home Assistant's ``start_hours`` ... slots say it;
+    a new timer keeps its name."""
+    slots = decision.recognition.slots
+    name = slots.get("name")
+    if decision.intent == "HassStartTimer" or name is None or any(
+            (t.name or "").casefold() == str(name).casefold() for t in timers.timers()):
+        return decision
+    parts = vocab.durations(str(name))
+    if not parts:
+        return decision
+    said = {key: value for key, value in slots.items() if key != "name"}
+    said.update({f"start_{unit}": amount for amount, unit in parts})
+    return replace(decision, recognition=replace(decision.recognition, slots=said))
+
+
 def run_timer_intent(timers: Optional[TimerService], decision: Decision, site: str, area: Optional[str],
                      dry_run: bool, vocab: Vocabulary, understand: Callable[[str], Decision],
                      needs_yes: Callable[[Decision], bool]) -> tuple[Decision, dict[str, Any]]:
@@ -45,6 +62,7 @@ def run_timer_intent(timers: Optional[TimerService], decision: Decision, site: s
         delay_refused = _delay_refused(decision, str(command), vocab, understand, needs_yes)
         if delay_refused is not None:
             return delay_refused, {}
+    decision = _named_by_length(decision, timers, vocab)
     answer = timers.handle(decision, site, area, dry_run)
     if answer.error is not None:
         return refused(decision, answer.error, vocab, timers.settings.max_hours), {}
