@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import yaml
+from hassil import Intents
 from hassil.expression import Expression, Group, ListReference, RuleReference
 from hassil.parse_expression import parse_sentence
 
@@ -79,7 +80,9 @@ def merge_custom(base: dict[str, Any], root: Optional[str | Path], language: str
     merged, errors = base, []
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
         try:
-            merged = _merge(merged, read_file(path, language, merged))
+            added = _merge(merged, read_file(path, language, merged))
+            _hassil_reads(added, path, language)
+            merged = added
         except CustomSentenceError as err:
             errors.append(str(err))
     own = tuple(name for name in merged.get("intents", {}) if name not in base.get("intents", {}))
@@ -93,12 +96,19 @@ def read_file(path: Path, language: str, known: dict[str, Any]) -> dict[str, Any
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError) as err:
         raise CustomSentenceError(f"{path}: cannot be read: {err}") from None
+    except RecursionError:
+        raise CustomSentenceError(f"{path}: nested too deeply to be a sentence file") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise CustomSentenceError(f"{path}{line}: not YAML: {getattr(err, 'problem', None) or err}") from None
     lines: dict[tuple[str, ...], int] = {}
-    content = _plain(node, (), lines) if node is not None else {}
+    try:
+        content = _plain(node, (), lines) if node is not None else {}
+    except RecursionError:
+        raise CustomSentenceError(f"{path}: nested too deeply to be a sentence file") from None
+    except yaml.YAMLError as err:
+        raise CustomSentenceError(f"{path}: not YAML: {err}") from None
     _Checker(path, lines, language, known).file(content)
     return content
 
@@ -226,6 +236,14 @@ class _Checker:
             for key in self.mapping(texts, ("responses", "intents", str(intent))):
                 if key in known:
                     raise self.fail(("responses", "intents", str(intent), str(key)), "response already defined")
+
+
+def _hassil_reads(data: dict[str, Any], path: Path, language: str) -> None:
+    """What the checks passed, hassil must read too (a safety net: a file never stops the start-up)."""
+    try:
+        Intents.from_dict({**data, "language": language})
+    except Exception as err:  # hassil raises what its parsing meets; any of it means this file is left out
+        raise CustomSentenceError(f"{path}: hassil cannot read it: {type(err).__name__}: {err}") from None
 
 
 def _inline_range(reference: ListReference) -> bool:

@@ -98,6 +98,7 @@ def _bad(folder: Path, name: str, text: str) -> str:
     ("lists:\n  n:\n    values: [a]\n    wildcard: true\n", r"exactly one of: values, range, wildcard"),
     ("intents:\n  Foo:\n    data:\n      - sentence: [x]\n", r"bad\.yaml:4: intents\.Foo\.data\.0\.sentence: unknown"),
     ("responses:\n  intents:\n    HassTurnOn:\n      default: Hi\n", r":4: .*response already defined"),
+    ("lists: " + "[" * 5000 + "]" * 5000 + "\n", r"bad\.yaml: nested too deeply"),
 ])
 def test_a_bad_file_is_named_with_its_line_and_left_out(tmp_path: Path, text: str, expected: str) -> None:
     import re
