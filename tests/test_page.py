@@ -173,7 +173,10 @@ def test_in_a_browser_a_spoken_command_a_correction_and_forgetting_it(tmp_path: 
         refused.find_element(By.NAME, "meant").send_keys("turn on the living room lamp")
         refused.find_element(By.TAG_NAME, "button").click()
         assert "Taught: " + REFUSED in browser.find_element(By.ID, "message").text
-        assert assistant.handle(REFUSED, dry_run=True).decision.targets == ("light.living_room_lamp",)
+        assert assistant.handle(REFUSED).decision.targets == ("light.living_room_lamp",)
+        browser.refresh()  # the same words again, now understood by what was taught
+        newest = browser.find_elements(By.CSS_SELECTOR, "tr.entry")[0]
+        assert "by taught phrase" in newest.find_element(By.CLASS_NAME, "understood").text
         lesson = browser.find_element(By.CSS_SELECTOR, "tr.lesson")
         assert lesson.find_element(By.CLASS_NAME, "phrase").text == REFUSED
         lesson.find_element(By.TAG_NAME, "button").click()

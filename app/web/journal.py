@@ -37,7 +37,8 @@ class Entry:
     slots: dict[str, Any]
     """Its slots."""
     source: str
-    """Which part decided: template, llm, none; "repaired" where the words differ from what was heard."""
+    """Which part decided: template, taught phrase, llm, none; "repaired" where the words differ from what
+    was heard."""
     targets: tuple[str, ...]
     """Devices acted on or asked about."""
     sent: tuple[tuple[str, str], ...]
@@ -59,13 +60,14 @@ class Journal:
     (0: never), in memory only."""
 
     def __init__(self, kept: int = KEPT, keep_audio_seconds: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, taught: Callable[[str], bool] = lambda text: False) -> None:
         self._entries: deque[Entry] = deque(maxlen=kept)
         self._lock = threading.Lock()
         self._ids = count(1)
         self.keep_audio_seconds = keep_audio_seconds
         self._audio: dict[int, tuple[float, bytes]] = {}  # entry id -> (expires, 16 kHz 16-bit PCM)
         self._clock = clock
+        self._taught = taught  # whether words are a taught phrase: the templates then read its command
 
     def audio(self, entry_id: int) -> Optional[bytes]:
         """The entry's audio as 16 kHz PCM while it is kept, else None."""
@@ -89,6 +91,8 @@ class Journal:
         decision = outcome.decision
         heard = tuple(outcome.heard)
         source = decision.recognition.source.value
+        if source == "template" and self._taught(outcome.text):
+            source = "taught phrase"
         if heard and outcome.text.strip().rstrip(".!?。！？").casefold() != heard[0].strip().rstrip(
                 ".!?。！？").casefold():
             source += " (repaired)"

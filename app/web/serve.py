@@ -10,6 +10,7 @@ from app.core.assistant import Assistant
 from app.web.journal import Journal
 from app.web.page import PageServer, create_app
 from devices.mqtt import MqttLink
+from intents.taught import TeachError
 
 
 def health(assistant: Assistant, link: Optional[MqttLink]) -> dict[str, str]:
@@ -36,7 +37,15 @@ def serve_page(assistant: Assistant, settings: Settings, stack: ExitStack,
     problem = page.problem()
     if problem is not None:
         raise ConfigError(problem)
-    journal = Journal(keep_audio_seconds=page.keep_audio_seconds)
+    store = assistant.understander.taught
+
+    def taught(text: str) -> bool:
+        try:
+            return store is not None and store.command_for(text) is not None
+        except TeachError:  # a damaged lessons file: the utterance said so already
+            return False
+
+    journal = Journal(keep_audio_seconds=page.keep_audio_seconds, taught=taught)
     assistant.observers.append(journal.record)
     base = frozenset(e.id for e in assistant.home.entities)  # the home file's: the rest came by discovery
     app = create_app(assistant, journal, page, lambda: health(assistant, link),
