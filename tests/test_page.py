@@ -131,6 +131,17 @@ def browser() -> Iterator:
     driver.quit()
 
 
+def _click_and_wait(driver, button) -> None:
+    """Click a form's button and wait until the page it posts to has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
 def _requested_hosts(driver) -> set[str]:
     import json
 
@@ -171,7 +182,7 @@ def test_in_a_browser_a_spoken_command_a_correction_and_forgetting_it(tmp_path: 
         refused = rows[0]
         assert "refused" in refused.get_attribute("class")
         refused.find_element(By.NAME, "meant").send_keys("turn on the living room lamp")
-        refused.find_element(By.TAG_NAME, "button").click()
+        _click_and_wait(browser, refused.find_element(By.TAG_NAME, "button"))
         assert "Taught: " + REFUSED in browser.find_element(By.ID, "message").text
         assert assistant.handle(REFUSED).decision.targets == ("light.living_room_lamp",)
         browser.refresh()  # the same words again, now understood by what was taught
@@ -179,7 +190,7 @@ def test_in_a_browser_a_spoken_command_a_correction_and_forgetting_it(tmp_path: 
         assert "by taught phrase" in newest.find_element(By.CLASS_NAME, "understood").text
         lesson = browser.find_element(By.CSS_SELECTOR, "tr.lesson")
         assert lesson.find_element(By.CLASS_NAME, "phrase").text == REFUSED
-        lesson.find_element(By.TAG_NAME, "button").click()
+        _click_and_wait(browser, lesson.find_element(By.TAG_NAME, "button"))
         assert "Forgot: " + REFUSED in browser.find_element(By.ID, "message").text
         assert assistant.handle(REFUSED, dry_run=True).decision.intent is None
         assert _requested_hosts(browser) == {"127.0.0.1"}  # no request left the machine
