@@ -38,6 +38,7 @@ class TaughtPhrases:
         self.path = path
         self.vocab = vocab
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one read-change-write at a time (the page, a spoken correction)
         self._seen: Optional[tuple[int, int]] = None
         self._lessons: dict[str, str] = {}
 
@@ -60,17 +61,19 @@ class TaughtPhrases:
         key = self.key(phrase)
         if not key:
             raise TeachError("the phrase has no words")
-        lessons = self.lessons()
-        lessons[key] = " ".join(command.split())
-        self._write(lessons)
+        with self._writing:
+            lessons = self.lessons()
+            lessons[key] = " ".join(command.split())
+            self._write(lessons)
 
     def forget(self, phrase: str) -> bool:
         """Drop the lesson for ``phrase``; False when there was none."""
-        lessons = self.lessons()
-        if lessons.pop(self.key(phrase), None) is None:
-            return False
-        self._write(lessons)
-        return True
+        with self._writing:
+            lessons = self.lessons()
+            if lessons.pop(self.key(phrase), None) is None:
+                return False
+            self._write(lessons)
+            return True
 
     def _refresh(self) -> None:
         try:

@@ -66,6 +66,7 @@ def test_what_cannot_be_taught_is_said(tmp_path: Path) -> None:
                                          "form": secret}, follow_redirects=True).get_data(as_text=True)
     assert "Not taught: &#34;fly me to the moon&#34; is not a command Hearth understands" in said
     assert assistant.understander.taught.lessons() == {}
+    assert client.post("/correct", data={"entry": "x; drop", "meant": "turn on the lamp", "form": secret}).status_code == 400
 
 
 @pytest.mark.fast

@@ -59,10 +59,19 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
         if not hmac.compare_digest(request.form.get("form", "").encode(), form_secret.encode()):
             abort(403)
 
+    def _entry_id() -> int:
+        try:
+            return int(request.form.get("entry", ""))
+        except ValueError:
+            abort(400, "entry: a number")
+
     @app.get("/")
     def index() -> str:
         store = assistant.understander.taught
-        lessons = sorted(store.lessons().items()) if store is not None else []
+        try:
+            lessons = sorted(store.lessons().items()) if store is not None else []
+        except TeachError as err:  # a damaged lessons file is shown, not a server error
+            lessons = [("(cannot be read)", str(err))]
         entries = journal.entries()
         audio = {e.id for e in entries if journal.audio(e.id) is not None}
         return render_template("page.html", entries=entries, audio=audio, lessons=lessons, home=_home(assistant, imported()),
@@ -71,7 +80,7 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
     @app.post("/correct")
     def correct() -> Any:
         _checked_form()
-        entry = journal.entry(int(request.form.get("entry", "0") or 0))
+        entry = journal.entry(_entry_id())
         meant = request.form.get("meant", "").strip()
         if entry is None or not meant:
             return redirect("/?message=Nothing+to+teach")
@@ -87,7 +96,10 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
         _checked_form()
         phrase = request.form.get("phrase", "")
         store = assistant.understander.taught
-        done = store is not None and store.forget(phrase)
+        try:
+            done = store is not None and store.forget(phrase)
+        except (TeachError, OSError) as err:
+            return redirect(f"/?message={_quoted(f'Not forgotten: {err}')}")
         return redirect(f"/?message={_quoted(('Forgot: ' if done else 'Nothing taught for: ') + phrase)}")
 
     @app.get("/audio/<int:entry_id>.wav")
@@ -109,7 +121,7 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
     @app.post("/audio/delete")
     def delete_audio() -> Any:
         _checked_form()
-        gone = journal.forget_audio(int(request.form.get("entry", "0") or 0))
+        gone = journal.forget_audio(_entry_id())
         return redirect(f"/?message={'Audio deleted' if gone else 'No audio kept'}")
 
     return app
