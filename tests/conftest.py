@@ -143,3 +143,24 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+class RealTimeSink:
+    """A fake sound card that takes as long as the audio lasts, and can be stopped."""
+
+    def __init__(self) -> None:
+        self.played: list = []
+        self.stopped = threading.Event()
+
+    def play(self, chunk) -> None:  # an app.speak.tts.AudioChunk
+        self.stopped.clear()
+        self.played.append(chunk)
+        end = time.monotonic() + chunk.seconds
+        while time.monotonic() < end and not self.stopped.is_set():
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def close(self) -> None:
+        pass

@@ -15,6 +15,7 @@ import pytest
 from app.broker.ha_device import DeviceTopics, discovery_config
 from app.config import ConfigError, MqttSettings, Settings, parse_settings
 from app.core.assistant import Assistant
+from app.core.custom_turn import whole_numbers
 from app.core.failure import Failure
 from devices.mqtt import MqttLink
 from devices.registry import build_home, load_fixture_file
@@ -64,7 +65,7 @@ def _recognizer(folder: Path) -> TemplateRecognizer:
 def test_every_list_kind_is_read(tmp_path: Path, text: str, intent: str, slots: dict) -> None:
     recognition = _recognizer(_folder(tmp_path)).recognize(text)
     assert recognition.intent == intent
-    assert {k: int(v) if isinstance(v, float) else v for k, v in recognition.slots.items()} == slots
+    assert whole_numbers(recognition.slots) == slots
 
 
 @pytest.mark.fast
@@ -187,13 +188,12 @@ SPOKEN = [  # (what is said, voice, noise SNR in dB or None, intent, slots)
 @pytest.mark.parametrize("text, voice, snr, intent, slots", SPOKEN)
 def test_spoken_custom_commands_are_heard_exactly(tmp_path: Path, tts, stt, text, voice, snr, intent, slots) -> None:
     from app.bench.clips import add_noise, pad, speak
-    from app.bench.custom_speech import _plain
 
     assistant = Assistant(_settings(_folder(tmp_path), actions={}), HOME, None, stt)
     samples = pad(speak(text, voice, tts))
     outcome = assistant.handle_speech(add_noise(samples, snr) if snr is not None else samples, dry_run=True)
     assert outcome.failure is None, outcome.text
-    assert (outcome.decision.intent, _plain(outcome.decision.recognition.slots)) == (intent, slots)
+    assert (outcome.decision.intent, whole_numbers(outcome.decision.recognition.slots)) == (intent, slots)
 
 
 def test_spoken_remarks_about_the_same_things_do_nothing(tmp_path: Path, tts, stt) -> None:

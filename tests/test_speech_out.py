@@ -26,30 +26,9 @@ from devices.registry import build_home, load_fixture_file
 from intents.vocabulary import vocabulary
 from models import ModelError
 from models.voice import default_voice, load_voice
-from tests.conftest import FIXTURES, spoken
+from tests.conftest import FIXTURES, RealTimeSink, spoken
 
 EN = vocabulary("en")
-
-
-class RealTimeSink:
-    """A fake sound card that takes as long as the audio lasts, and can be stopped."""
-
-    def __init__(self) -> None:
-        self.played: list[AudioChunk] = []
-        self.stopped = threading.Event()
-
-    def play(self, chunk: AudioChunk) -> None:
-        self.stopped.clear()
-        self.played.append(chunk)
-        end = time.monotonic() + chunk.seconds
-        while time.monotonic() < end and not self.stopped.is_set():
-            time.sleep(0.005)
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-    def close(self) -> None:
-        pass
 
 
 def test_speakable_text() -> None:

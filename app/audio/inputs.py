@@ -46,9 +46,9 @@ def read_wav(path: str | Path) -> bytes:
     return pcm
 
 
-def write_wav(path: str | Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
-    """Write mono 16-bit PCM as a WAV file."""
-    with wave.open(str(path), "wb") as wav:
+def write_wav(path: str | Path | BinaryIO, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
+    """Write mono 16-bit PCM as a WAV file (a path, or a binary file object such as ``io.BytesIO``)."""
+    with wave.open(path if hasattr(path, "write") else str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(SAMPLE_WIDTH)
         wav.setframerate(rate)

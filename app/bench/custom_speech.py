@@ -27,6 +27,7 @@ from app.audio.inputs import SAMPLE_RATE
 from app.bench.clips import add_noise, pad, speak
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
+from app.core.custom_turn import whole_numbers
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
 
@@ -67,12 +68,8 @@ def commands(assistant: Assistant, count: int, seed: int) -> list[tuple[str, str
     for text in picked:
         reading = recognizer.recognize(text, assistant.context_of(None))
         if reading.intent is not None:
-            cases.append((text, reading.intent, _plain(reading.slots)))
+            cases.append((text, reading.intent, whole_numbers(reading.slots)))
     return cases
-
-
-def _plain(slots: dict[str, Any]) -> dict[str, Any]:
-    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in slots.items()}
 
 
 def noisy(samples: np.ndarray, condition: Optional[tuple[str, float]], babble: list[np.ndarray],
@@ -112,7 +109,7 @@ def run(grammars: str, count: int, seed: int, stage: str) -> dict[str, Any]:
         outcome = assistant.handle_speech(noisy(speak(text, voice, tts), condition, babble, i), dry_run=True)
         assistant.dialog.confirmations.take(assistant.settings.site)  # a question asked is not answered here
         times.append(outcome.timings_ms.get("total", 0.0))
-        got = (outcome.decision.intent, _plain(outcome.decision.recognition.slots))
+        got = (outcome.decision.intent, whole_numbers(outcome.decision.recognition.slots))
         row = per.setdefault(name, {"n": 0, "right": 0, "wrong": 0})
         row["n"] += 1
         if got == (intent, slots):

@@ -61,6 +61,16 @@ def syllables(text: str) -> list[str]:
     return [s for s in lazy_pinyin(re.sub(r"[^\u4e00-\u9fff]", "", text))]
 
 
+def heard_back(stt: SpeechToText, pcm: bytes, rate: int) -> str:
+    """What the multilingual Whisper, unprompted, hears in spoken audio (silence around it, as a microphone)."""
+    return next(iter(stt.hypotheses(pad(resample(to_float(pcm), rate, SAMPLE_RATE)))), "")
+
+
+def syllable_errors(said: str, heard: str) -> int:
+    """Tone-less syllables of ``said`` that ``heard`` gets wrong (edits between the two pinyin sequences)."""
+    return Levenshtein.distance(syllables(said), syllables(heard))
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -80,11 +90,10 @@ def run(voice: Optional[str]) -> dict[str, Any]:
         first = next(chunks)
         firsts.append((time.perf_counter() - started) * 1000)
         pcm = first.pcm + b"".join(c.pcm for c in chunks)
-        heard = next(iter(stt.hypotheses(pad(resample(to_float(pcm), first.sample_rate, SAMPLE_RATE)))), "")
-        said, got = syllables(reply), syllables(heard)
-        wrong = Levenshtein.distance(said, got)
-        errors, total = errors + wrong, total + len(said)
-        rows.append({"reply": reply, "heard": heard, "syllables": len(said), "wrong": wrong})
+        heard = heard_back(stt, pcm, first.sample_rate)
+        wrong, count = syllable_errors(reply, heard), len(syllables(reply))
+        errors, total = errors + wrong, total + count
+        rows.append({"reply": reply, "heard": heard, "syllables": count, "wrong": wrong})
     firsts.sort()
     return {
         "voice": voice or "default", "replies": len(rows), "syllable_error_rate": round(errors / max(1, total), 4),

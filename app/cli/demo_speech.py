@@ -18,9 +18,10 @@ from typing import Optional
 
 import numpy as np
 
-from app.audio.inputs import SAMPLE_RATE, to_float, to_pcm, write_wav
+from app.audio.inputs import SAMPLE_RATE, to_pcm, write_wav
+from app.bench.clips import pad, piper_clip
 from app.config import Settings
-from app.speak.tts import TextToSpeech, resample
+from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
 from models import ModelError
 
@@ -64,8 +65,5 @@ class DemoVoice:
 
     def command(self, text: str) -> tuple[np.ndarray, Path]:
         """``text`` said by the voice, as a microphone would give it (16 kHz, silence around), and its file."""
-        chunk = self.tts.synthesize_all(text, steady=True)
-        samples = resample(to_float(chunk.pcm), chunk.sample_rate, SAMPLE_RATE)
-        silence = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
-        samples = np.concatenate([silence, samples, silence, silence])
+        samples = pad(piper_clip(self.tts, text))
         return samples, self._write("command", to_pcm(samples), SAMPLE_RATE)

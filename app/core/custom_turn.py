@@ -53,16 +53,16 @@ class CustomAction(BaseModel):
         return value
 
 
-def slot_values(decision: Decision) -> dict[str, Any]:
+def whole_numbers(slots: dict[str, Any]) -> dict[str, Any]:
     """The slots as templates see them: a whole number said as digits is 5, not 5.0."""
     return {name: int(value) if isinstance(value, float) and value.is_integer() else value
-            for name, value in decision.recognition.slots.items()}
+            for name, value in slots.items()}
 
 
 def run_custom_intent(action: CustomAction, decision: Decision, link: Optional[MqttLink],
                       dry_run: bool = False) -> tuple[Delivery, Optional[str]]:
     """Publish the action's message, if it has one; what was sent and the reply (None: the responder's)."""
-    slots = slot_values(decision)
+    slots = whole_numbers(decision.recognition.slots)
     variables = {**slots, "slots": slots}
     try:
         reply = render(action.reply, **variables) if action.reply is not None else None

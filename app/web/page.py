@@ -14,14 +14,13 @@ import io
 import logging
 import secrets
 import threading
-import wave
 from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, abort, make_response, redirect, render_template, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from app.audio.inputs import SAMPLE_RATE
+from app.audio.inputs import write_wav
 from app.core.assistant import Assistant
 from app.core.teaching import teach
 from app.web.journal import Journal
@@ -108,11 +107,7 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
         if pcm is None:
             abort(404)
         buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(pcm)
+        write_wav(buffer, pcm)
         response = make_response(buffer.getvalue())
         response.headers["Content-Type"] = "audio/wav"
         response.headers["Cache-Control"] = "no-store"
