@@ -40,10 +40,11 @@ class RescoreSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     parses: int = Field(80, ge=0, le=1000)
-    """Most repaired variants parsed (each costs 5-9 ms on a home of 100 entities; 0 = no repair): a
-    count, so that what is understood does not depend on how busy the machine is."""
+    """Most repaired variants parsed (0 = no repair): a count, so that what is understood does not
+    depend on how busy the machine is (costs: docs/design.md)."""
     budget_ms: float = Field(800.0, gt=0.0, le=10_000.0)
-    """A hard stop on the time spent parsing variants, for a much slower machine."""
+    """A hard stop on the time spent parsing variants, for a slower or busy machine; not applied to an
+    unbounded utterance (``hearth eval``, tests), whose repair depends on the count alone."""
     candidates: int = Field(8, ge=1, le=100)
     """Most candidates scored against the audio (each costs ~10 ms on a small CPU)."""
     margin: float = Field(9.0, ge=0.0, le=50.0)
@@ -243,8 +244,10 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
                     settings: RescoreSettings, deadline: float = math.inf,
                     counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> list[Candidate]:
     """Variants of the transcripts that the templates act on (that ``counts``), cheapest first, with their
-    opposites; parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first."""
-    deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
+    opposites; parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first
+    (an infinite ``deadline``: after ``parses`` variants, however long they take)."""
+    if math.isfinite(deadline):
+        deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
     found: dict[str, Candidate] = {}
     cheapest: dict[str, float] = {}
     whole: set[str] = set()  # whole sentences of the user's grammar: parsed first
