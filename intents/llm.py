@@ -30,6 +30,7 @@ from devices.registry import Home
 from intents.bank import Example, sample_bank
 from intents.canonical import answers, find_mentions, nearby_names, render
 from intents.constrained import ChatPrompt, choose
+from intents.meaning import Embeds, meaning_index
 from intents.schema import Recognition, Source
 from intents.templates import TemplateRecognizer, build_slot_lists
 from intents.vocabulary import Vocabulary
@@ -93,6 +94,12 @@ class LlmSettings(BaseModel):
     deadline_ms: float = Field(1000.0, ge=50.0, le=60_000.0)
     """The model gives up (and Hearth does not act) when it has not answered in this time, so a busy
     machine makes it refuse sooner instead of stalling."""
+    meaning_devices: int = Field(3, ge=0, le=20)
+    """The devices nearest in meaning to what was said (a sentence embedding, `intents.meaning`) whose
+    commands the model may also choose; 0: only the devices the words name."""
+    min_confidence_meaning: float = Field(0.5, ge=0.0, le=1.0)
+    """How sure the model must be of a command only the meaning offered (no word said names its device
+    or verb) for Hearth to ask "Did you mean ...?"; such a command is never carried out without a yes."""
 
 
 @dataclass(frozen=True)
@@ -111,14 +118,19 @@ class LlmResult:
     """Tokens of the answer."""
     ms: float = 0.0
     """Time in the model."""
+    meant: bool = False
+    """The command was offered only by meaning (`intents.meaning`): to be asked about, not done at once."""
 
 
 class LlmRecognizer:
     """Rewrites utterances with a GGUF model into commands the template stage reads."""
 
     def __init__(self, llm: Any, templates: TemplateRecognizer, home: Home, vocab: Vocabulary,
-                 settings: LlmSettings = LlmSettings(), lock: Optional[threading.Lock] = None) -> None:
+                 settings: LlmSettings = LlmSettings(), lock: Optional[threading.Lock] = None,
+                 embedder: Optional[Embeds] = None) -> None:
         self.llm = llm
+        self.embedder = embedder if settings.meaning_devices else None
+        """The sentence embedding that finds devices by meaning (None: by their words only)."""
         self._lock = lock or threading.Lock()
         """One request at a time in the model (llama.cpp's context is not shared between threads)."""
         self.vocab = vocab
@@ -129,11 +141,12 @@ class LlmRecognizer:
 
     def with_home(self, home: Home, templates: TemplateRecognizer) -> "LlmRecognizer":
         """The stage over another registry (and the templates over it), sharing the loaded model."""
-        return LlmRecognizer(self.llm, templates, home, self.vocab, self.settings, self._lock)
+        return LlmRecognizer(self.llm, templates, home, self.vocab, self.settings, self._lock, self.embedder)
 
     def _use_home(self, home: Home) -> None:
-        """Build the example bank and the fixed prompt for a registry."""
+        """Build the example bank, the fixed prompt and the index by meaning for a registry."""
         self.home = home
+        self.meaning = meaning_index(home, self.vocab, self.embedder)
         areas_of: dict[str, set[str]] = {}
         for entity in home.entities:
             area = home.area(entity.area_id)
@@ -194,7 +207,29 @@ class LlmRecognizer:
         return self._answers(text, context or {})
 
     def _answers(self, text: str, context: dict[str, Any]) -> list[str]:
-        """Every answer over what ``text`` mentions, for an utterance the model may read."""
+        """Every answer over what ``text`` mentions, then the commands on the devices nearest to it in
+        meaning, for an utterance the model may read."""
+        said = self._said(text, context)
+        return list(dict.fromkeys([*said, *(c for device in self._by_meaning(text, said) for c in device)]))
+
+    def _by_meaning(self, text: str, said: list[str]) -> list[list[str]]:
+        """The commands on each device nearest to ``text`` in meaning, nearest first: only where its words
+        offer no command (``said`` is "none" alone), since more answers beside the words' distract the
+        model (measured: "clean the floors" started Rover, and with the nearest devices offered too, nothing)."""
+        if self.meaning is None or said != [self.vocab.phrases["none"]] or not self._asks_by_meaning(text):
+            return []
+        return self.meaning.commands(text, self.settings.meaning_devices)
+
+    def _asks_by_meaning(self, text: str) -> bool:
+        """False where a device is named by its words but no command is (a remark: "my sister loves the
+        play corner"), or where only numbers are said ("18"): meaning is for what the words cannot name."""
+        if find_mentions(text, self.home, self.vocab).names:
+            return False
+        words = self.vocab.words(self.vocab.without_fillers(text))
+        return any(not self.vocab.numbers(word) for word in words)
+
+    def _said(self, text: str, context: dict[str, Any]) -> list[str]:
+        """Every answer over what ``text`` mentions by its words."""
         mentions = find_mentions(text, self.home, self.vocab)
         nearby = nearby_names(text, self.home, context.get("area"), self.vocab,
                               anywhere=not (mentions.names or mentions.areas or mentions.floors))
@@ -221,7 +256,9 @@ class LlmRecognizer:
         skipped = not_for_the_model(text, self.vocab)
         if skipped:
             return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
-        allowed = self._answers(text, context)
+        said = self._said(text, context)
+        meant = self._by_meaning(text, said)
+        allowed = list(dict.fromkeys([*said, *(c for device in meant for c in device)]))
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
         if len(allowed) == 2 and self.vocab.only_directions(text):
@@ -244,9 +281,13 @@ class LlmRecognizer:
         if answer == "none" or not answer:
             return LlmResult(nothing, answer, None, *tokens, ms)
         recognition = self.templates.recognize(answer, context)
+        least = self.settings.min_confidence if answer in said else self.settings.min_confidence_meaning
         refused = refusal(text, recognition.intent, self.vocab) or (
-            f"confidence {probability:.2f} below {self.settings.min_confidence:.2f}"
-            if probability < self.settings.min_confidence else None)
+            f"confidence {probability:.2f} below {least:.2f}" if probability < least else None) or (
+            # The model and the embedding must agree on the device (measured: SmolLM2-135M alone chose
+            # another device than the one meant 9 times in 15; docs/understanding.md).
+            "not the device nearest in meaning" if answer not in said and answer not in meant[0] else None)
         if refused:
             return LlmResult(nothing, answer, refused, *tokens, ms)
-        return LlmResult(replace(recognition, source=Source.LLM, confidence=probability), answer, None, *tokens, ms)
+        return LlmResult(replace(recognition, source=Source.LLM, confidence=probability), answer, None, *tokens, ms,
+                         meant=answer not in said)

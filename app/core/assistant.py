@@ -51,12 +51,13 @@ from devices.mqtt import MqttLink
 from devices.registry import Home
 from devices.state import initial_states
 from intents.confirmation import Confirmations
-from intents.llm import LlmRecognizer
+from intents.llm import LlmRecognizer, LlmSettings
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
 from intents.taught import TeachError
 from intents.vocabulary import vocabulary
 from models import ModelError
+from models.embedding import Embedder
 from models.llm import load_llm, model_path
 
 _LOGGER = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class Assistant:
             except ModelError as err:
                 _LOGGER.error("LLM stage off, templates only: %s", err)
                 return None
-            llm = LlmRecognizer(model, view.recognizer, view.home, self.vocab, config)
+            llm = LlmRecognizer(model, view.recognizer, view.home, self.vocab, config, embedder=_embedder(config))
             llm.warm()
             self._view = view = view.with_llm(llm)
             self.llm_load_seconds = time.perf_counter() - started
@@ -290,8 +291,9 @@ class Assistant:
         action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
         own = decision.error is None and decision.intent in self._view.recognizer.custom  # the user's intent
         asks = own and (understood.doubted or bool(action and action.confirm))
+        doubted = understood.meant or (text if understood.doubted or asks else None)
         question = None if confirmed or declined else \
-            self.dialog.ask(decision, asker, home, text if understood.doubted or asks else None, asks=asks)
+            self.dialog.ask(decision, asker, home, doubted, asks=asks, meant=understood.meant is not None)
         undone = self._put_back(understood.undo, site, dry_run) if question is None else ()
         if question is not None or declined is not None:
             failure = declined or Failure.NEEDS_CONFIRMATION
@@ -466,3 +468,15 @@ class Assistant:
     def _tell(self, outcome: Outcome, site: str) -> None:
         """Publish the intent event and call the observers; neither may fail the utterance."""
         tell(outcome, site, self.link, self.settings.mqtt.topic_prefix, self.observers)
+
+
+def _embedder(config: LlmSettings) -> Optional[Embedder]:
+    """The sentence embedding that finds devices by meaning; None when switched off or not installed
+    (said once in the log: the LLM stage then reads only the devices the words name)."""
+    if not config.meaning_devices:
+        return None
+    try:
+        return Embedder().load()
+    except ModelError as err:
+        _LOGGER.error("Devices by meaning off: %s", err)
+        return None

@@ -44,7 +44,8 @@ def _clauses(text: str, cuts: Iterable[tuple[int, int]]) -> list[str]:
 
 def _acts(understood: Understanding) -> bool:
     decision = understood.decision
-    return understood.choice is None and understood.failure is None and (
+    # A clause to be asked about (found by meaning only, or doubted) is no clause that acts at once.
+    return understood.choice is None and understood.failure is None and not understood.doubted and (
         decision.acts or (decision.intent in TIMER_INTENTS and decision.error is None))
 
 

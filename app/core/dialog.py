@@ -77,13 +77,15 @@ class ConfirmationDialog:
         return Answer(failure=Failure.DECLINED) if said is False else None
 
     def ask(self, decision: Decision, site: str, home: Home, doubted: Optional[str] = None,
-            asks: bool = False) -> Optional[str]:
+            asks: bool = False, meant: bool = False) -> Optional[str]:
         """The question to put before ``decision`` is carried out, or None when it needs none.
         ``doubted``: the words heard, where the audio fits another reading nearly as well, or said where
-        ``asks`` (the user's own action that wants a yes, which has no device to name)."""
+        ``asks`` (the user's own action that wants a yes, which has no device to name); ``meant``: ``doubted``
+        is the plain command found by meaning, asked as "did you mean"."""
         if doubted is not None and (decision.acts or asks):
             self.confirmations.ask(site, decision)
-            return self.vocab.replies["heard_right"].format(text=doubted.strip().rstrip(".!?。！？"))
+            reply = self.vocab.replies["meant" if meant else "heard_right"]
+            return reply.format(text=doubted.strip().rstrip(".!?。！？"))
         names = self.confirmations.needed(decision, home) if decision.acts else []
         if not names:
             return None

@@ -98,8 +98,11 @@ class Understanding:
     corrects: Optional[str] = None
     """For a correction, the words it corrects: taught its command when the templates alone do not read them."""
     doubted: bool = False
-    """The audio fits another reading nearly as well ("unlock" heard as "lock"): Hearth asks whether it
-    heard right, and acts only on a yes."""
+    """The audio fits another reading nearly as well ("unlock" heard as "lock"), or the command was found
+    by meaning only: Hearth asks, and acts only on a yes."""
+    meant: Optional[str] = None
+    """The plain command found by meaning only ("turn on Coffee Machine" for "make me a coffee"): Hearth
+    asks whether it is what was meant, and a yes carries it out and teaches the words."""
 
     @property
     def failure(self) -> Optional[Failure]:
@@ -215,6 +218,8 @@ class Understander:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
             decision = resolve(result.recognition, view.home, states, area)
             decision = _named_in_home(view, text, decision)
+            if result.meant and decision.acts:  # asked about; the yes teaches these words (as a correction's)
+                return Understanding(text, decision, result, doubted=True, meant=result.answer, corrects=text)
         return Understanding(text, decision, result)
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],

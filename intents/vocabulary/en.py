@@ -175,6 +175,7 @@ VOCABULARY = Vocabulary(
         "done": "Done",
         "confirm": "Do you want me to {verb} the {names}? Say yes to confirm.",
         "heard_right": "Did you say \"{text}\"? Say yes to go ahead.",
+        "meant": "Did you mean \"{text}\"? Say yes to go ahead.",
         "and": " and the ",
         "timer_done": "Your {duration} timer is done",
         "named_timer_done": "Your {duration} {name} timer is done",

@@ -196,6 +196,7 @@ VOCABULARY = Vocabulary(
         "done": "好了",
         "confirm": "要{verb}{names}吗？说“是”确认。",
         "heard_right": "您是说“{text}”吗？说“是”确认。",
+        "meant": "您是想“{text}”吗？说“是”确认。",
         "and": "和",
         "timer_done": "{duration}的计时器时间到了",
         "named_timer_done": "{duration}的{name}计时器时间到了",

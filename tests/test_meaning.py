@@ -1,0 +1,114 @@
+"""Devices by meaning (#34): a sentence embedding finds the device a request means when its words name
+none ("make me a coffee"); Hearth asks "did you mean ...?", acts only on a yes, and learns the words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from app.cli.main import main
+from app.config import Settings
+from app.core.assistant import Assistant, load_home
+from app.core.failure import Failure
+from devices.registry import build_home, load_fixture_file
+from intents.meaning import MeaningIndex, describe
+from intents.taught import TaughtPhrases
+from intents.vocabulary import vocabulary
+from models.embedding import E5_SHA256, Embedder
+from tests.conftest import ROOT
+
+MEANING = ROOT / "tests" / "data" / "meaning"
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder().load()
+
+
+def test_the_bundled_model_is_trusted_by_its_sha256_and_passages_are_embedded_once(embedder: Embedder) -> None:
+    assert len(E5_SHA256) == 64
+    first = embedder.passages(["Coffee Machine: switch, Kitchen", "Rover: vacuum, Living Room"])
+    assert first.shape == (2, 384) and np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-3)
+    known = len(embedder._passages)
+    again = embedder.passages(["Rover: vacuum, Living Room"])
+    assert len(embedder._passages) == known and np.array_equal(again[0], first[1])
+    assert embedder.passages([]).shape == (0, 384)
+
+
+def test_the_nearest_devices_are_the_ones_meant(embedder: Embedder) -> None:
+    home = build_home(load_fixture_file(MEANING / "home_dev.yaml"), topic_base="home")
+    index = MeaningIndex(home, vocabulary("en"), embedder)
+    assert describe(home.entity("switch.coffee_machine"), "Coffee Machine", home) == "Coffee Machine: switch, Kitchen"
+    assert index.nearest("make me a coffee", 1)[0].entity.id == "switch.coffee_machine"
+    assert index.nearest("robot vacuum cleaner go", 1)[0].entity.id == "vacuum.rover"
+    nearest = index.nearest("open the garage", 3)
+    assert [n.entity.id for n in nearest][0] == "cover.garage_door" and len({n.entity.id for n in nearest}) == 3
+    assert nearest[0].score >= nearest[1].score >= nearest[2].score
+    # Each device's commands in the language's words, the nearest device's first.
+    assert index.commands("make me a coffee", 1) == [["turn on Coffee Machine", "turn off Coffee Machine"]]
+
+
+def _hearth(tmp_path: Path, **llm: object) -> Assistant:
+    settings = Settings(home_file=str(MEANING / "home_dev.yaml"), topic_base="home", llm=llm,
+                        intents={"stage": "both", "taught_file": str(tmp_path / "taught.yaml")})
+    return Assistant(settings, load_home(settings))
+
+
+def test_a_request_by_purpose_is_asked_about_done_on_a_yes_and_learnt(tmp_path: Path) -> None:
+    hearth = _hearth(tmp_path)
+    asked = hearth.handle("make me a coffee", dry_run=True)
+    assert asked.failure is Failure.NEEDS_CONFIRMATION and not asked.messages
+    assert asked.reply == 'Did you mean "turn on Coffee Machine"? Say yes to go ahead.'
+    done = hearth.handle("yes", dry_run=True)
+    assert done.failure is None and done.decision.action == ("HassTurnOn", ("switch.coffee_machine",), ())
+    assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).lessons() == {"make me a coffee": "turn on Coffee Machine"}
+    again = hearth.handle("make me a coffee", dry_run=True)  # learnt: done at once
+    assert again.failure is None and again.decision.action == ("HassTurnOn", ("switch.coffee_machine",), ())
+
+
+def test_a_no_does_nothing_and_teaches_nothing(tmp_path: Path) -> None:
+    hearth = _hearth(tmp_path)
+    assert hearth.handle("I could use an espresso", dry_run=True).failure is Failure.NEEDS_CONFIRMATION
+    refused = hearth.handle("no", dry_run=True)
+    assert refused.failure is Failure.DECLINED and not refused.messages
+    assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).lessons() == {}
+
+
+def test_switched_off_nothing_is_found_by_meaning(tmp_path: Path) -> None:
+    hearth = _hearth(tmp_path, meaning_devices=0)
+    outcome = hearth.handle("make me a coffee", dry_run=True)
+    assert outcome.decision.intent is None and outcome.failure is Failure.NOT_UNDERSTOOD
+
+
+def _score(cases: list[dict], records: list[dict]) -> dict[str, int]:
+    counts = dict.fromkeys(("done", "asked", "wrong", "asked_wrong", "remarks_done", "remarks_asked"), 0)
+    for case, got in zip(cases, records):
+        exact = got["intent"] == case["intent"] and sorted(got["targets"]) == sorted(case.get("targets", []))
+        asked = bool(got["intent"]) and not got["acted"] and not got.get("error")
+        if case["intent"] == "none":
+            counts["remarks_done"] += got["acted"]
+            counts["remarks_asked"] += asked
+        else:
+            counts["done"] += exact and got["acted"]
+            counts["asked"] += exact and asked
+            counts["wrong"] += got["acted"] and not exact
+            counts["asked_wrong"] += asked and not exact
+    return counts
+
+
+def test_development_set_figures(tmp_path: Path) -> None:
+    """Measured 2026-12-04 (SmolLM2-135M, 30 commands, 10 remarks): before the meaning matcher 9 done, 1
+    wrong (a pre-existing reading: "stop the cleaning" started the vacuum), nothing asked; with it the
+    same 9 done and 1 wrong, 6 asked about rightly, 2 asked about wrongly ("turn on the water boiler":
+    the dishwasher), 1 remark asked about ("the garage is full of boxes"), none acted on."""
+    cases = yaml.safe_load((MEANING / "dev.yaml").read_text())["cases"]
+    out = tmp_path / "dev.jsonl"
+    assert main(["eval", "--home", str(MEANING / "home_dev.yaml"), "--json", str(out), str(MEANING / "dev.yaml")]) == 0
+    counts = _score(cases, [json.loads(line) for line in out.read_text().splitlines()])
+    print(counts)
+    assert counts["done"] >= 9 and counts["wrong"] <= 1 and counts["remarks_done"] == 0
+    assert counts["asked"] >= 6 and counts["asked_wrong"] <= 2 and counts["remarks_asked"] <= 1
