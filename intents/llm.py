@@ -94,7 +94,7 @@ class LlmSettings(BaseModel):
     deadline_ms: float = Field(1000.0, ge=50.0, le=60_000.0)
     """The model gives up (and Hearth does not act) when it has not answered in this time, so a busy
     machine makes it refuse sooner instead of stalling."""
-    meaning_devices: int = Field(3, ge=0, le=20)
+    meaning_devices: int = Field(2, ge=0, le=20)
     """The devices nearest in meaning to what was said (a sentence embedding, `intents.meaning`) whose
     commands the model may also choose; 0: only the devices the words name."""
     min_confidence_meaning: float = Field(0.5, ge=0.0, le=1.0)

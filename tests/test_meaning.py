@@ -102,13 +102,14 @@ def _score(cases: list[dict], records: list[dict]) -> dict[str, int]:
 
 def test_development_set_figures(tmp_path: Path) -> None:
     """Measured 2026-12-04 (SmolLM2-135M, 30 commands, 10 remarks): before the meaning matcher 9 done, 1
-    wrong (a pre-existing reading: "stop the cleaning" started the vacuum), nothing asked; with it the
-    same 9 done and 1 wrong, 6 asked about rightly, 2 asked about wrongly ("turn on the water boiler":
-    the dishwasher), 1 remark asked about ("the garage is full of boxes"), none acted on."""
+    wrong (a reading from before: "stop the cleaning" started the vacuum), nothing asked. With it, offering
+    the 2 nearest devices (the default, chosen on this set: 1 device asked 10 right, 5 wrong and 2 remarks;
+    3 devices 6, 2 and 1): the same 9 done and 1 wrong, 7 asked about rightly, 3 wrongly ("switch the
+    telly off": the desk plug), 1 remark asked about ("the garage is full of boxes"), none acted on."""
     cases = yaml.safe_load((MEANING / "dev.yaml").read_text())["cases"]
     out = tmp_path / "dev.jsonl"
     assert main(["eval", "--home", str(MEANING / "home_dev.yaml"), "--json", str(out), str(MEANING / "dev.yaml")]) == 0
     counts = _score(cases, [json.loads(line) for line in out.read_text().splitlines()])
     print(counts)
     assert counts["done"] >= 9 and counts["wrong"] <= 1 and counts["remarks_done"] == 0
-    assert counts["asked"] >= 6 and counts["asked_wrong"] <= 2 and counts["remarks_asked"] <= 1
+    assert counts["asked"] >= 7 and counts["asked_wrong"] <= 3 and counts["remarks_asked"] <= 1
