@@ -93,6 +93,7 @@ def test_check_reports_each_item_on_one_line(tmp_path: Path, mosquitto: Mosquitt
     lines = {line[:15].strip(): line[16:] for line in capsys.readouterr().out.splitlines()}  # "name<15> result"
     assert lines["config"] == "ok" and lines["home"].startswith("ok (")
     assert lines["speech-to-text"].startswith("ok") and lines["voice"].startswith("ok")
+    assert lines["meaning"].startswith("ok (multilingual-e5-small")
     assert lines["wake word"] == "ok (Okay Nabu)" and lines["broker"] == f"ok (127.0.0.1:{mosquitto.port})"
     assert code == (1 if any(v.startswith("PROBLEM") for v in lines.values()) else 0)
 

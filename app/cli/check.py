@@ -17,6 +17,7 @@ from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home
 from intents.custom import merge_custom
 from intents.templates import load_language
+from models.embedding import Embedder
 from models.mandarin import LICENCE_NOTE, ZhttsVoice
 
 
@@ -66,13 +67,18 @@ def checks(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str]
             return "PROBLEM " + " | ".join(custom.errors)
         return f"ok ({len(custom.intents)} intents of your own: {', '.join(custom.intents) or 'none'})"
 
+    def meaning() -> str:
+        if not settings.llm.meaning_devices:
+            return "off (llm.meaning_devices: 0)"
+        return f"ok (multilingual-e5-small, loaded in {_timed(Embedder().load):.2f} s)"
+
     def wake_word() -> str:
         return f"ok ({WakeWordDetector(settings.wake.model, settings.wake.threshold).phrase})"
 
     results: list[tuple[str, str]] = [("config", "ok")]
     items: list[tuple[str, Callable[[], str]]] = [
         ("home", home), ("sentences", custom_sentences), ("speech-to-text", speech_to_text), ("voice", voice),
-        ("wake word", wake_word)]
+        ("meaning", meaning), ("wake word", wake_word)]
     for name, run in items:
         try:
             results.append((name, run()))
