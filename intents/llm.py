@@ -97,6 +97,9 @@ class LlmSettings(BaseModel):
     meaning_devices: int = Field(2, ge=0, le=20)
     """The devices nearest in meaning to what was said (a sentence embedding, `intents.meaning`) whose
     commands the model may also choose; 0: only the devices the words name."""
+    meaning_standout: float = Field(2.0, ge=0.0, le=10.0)
+    """How far (standard deviations of its similarity over the home's devices) a device must stand out to
+    be offered by meaning: "thanks, that's all" is about as near to every device, "make me a coffee" to one."""
     min_confidence_meaning: float = Field(0.5, ge=0.0, le=1.0)
     """How sure the model must be of a command only the meaning offered (no word said names its device
     or verb) for Hearth to ask "Did you mean ...?"; such a command is never carried out without a yes."""
@@ -146,7 +149,7 @@ class LlmRecognizer:
     def _use_home(self, home: Home) -> None:
         """Build the example bank, the fixed prompt and the index by meaning for a registry."""
         self.home = home
-        self.meaning = meaning_index(home, self.vocab, self.embedder)
+        self.meaning = meaning_index(home, self.vocab, self.embedder, self.settings.meaning_standout)
         areas_of: dict[str, set[str]] = {}
         for entity in home.entities:
             area = home.area(entity.area_id)

@@ -43,31 +43,37 @@ class Nearest:
     entity: Entity
     score: float
     """Cosine similarity of the utterance and the device's closest name."""
+    standout: float
+    """How far that similarity stands out from the home's other devices', in standard deviations: the
+    embedding's similarities are all high (0.8-0.9), so only an outlier says that one device is meant."""
 
 
 class MeaningIndex:
     """The home's commandable devices, each name embedded once; ``nearest`` ranks them for an utterance."""
 
-    def __init__(self, home: Home, vocab: Vocabulary, embedder: Embeds) -> None:
+    def __init__(self, home: Home, vocab: Vocabulary, embedder: Embeds, standout: float = 0.0) -> None:
         self.vocab = vocab
         self.embedder = embedder
+        self.standout = standout
+        """Devices standing out less than this are not offered (`LlmSettings.meaning_standout`)."""
         rows = [(e, describe(e, name, home)) for e in home.entities if e.domain in vocab.verbs for name in e.names]
         self._entities = [e for e, _ in rows]
         self._vectors = embedder.passages([text for _, text in rows])
 
     def nearest(self, text: str, count: int) -> list[Nearest]:
-        """The ``count`` devices whose names are nearest to ``text``, nearest first."""
+        """Up to ``count`` devices whose names are nearest to ``text`` and stand out enough, nearest first."""
         if not self._entities or count <= 0:
             return []
         scores = self._vectors @ self.embedder.query(text)
-        best: dict[str, Nearest] = {}
-        for index in np.argsort(-scores):
-            entity = self._entities[index]
-            if entity.id not in best:
-                best[entity.id] = Nearest(entity, float(scores[index]))
-            if len(best) == count:
-                break
-        return list(best.values())
+        best: dict[str, tuple[Entity, float]] = {}
+        for entity, score in zip(self._entities, map(float, scores)):
+            if entity.id not in best or score > best[entity.id][1]:
+                best[entity.id] = (entity, score)
+        values = np.array([score for _, score in best.values()])
+        spread = float(values.std()) or 1.0
+        ranked = sorted(best.values(), key=lambda pair: pair[1], reverse=True)[:count]
+        found = [Nearest(e, score, (score - float(values.mean())) / spread) for e, score in ranked]
+        return [near for near in found if near.standout >= self.standout]
 
     def commands(self, text: str, count: int) -> list[list[str]]:
         """The plain commands (in the language's words) on each of the ``count`` devices nearest to ``text``,
@@ -76,6 +82,7 @@ class MeaningIndex:
                  for verb in self.vocab.verbs[near.entity.domain]] for near in self.nearest(text, count)]
 
 
-def meaning_index(home: Home, vocab: Vocabulary, embedder: Optional[Embeds]) -> Optional[MeaningIndex]:
+def meaning_index(home: Home, vocab: Vocabulary, embedder: Optional[Embeds],
+                  standout: float = 0.0) -> Optional[MeaningIndex]:
     """The index over ``home``, or None without an embedder."""
-    return MeaningIndex(home, vocab, embedder) if embedder is not None else None
+    return MeaningIndex(home, vocab, embedder, standout) if embedder is not None else None

@@ -70,6 +70,20 @@ def test_a_request_by_purpose_is_asked_about_done_on_a_yes_and_learnt(tmp_path: 
     assert again.failure is None and again.decision.action == ("HassTurnOn", ("switch.coffee_machine",), ())
 
 
+def test_a_name_the_home_lacks_is_asked_about_with_a_device_near_it(tmp_path: Path) -> None:
+    hearth = _hearth(tmp_path)
+    # The templates read the command, with "telly" where a name goes; the device nearest to "telly" in
+    # its place reads as the same command, and is asked about in the user's own words.
+    asked = hearth.handle("switch the telly off", dry_run=True)
+    assert asked.reply == 'Did you mean "switch the Television off"? Say yes to go ahead.' and not asked.messages
+    done = hearth.handle("yes", dry_run=True)
+    assert done.decision.action == ("HassTurnOff", ("media_player.television",), ()) and done.failure is None
+    # Nothing near enough: Home Assistant's answer, as before; a negated command is not asked about.
+    assert hearth.handle("turn on the sprinklers", dry_run=True).reply == \
+        "Sorry, I am not aware of any device called sprinklers"
+    assert hearth.handle("don't switch the telly off", dry_run=True).failure is Failure.NOT_UNDERSTOOD
+
+
 def test_a_no_does_nothing_and_teaches_nothing(tmp_path: Path) -> None:
     hearth = _hearth(tmp_path)
     assert hearth.handle("I could use an espresso", dry_run=True).failure is Failure.NEEDS_CONFIRMATION
@@ -102,17 +116,19 @@ def _score(cases: list[dict], records: list[dict]) -> dict[str, int]:
 
 def test_development_set_figures(tmp_path: Path) -> None:
     """Measured 2026-12-04 (SmolLM2-135M, 30 commands, 10 remarks): before the meaning matcher 9 done, 1
-    wrong (a reading from before: "stop the cleaning" started the vacuum), nothing asked. With it, offering
-    the 2 nearest devices (the default, chosen on this set: 1 device asked 10 right, 5 wrong and 2 remarks;
-    3 devices 6, 2 and 1): the same 9 done and 1 wrong, 7 asked about rightly, 3 wrongly ("switch the
-    telly off": the desk plug), 1 remark asked about ("the garage is full of boxes"), none acted on."""
+    wrong (a reading from before: "stop the cleaning" started the vacuum), nothing asked. With it (2
+    nearest devices, each standing out by 2 standard deviations; a name the home lacks replaced by a
+    device near it and read by the templates): the same 9 done and 1 wrong, 11 asked about rightly, 1
+    wrongly ("wash the dishes": turn the dishwasher off), 2 remarks asked about ("the garage is full of
+    boxes"), none acted on. Chosen on this set: 1 device offered asked 10 right and 5 wrong, 3 devices
+    6 and 2 (before the standout floor and the name path)."""
     cases = yaml.safe_load((MEANING / "dev.yaml").read_text())["cases"]
     out = tmp_path / "dev.jsonl"
     assert main(["eval", "--home", str(MEANING / "home_dev.yaml"), "--json", str(out), str(MEANING / "dev.yaml")]) == 0
     counts = _score(cases, [json.loads(line) for line in out.read_text().splitlines()])
     print(counts)
     assert counts["done"] >= 9 and counts["wrong"] <= 1 and counts["remarks_done"] == 0
-    assert counts["asked"] >= 7 and counts["asked_wrong"] <= 3 and counts["remarks_asked"] <= 1
+    assert counts["asked"] >= 11 and counts["asked_wrong"] <= 1 and counts["remarks_asked"] <= 2
 
 
 def test_sealed_set_figures(tmp_path: Path) -> None:

@@ -36,12 +36,8 @@ from app.core.list_turn import LIST_INTENTS, run_list_intent
 from app.core.outcome import Outcome
 from app.core.sentences import SentenceWatch, read_sentences
 from app.core.timer_turn import run_timer_intent
-from app.core.understanding import (
-    Understander,
-    Understanding,
-    check_text,
-    unknown_device,
-)
+from app.core.understanding import Understander, Understanding, check_text
+from app.core.unknown_names import unknown_device
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
