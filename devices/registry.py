@@ -110,6 +110,22 @@ class Home:
         """Each entity's domain by its name ("Garage Light" -> "light"), built once per registry."""
         return {e.name: e.domain for e in self.entities}
 
+    def with_aliases(self, aliases: dict[str, str]) -> "Home":
+        """This home with other names for its entities (name -> entity id), as Home Assistant's aliases. A
+        name that is already any entity's, area's or floor's stays theirs; one for an entity the home no
+        longer has is left out."""
+        taken = {normalize_name(n) for e in self.entities for n in e.names} | {
+            normalize_name(n) for place in (*self.areas, *self.floors) for n in (place.name, *place.aliases)}
+        extra: dict[str, list[str]] = {}
+        for name, entity_id in aliases.items():
+            if normalize_name(name) not in taken:
+                extra.setdefault(entity_id, []).append(name)
+                taken.add(normalize_name(name))
+        if not extra:
+            return self
+        entities = tuple(replace(e, aliases=(*e.aliases, *extra[e.id])) if e.id in extra else e for e in self.entities)
+        return replace(self, entities=entities)
+
     def area(self, area_id: Optional[str]) -> Optional[Area]:
         """The area with this id, if any."""
         return next((a for a in self.areas if a.id == area_id), None)

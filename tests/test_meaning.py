@@ -16,7 +16,7 @@ from app.core.assistant import Assistant, load_home
 from app.core.failure import Failure
 from devices.registry import build_home, load_fixture_file
 from intents.meaning import MeaningIndex, describe
-from intents.taught import TaughtPhrases
+from intents.taught import TaughtPhrases, TeachError
 from intents.vocabulary import vocabulary
 from models.embedding import E5_SHA256, Embedder
 from tests.conftest import ROOT
@@ -78,6 +78,11 @@ def test_a_name_the_home_lacks_is_asked_about_with_a_device_near_it(tmp_path: Pa
     assert asked.reply == 'Did you mean "switch the Television off"? Say yes to go ahead.' and not asked.messages
     done = hearth.handle("yes", dry_run=True)
     assert done.decision.action == ("HassTurnOff", ("media_player.television",), ()) and done.failure is None
+    # The yes taught "telly" as another name of the Television: any sentence with it is now understood.
+    assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).aliases() == {"telly": "media_player.television"}
+    assert hearth.wait_for_home()
+    on = hearth.handle("turn on the telly", dry_run=True)
+    assert on.failure is None and on.decision.action == ("HassTurnOn", ("media_player.television",), ())
     # Nothing near enough: Home Assistant's answer, as before; a negated command is not asked about.
     assert hearth.handle("turn on the sprinklers", dry_run=True).reply == \
         "Sorry, I am not aware of any device called sprinklers"
@@ -142,3 +147,22 @@ def test_sealed_set_figures(tmp_path: Path) -> None:
     print(counts)
     assert counts["done"] >= 7 and counts["wrong"] == 0 and counts["remarks_done"] == 0
     assert counts["asked"] >= 7 and counts["asked_wrong"] <= 2 and counts["remarks_asked"] <= 4
+
+
+def test_taught_names_never_take_another_devices_name_and_a_damaged_file_is_said(tmp_path: Path) -> None:
+    home = build_home(load_fixture_file(MEANING / "home_dev.yaml"), topic_base="home")
+    named = home.with_aliases({"telly": "media_player.television", "kettle": "switch.coffee_machine",
+                               "kitchen": "switch.kettle", "gone": "light.not_here"})
+    assert named.entity("media_player.television").aliases == ("telly",)
+    assert named.entity("switch.coffee_machine").aliases == ()  # "kettle" is the Kettle's name
+    assert named.entity("switch.kettle").aliases == ()  # "kitchen" is an area's
+    assert home.with_aliases({}) is home
+    store = TaughtPhrases(tmp_path / "taught.yaml", vocabulary("en"))
+    store.teach("movie night", "turn on Party Mode")
+    store.teach_alias("  the   telly ", "media_player.television")
+    assert store.aliases() == {"the telly": "media_player.television"}
+    assert store.lessons() == {"movie night": "turn on Party Mode"}
+    assert store.forget("The telly") and store.aliases() == {} and store.lessons()
+    (tmp_path / "taught.yaml").write_text("phrases: {}\naliases: [telly]\n")
+    with pytest.raises(TeachError, match="aliases"):
+        store.aliases()

@@ -31,6 +31,8 @@ def cmd_teach(args: argparse.Namespace, settings: Settings) -> int:
         if args.list:
             for phrase, command in sorted(store.lessons().items()):
                 print(f'"{phrase}" -> {command}')
+            for name, entity_id in sorted(store.aliases().items()):  # learnt from a "did you mean ...?"
+                print(f'"{name}" names {entity_id}')
             return 0
         if args.forget:
             if not store.forget(args.forget):

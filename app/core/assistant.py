@@ -50,7 +50,7 @@ from intents.confirmation import Confirmations
 from intents.llm import LlmRecognizer, LlmSettings
 from intents.responses import Responder
 from intents.schema import Decision, Recognition
-from intents.taught import TeachError
+from intents.taught import TaughtPhrases, TeachError
 from intents.vocabulary import vocabulary
 from models import ModelError
 from models.embedding import Embedder
@@ -80,6 +80,8 @@ class Assistant:
         self.vocab = vocabulary(settings.intents.language)
         """The words of the language: every stage takes them from here."""
         folder, language = settings.intents.custom_sentences, settings.intents.language
+        taught = taught_phrases(settings, self.vocab)
+        home = _with_taught_names(home, taught)
         self.sentences = read_sentences(home, self.vocab, language, folder)
         """The templates (Home Assistant's, Hearth's, the user's) and the responses in use."""
         self._watch = SentenceWatch(folder, language)
@@ -88,7 +90,7 @@ class Assistant:
         self._builder = HomeBuilder(lambda: self._view)
         self.states = initial_states(home.initial_states)
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
-                                         settings.security.log_transcripts, taught_phrases(settings, self.vocab))
+                                         settings.security.log_transcripts, taught)
         self.dialog = ConfirmationDialog(Confirmations(settings.security.confirm_seconds), self.vocab)
         self.choices = ChoiceDialog(self.vocab, settings.conversation.question_seconds)
         """Open "which one?" questions, per site."""
@@ -150,7 +152,7 @@ class Assistant:
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from
         the first utterance after it is ready; commands never wait for it."""
-        self._builder.offer(home)
+        self._builder.offer(_with_taught_names(home, self.understander.taught))
 
     def wait_for_home(self, timeout: float = 30.0) -> bool:
         """Wait until the homes offered so far are built (one-shot commands and tests); False on time-out."""
@@ -427,12 +429,21 @@ class Assistant:
                          lambda said: self.understander.text(view, self.states, said, context).decision)
         if command is None or words is None:
             return False
+        unknown = unknown_device(view, words, context)  # "switch the telly off": "telly" names the device
+        alias = str(unknown.recognition.slots["name"]) if unknown is not None and len(decision.targets) == 1 else None
         try:
-            taught.teach(words, command)
+            if alias is not None:
+                taught.teach_alias(alias, decision.targets[0])
+            else:
+                taught.teach(words, command)
         except (TeachError, OSError) as err:  # the correction was carried out; only the lesson is lost
             _LOGGER.error("correction not learnt: %s", err)
             return False
-        _LOGGER.info("correction learnt: the words corrected now mean %r", command)
+        if alias is not None:
+            _LOGGER.info("correction learnt: %s is now also called %r", decision.targets[0], alias)
+            self.offer_home(view.home)  # every sentence with the new name, from the next utterance on
+        else:
+            _LOGGER.info("correction learnt: the words corrected now mean %r", command)
         return True
 
     def _stops_ringing(self, text: str, site: str) -> bool:
@@ -476,3 +487,13 @@ def _embedder(config: LlmSettings) -> Optional[Embedder]:
     except ModelError as err:
         _LOGGER.error("Devices by meaning off: %s", err)
         return None
+
+
+def _with_taught_names(home: Home, taught: Optional[TaughtPhrases]) -> Home:
+    """``home`` with the names taught for its devices; as it is when the lessons cannot be read (said in
+    the log: the utterance in hand still counts)."""
+    try:
+        return home.with_aliases(taught.aliases()) if taught is not None else home
+    except TeachError as err:
+        _LOGGER.error("%s", err)
+        return home
