@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
+from app.audio.inputs import to_float
+from app.bench.clips import command_clip
 from app.cli.main import main
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
@@ -166,3 +168,14 @@ def test_taught_names_never_take_another_devices_name_and_a_damaged_file_is_said
     (tmp_path / "taught.yaml").write_text("phrases: {}\naliases: [telly]\n")
     with pytest.raises(TeachError, match="aliases"):
         store.aliases()
+
+
+def test_spoken_a_name_the_home_lacks_is_asked_about_too(tmp_path: Path, stt, tts) -> None:
+    # Piper's "switch the telly off" is heard "Switch the tele off." by tiny.en (2026-12-04).
+    settings = Settings(home_file=str(MEANING / "home_dev.yaml"), topic_base="home",
+                        intents={"stage": "both", "taught_file": str(tmp_path / "taught.yaml")})
+    hearth = Assistant(settings, load_home(settings), stt=stt)
+    asked = hearth.handle_speech(to_float(command_clip("switch the telly off", tts)), dry_run=True)
+    assert asked.failure is Failure.NEEDS_CONFIRMATION and not asked.messages
+    assert asked.decision.action == ("HassTurnOff", ("media_player.television",), ())
+    assert asked.reply.startswith("Did you mean") and "Television" in asked.reply

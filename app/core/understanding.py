@@ -330,7 +330,7 @@ class Understander:
         the same command: a misheard word ("off" heard as "up") must not become an action."""
         model = llm()
         first = self.text(view, states, texts[0], context, llm, deadline)
-        if first.llm is None or not first.decision.acts:
+        if first.llm is None or not first.decision.acts or first.meant:  # a "did you mean" asks anyway
             return first
         refused = _not_acted(view, states, first, context, Source.LLM)
         if first.llm.recognition.confidence < self.min_confidence_speech:
