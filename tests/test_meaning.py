@@ -85,6 +85,11 @@ def test_a_name_the_home_lacks_is_asked_about_with_a_device_near_it(tmp_path: Pa
     assert hearth.wait_for_home()
     on = hearth.handle("turn on the telly", dry_run=True)
     assert on.failure is None and on.decision.action == ("HassTurnOn", ("media_player.television",), ())
+    # Forgotten elsewhere (`hearth teach --forget`, the page): the next utterance takes it up.
+    assert TaughtPhrases(tmp_path / "taught.yaml", hearth.vocab).forget("telly")
+    hearth.handle("what a lovely evening", dry_run=True)
+    assert hearth.wait_for_home()
+    assert hearth.handle("turn on the telly", dry_run=True).failure is Failure.NEEDS_CONFIRMATION
     # Nothing near enough: Home Assistant's answer, as before; a negated command is not asked about.
     assert hearth.handle("turn on the sprinklers", dry_run=True).reply == \
         "Sorry, I am not aware of any device called sprinklers"

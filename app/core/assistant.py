@@ -81,7 +81,10 @@ class Assistant:
         """The words of the language: every stage takes them from here."""
         folder, language = settings.intents.custom_sentences, settings.intents.language
         taught = taught_phrases(settings, self.vocab)
-        home = _with_taught_names(home, taught)
+        self._given_home = home
+        """The registry as given (file, discovery), before the names taught for its devices."""
+        self._names = _taught_names(taught)
+        home = home.with_aliases(self._names)
         self.sentences = read_sentences(home, self.vocab, language, folder)
         """The templates (Home Assistant's, Hearth's, the user's) and the responses in use."""
         self._watch = SentenceWatch(folder, language)
@@ -124,6 +127,7 @@ class Assistant:
     def _current(self) -> HomeView:
         """The view for this utterance: a home built since the last one, and sentence files changed since
         they were read, are taken up now."""
+        self._take_up_taught_names()
         view = self._builder.take()
         if view is not None and view.recognizer.intents is not self._view.recognizer.intents:
             view = self._with_sentences(view.home)  # built over sentences read before the files changed
@@ -152,7 +156,16 @@ class Assistant:
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from
         the first utterance after it is ready; commands never wait for it."""
-        self._builder.offer(_with_taught_names(home, self.understander.taught))
+        self._given_home = home
+        self._builder.offer(home.with_aliases(self._names))
+
+    def _take_up_taught_names(self) -> None:
+        """Names taught or forgotten since the home was built (a "did you mean" answered, `hearth teach
+        --forget`, the page) build it again, in the background."""
+        names = _taught_names(self.understander.taught)
+        if names != self._names:
+            self._names = names
+            self.offer_home(self._given_home)
 
     def wait_for_home(self, timeout: float = 30.0) -> bool:
         """Wait until the homes offered so far are built (one-shot commands and tests); False on time-out."""
@@ -441,7 +454,7 @@ class Assistant:
             return False
         if alias is not None:
             _LOGGER.info("correction learnt: %s is now also called %r", decision.targets[0], alias)
-            self.offer_home(view.home)  # every sentence with the new name, from the next utterance on
+            self._take_up_taught_names()  # every sentence with the new name, from the next utterance on
         else:
             _LOGGER.info("correction learnt: the words corrected now mean %r", command)
         return True
@@ -489,11 +502,11 @@ def _embedder(config: LlmSettings) -> Optional[Embedder]:
         return None
 
 
-def _with_taught_names(home: Home, taught: Optional[TaughtPhrases]) -> Home:
-    """``home`` with the names taught for its devices; as it is when the lessons cannot be read (said in
-    the log: the utterance in hand still counts)."""
+def _taught_names(taught: Optional[TaughtPhrases]) -> dict[str, str]:
+    """The names taught for the home's devices; none when the lessons cannot be read (said in the log:
+    the utterance in hand still counts)."""
     try:
-        return home.with_aliases(taught.aliases()) if taught is not None else home
+        return taught.aliases() if taught is not None else {}
     except TeachError as err:
         _LOGGER.error("%s", err)
-        return home
+        return {}

@@ -69,6 +69,8 @@ def create_app(assistant: Assistant, journal: Journal, settings: PageSettings,
         store = assistant.understander.taught
         try:
             lessons = sorted(store.lessons().items()) if store is not None else []
+            lessons += [(name, f"names {entity_id}") for name, entity_id in
+                        sorted(store.aliases().items() if store is not None else [])]
         except TeachError as err:  # a damaged lessons file is shown, not a server error
             lessons = [("(cannot be read)", str(err))]
         entries = journal.entries()
