@@ -197,7 +197,8 @@ class Understander:
             decision = _named_in_home(view, text, decision)
             meant = result.answer if result.meant and decision.acts else None
             read = decision.intent is not None and decision.error is None  # an action, a timer, a question
-            unknown = unknown_device(view, text, context) if meant or not read else None
+            asks = model.meaning is not None and (meant or not read)
+            unknown = unknown_device(view, text, context) if asks else None
             if unknown is not None and model.meaning is not None:
                 # A command about a name the home lacks ("turn on the sprinklers"): only a device near that
                 # name, read by the templates in its place, may be asked about, never the model's guess
