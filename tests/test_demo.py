@@ -29,18 +29,21 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     # the question after "lock the front door" is answered from the device's reported state
     assert out.index("reply  : Yes") > out.index("device : lock.front_door is now locked")
     assert "reply  : Sorry, I am not aware of any device called sprinklers" in out  # Home Assistant's words (#32)
+    # A device by another name, found by meaning, asked about, done on the yes (#34).
+    assert 'reply  : Did you mean "switch on the Coffee Maker"? Say yes to go ahead.' in out
+    assert "device : switch.coffee_maker is now on" in out
     assert out.rstrip().endswith("Demo finished.")
     assert "Traceback" not in result.stderr
     assert "llama" not in out + result.stderr  # llama.cpp's notes go to the debug log, not the terminal (#32)
     assert result.stderr == ""  # a clean terminal: no library noise
     # Two commands said aloud, heard, carried out and answered; every reply spoken into a file (#32).
-    assert '~ said aloud (11-command.wav): "turn off the kitchen lights"' in out
+    assert '~ said aloud (13-command.wav): "turn off the kitchen lights"' in out
     assert "device : light.kitchen_ceiling is now off" in out
     assert "device : light.bedroom_lamp is now on (color blue, brightness 30%)" in out
     audio = tmp_path / "hearth" / "demo"
     assert f"Replies and spoken commands as audio: {audio}" in out
     replies = sorted(audio.glob("*-reply.wav"))
-    assert len(replies) == 12 and len(list(audio.glob("*-command.wav"))) == 2
+    assert len(replies) == 14 and len(list(audio.glob("*-command.wav"))) == 2
     for path in replies:
         with wave.open(str(path)) as wav:
             assert wav.getnframes() / wav.getframerate() > 0.3, path.name  # a spoken reply, not an empty file

@@ -11,6 +11,7 @@ through the speech chain. Every reply is spoken into a WAV file
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,10 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print, audio: Opt
     home, script = demo_home(language), demo_script(language)
     settings = settings.model_copy(update={"site": script.site, "area": script.area, "sites": script.sites})
     failures = 0
-    with _broker(settings) as mqtt:
+    # What the demo teaches (a "yes" to "did you mean") is kept for the demo only, never in your lessons.
+    with _broker(settings) as mqtt, tempfile.TemporaryDirectory(prefix="hearth-demo-") as lessons:
+        intents = settings.intents.model_copy(update={"taught_file": str(Path(lessons) / "taught.yaml")})
+        settings = settings.model_copy(update={"intents": intents})
         settings = settings.model_copy(update={"mqtt": mqtt})
         echo(f"Hearth demo: simulated home on MQTT broker {mqtt.host}:{mqtt.port}\n")
         with MqttLink(mqtt, "hearth-demo-devices") as device_link, MqttLink(mqtt, "hearth-demo") as link:
