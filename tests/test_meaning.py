@@ -130,30 +130,33 @@ def test_development_set_figures(tmp_path: Path) -> None:
     """Measured 2026-12-04 (SmolLM2-135M, 30 commands, 10 remarks): before the meaning matcher 9 done, 1
     wrong (a reading from before: "stop the cleaning" started the vacuum), nothing asked. With it (2
     nearest devices, each standing out by 2 standard deviations; a name the home lacks replaced by a
-    device near it and read by the templates): the same 9 done and 1 wrong, 11 asked about rightly, 1
-    wrongly ("wash the dishes": turn the dishwasher off), 2 remarks asked about ("the garage is full of
-    boxes"), none acted on. Chosen on this set: 1 device offered asked 10 right and 5 wrong, 3 devices
-    6 and 2 (before the standout floor and the name path)."""
+    device near it and read by the templates, never one of its kind with another qualifier): the same 9
+    done and 1 wrong, 9 asked about rightly, 1 wrongly ("wash the dishes": the dishwasher off), 2 remarks
+    asked about ("the garage is full of boxes"), none acted on. Chosen on this set: 1 device offered
+    asked 10 right and 5 wrong, 3 devices 6 and 2 (before the standout floor and the name path)."""
     cases = yaml.safe_load((MEANING / "dev.yaml").read_text())["cases"]
     out = tmp_path / "dev.jsonl"
     assert main(["eval", "--home", str(MEANING / "home_dev.yaml"), "--json", str(out), str(MEANING / "dev.yaml")]) == 0
     counts = _score(cases, [json.loads(line) for line in out.read_text().splitlines()])
     print(counts)
     assert counts["done"] >= 9 and counts["wrong"] <= 1 and counts["remarks_done"] == 0
-    assert counts["asked"] >= 11 and counts["asked_wrong"] <= 1 and counts["remarks_asked"] <= 2
+    assert counts["asked"] >= 9 and counts["asked_wrong"] <= 1 and counts["remarks_asked"] <= 2
 
 
 def test_sealed_set_figures(tmp_path: Path) -> None:
-    """The sealed set (another home, other names), scored once on 2026-12-04 after the last change to
-    the matcher and never tuned on: 7 of 24 done (as without the matcher), 0 wrong, 7 asked about
-    rightly, 2 wrongly; of 10 remarks none acted on, 4 asked about. Kept as a floor from then on."""
+    """The sealed set (another home, other names), scored once on 2026-12-04 after the matcher's first
+    version and never tuned on: 7 of 24 done (as without the matcher), 0 wrong, 7 asked about rightly, 2
+    wrongly; of 10 remarks none acted on, 4 asked about. Rerun as a check after the changes chosen on the
+    development set and the regression tests (the name path; never another of a device's kind, since "lock
+    the front door" asked about the Back Door): 7 done, 0 wrong, 5 asked rightly, 2 wrongly, 3 remarks
+    asked about. Kept as a floor from then on."""
     cases = yaml.safe_load((MEANING / "sealed.yaml").read_text())["cases"]
     out = tmp_path / "sealed.jsonl"
     assert main(["eval", "--home", str(MEANING / "home_sealed.yaml"), "--json", str(out), str(MEANING / "sealed.yaml")]) == 0
     counts = _score(cases, [json.loads(line) for line in out.read_text().splitlines()])
     print(counts)
     assert counts["done"] >= 7 and counts["wrong"] == 0 and counts["remarks_done"] == 0
-    assert counts["asked"] >= 7 and counts["asked_wrong"] <= 2 and counts["remarks_asked"] <= 4
+    assert counts["asked"] >= 5 and counts["asked_wrong"] <= 2 and counts["remarks_asked"] <= 3
 
 
 def test_taught_names_never_take_another_devices_name_and_a_damaged_file_is_said(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from app.core.outcome import Outcome
 from app.core.sentences import SentenceWatch, read_sentences
 from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
-from app.core.unknown_names import unknown_device
+from app.core.unknown_names import another_of_its_kind, unknown_device
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
 from app.timers.intents import TIMER_INTENTS, announcement
@@ -442,8 +442,7 @@ class Assistant:
                          lambda said: self.understander.text(view, self.states, said, context).decision)
         if command is None or words is None:
             return False
-        unknown = unknown_device(view, words, context)  # "switch the telly off": "telly" names the device
-        alias = str(unknown.recognition.slots["name"]) if unknown is not None and len(decision.targets) == 1 else None
+        alias = _name_taught(view, words, decision, context)
         try:
             if alias is not None:
                 taught.teach_alias(alias, decision.targets[0])
@@ -510,3 +509,15 @@ def _taught_names(taught: Optional[TaughtPhrases]) -> dict[str, str]:
     except TeachError as err:
         _LOGGER.error("%s", err)
         return {}
+
+
+def _name_taught(view: HomeView, words: str, decision: Decision, context: dict[str, Any]) -> Optional[str]:
+    """The name a correction teaches as another name of the one device it did ("telly" in "switch the
+    telly off"), or None: no name the home lacks was said, or it names another of its kind ("reading
+    lamp" for the Bedroom Lamp teaches the sentence only)."""
+    unknown = unknown_device(view, words, context)
+    entity = view.home.entity(decision.targets[0]) if len(decision.targets) == 1 else None
+    if unknown is None or entity is None:
+        return None
+    name = str(unknown.recognition.slots["name"])
+    return None if another_of_its_kind(name, entity, view.vocab) else name

@@ -21,7 +21,7 @@ from app.core.clarify import Choice, partial_name, room_devices
 from app.core.custom_turn import CustomAction
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
-from app.core.unknown_names import named_by_meaning, unknown_device
+from app.core.unknown_names import asked_by_meaning
 from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
@@ -195,16 +195,7 @@ class Understander:
                 _LOGGER.info("LLM answer %r not acted on: %s", result.answer, result.refused)
             decision = resolve(result.recognition, view.home, states, area)
             decision = _named_in_home(view, text, decision)
-            meant = result.answer if result.meant and decision.acts else None
-            read = decision.intent is not None and decision.error is None  # an action, a timer, a question
-            asks = model.meaning is not None and (meant or not read)
-            unknown = unknown_device(view, text, context) if asks else None
-            if unknown is not None and model.meaning is not None:
-                # A command about a name the home lacks ("turn on the sprinklers"): only a device near that
-                # name, read by the templates in its place, may be asked about, never the model's guess
-                # (measured: "close Main Valve" for the sprinklers; `app.core.unknown_names`).
-                named = named_by_meaning(view, states, text, context, model.meaning, unknown)
-                meant, decision = named if named is not None else (None, unknown)
+            meant, decision = asked_by_meaning(view, states, text, context, model.meaning, result, decision)
             if meant:  # asked about; the yes teaches these words (as a correction's)
                 return Understanding(text, decision, result, doubted=True, meant=meant, corrects=text)
         return Understanding(text, decision, result)
@@ -331,7 +322,9 @@ class Understander:
         the same command: a misheard word ("off" heard as "up") must not become an action."""
         model = llm()
         first = self.text(view, states, texts[0], context, llm, deadline)
-        if first.llm is None or not first.decision.acts or first.meant:  # a "did you mean" asks anyway
+        # A name the home lacks replaced by one near it (the templates read the rest of the words) is asked
+        # about anyway; the model's own reading, asked about or not, must be sure and without a rival.
+        if first.llm is None or not first.decision.acts or (first.meant and first.meant != first.llm.answer):
             return first
         refused = _not_acted(view, states, first, context, Source.LLM)
         if first.llm.recognition.confidence < self.min_confidence_speech:

@@ -17,11 +17,13 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from app.core.home_view import HomeView
+from devices.registry import Entity
 from devices.resolve import resolve
 from devices.state import StateStore
-from intents.llm import not_for_the_model
+from intents.llm import LlmResult, not_for_the_model
 from intents.meaning import MeaningIndex
 from intents.schema import ACTION_INTENTS, Decision, Recognition, Source
+from intents.vocabulary import Vocabulary
 
 #: Devices nearest to the name said that are tried in its place.
 TRIED = 3
@@ -51,6 +53,59 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
                     error=f"I don't know a device called {name}", reason=("no_entity", {"entity": name}))
 
 
+def another_of_its_kind(said: str, entity: Entity, vocab: Vocabulary) -> bool:
+    """True when the name said shares a word with one of the device's names and differs from it in a word
+    that qualifies ("front door" for the Back Door, "reading lamp" for the Bedroom Lamp, "bedroom tv" for
+    the TV): another device of the same kind, never to be replaced by this one. Meaning cannot tell that
+    from another word for the same device: "front"/"back" are as near as "pot"/"machine". Another head
+    word with the same qualifiers ("coffee pot" for the Coffee Machine) and no shared word at all ("telly"
+    for the Television) are not. The head is the last word, as in the compounds of English, Chinese and
+    German (whose compounds are one word)."""
+    words = [vocab.singular(w) for w in vocab.words(said) if w != vocab.article]
+    for name in entity.names:
+        own = {vocab.singular(w) for w in vocab.words(name)}
+        if words and set(words) & own and not (words[-1] not in own and set(words[:-1]) <= own):
+            return True
+    return False
+
+
+def says_another_of_its_kind(text: str, entity: Entity, vocab: Vocabulary) -> bool:
+    """True when ``text`` says the head word of one of the device's names but not the whole name ("lock
+    the cellar door" for the Sliding Doors): a device of that kind the home may lack, not this one."""
+    said = {vocab.singular(w) for w in vocab.words(text)}
+    for name in entity.names:
+        own = [vocab.singular(w) for w in vocab.words(name)]
+        if own and own[-1] in said and not set(own) <= said:
+            return True
+    return False
+
+
+def asked_by_meaning(view: HomeView, states: StateStore, text: str, context: dict[str, Any],
+                     index: Optional[MeaningIndex], result: LlmResult,
+                     decision: Decision) -> tuple[Optional[str], Decision]:
+    """After the LLM stage read ``text`` (``result``, and ``decision`` from it): what to ask "did you
+    mean" about (None: nothing), and the decision. A command found by meaning only is asked about where it
+    stands and leaves no trace where it does not; a command about a name the home lacks ("turn on the
+    sprinklers") may only be asked about with a device near that name in its place, never with the
+    model's guess (measured: "close Main Valve" for the sprinklers), else it is Home Assistant's answer."""
+    if index is None:
+        return None, decision
+    meant = None
+    if result.meant:
+        entity = view.home.entity(decision.targets[0]) if len(decision.targets) == 1 else None
+        if decision.acts and entity is not None and not says_another_of_its_kind(text, entity, view.vocab):
+            meant = result.answer
+        else:
+            decision = resolve(Recognition(None, source=Source.LLM), view.home, states, context.get("area"))
+    if meant is None and decision.intent is not None:
+        return None, decision  # read (an action, a timer, a question), or refused with its reason
+    unknown = unknown_device(view, text, context)
+    if unknown is None:
+        return meant, decision
+    named = named_by_meaning(view, states, text, context, index, unknown)
+    return named if named is not None else (None, unknown)
+
+
 def named_by_meaning(view: HomeView, states: StateStore, text: str, context: dict[str, Any],
                      index: MeaningIndex, unknown: Decision) -> Optional[tuple[str, Decision]]:
     """The utterance with the name ``unknown`` found (`unknown_device`) replaced by a device's of this home
@@ -59,6 +114,8 @@ def named_by_meaning(view: HomeView, states: StateStore, text: str, context: dic
     intent, name = unknown.intent, str(unknown.recognition.slots["name"])
     span = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE)
     for near in index.nearest(name, TRIED):
+        if another_of_its_kind(name, near.entity, view.vocab):
+            continue
         said = span.sub(lambda _: near.entity.name, text, count=1)
         if said == text:
             return None
