@@ -56,6 +56,23 @@ def test_a_correction_teaches_and_forgetting_undoes_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.fast
+def test_a_name_taught_by_a_yes_is_listed_and_can_be_forgotten(tmp_path: Path) -> None:
+    assistant, journal = _assistant(tmp_path), Journal()
+    client = create_app(assistant, journal, PageSettings(enabled=True)).test_client()
+    assistant.understander.taught.teach_alias("telly", "media_player.tv")  # as a yes to "did you mean" does
+    page = client.get("/").get_data(as_text=True)
+    assert "telly" in page and "names media_player.tv" in page
+    assistant.handle("pause the telly", dry_run=True)  # the home is built again in the background...
+    assert assistant.wait_for_home()
+    assert assistant.handle("pause the telly", dry_run=True).decision.targets == ("media_player.tv",)  # ...then used
+    forgot = client.post("/forget", data={"phrase": "telly", "form": _form_secret(page)}, follow_redirects=True)
+    assert "Forgot: telly" in forgot.get_data(as_text=True) and "names media_player.tv" not in forgot.get_data(as_text=True)
+    assistant.handle("pause the telly", dry_run=True)
+    assert assistant.wait_for_home()
+    assert assistant.handle("pause the telly", dry_run=True).decision.targets == ()
+
+
+@pytest.mark.fast
 def test_what_cannot_be_taught_is_said(tmp_path: Path) -> None:
     assistant, journal = _assistant(tmp_path), Journal()
     assistant.observers.append(journal.record)
