@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devices.registry import Home
 from intents.bank import Example, sample_bank
-from intents.canonical import answers, find_mentions, nearby_names, render
+from intents.canonical import Mentions, answers, find_mentions, nearby_names, render
 from intents.constrained import ChatPrompt, choose
 from intents.meaning import Embeds, meaning_index
 from intents.schema import Recognition, Source
@@ -212,28 +212,30 @@ class LlmRecognizer:
     def _answers(self, text: str, context: dict[str, Any]) -> list[str]:
         """Every answer over what ``text`` mentions, then the commands on the devices nearest to it in
         meaning, for an utterance the model may read."""
-        said = self._said(text, context)
-        return list(dict.fromkeys([*said, *(c for device in self._by_meaning(text, said) for c in device)]))
+        said, meant = self._offers(text, context)
+        return _joined(said, meant)
 
-    def _by_meaning(self, text: str, said: list[str]) -> list[list[str]]:
-        """The commands on each device nearest to ``text`` in meaning, nearest first: only where its words
-        offer no command (``said`` is "none" alone), since more answers beside the words' distract the
-        model (measured: "clean the floors" started Rover, and with the nearest devices offered too, nothing)."""
-        if self.meaning is None or said != [self.vocab.phrases["none"]] or not self._asks_by_meaning(text):
-            return []
-        return self.meaning.commands(text, self.settings.meaning_devices)
+    def _offers(self, text: str, context: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+        """The answers over what ``text`` mentions by its words, and the commands on each device nearest
+        to it in meaning, nearest first: these only where the words offer no command (the answers are
+        "none" alone), since more answers beside the words' distract the model (measured: "clean the
+        floors" started Rover, and with the nearest devices offered too, nothing)."""
+        mentions = find_mentions(text, self.home, self.vocab)
+        said = self._said(text, context, mentions)
+        if self.meaning is None or said != [self.vocab.phrases["none"]] or not self._asks_by_meaning(text, mentions):
+            return said, []
+        return said, self.meaning.commands(text, self.settings.meaning_devices)
 
-    def _asks_by_meaning(self, text: str) -> bool:
+    def _asks_by_meaning(self, text: str, mentions: Mentions) -> bool:
         """False where a device is named by its words but no command is (a remark: "my sister loves the
         play corner"), or where only numbers are said ("18"): meaning is for what the words cannot name."""
-        if find_mentions(text, self.home, self.vocab).names:
+        if mentions.names:
             return False
         words = self.vocab.words(self.vocab.without_fillers(text))
         return any(not self.vocab.numbers(word) for word in words)
 
-    def _said(self, text: str, context: dict[str, Any]) -> list[str]:
-        """Every answer over what ``text`` mentions by its words."""
-        mentions = find_mentions(text, self.home, self.vocab)
+    def _said(self, text: str, context: dict[str, Any], mentions: Mentions) -> list[str]:
+        """Every answer over what ``text`` mentions (``mentions``) by its words."""
         nearby = nearby_names(text, self.home, context.get("area"), self.vocab,
                               anywhere=not (mentions.names or mentions.areas or mentions.floors))
         if nearby:
@@ -259,9 +261,8 @@ class LlmRecognizer:
         skipped = not_for_the_model(text, self.vocab)
         if skipped:
             return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
-        said = self._said(text, context)
-        meant = self._by_meaning(text, said)
-        allowed = list(dict.fromkeys([*said, *(c for device in meant for c in device)]))
+        said, meant = self._offers(text, context)
+        allowed = _joined(said, meant)
         if allowed == [self.vocab.phrases["none"]]:  # nothing to choose: the model is not asked
             return LlmResult(Recognition(None, source=Source.LLM), allowed[0], None)
         if len(allowed) == 2 and self.vocab.only_directions(text):
@@ -294,3 +295,8 @@ class LlmRecognizer:
             return LlmResult(nothing, answer, refused, *tokens, ms)
         return LlmResult(replace(recognition, source=Source.LLM, confidence=probability), answer, None, *tokens, ms,
                          meant=answer not in said)
+
+
+def _joined(said: list[str], meant: list[list[str]]) -> list[str]:
+    """The answers the words offer, then those meaning offers, each once."""
+    return list(dict.fromkeys([*said, *(command for device in meant for command in device)]))
