@@ -99,13 +99,13 @@ def _hermes(link: MqttLink, assistant: Assistant, site: str,
 
 def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site: str,
                  callbacks: Callbacks = Callbacks(), announce: bool = True,
-                 discovery_link: Optional[MqttLink] = None) -> HomeConnection:
+                 side_link: Optional[MqttLink] = None) -> HomeConnection:
     """Attach live state, discovery, Hearth's device and Hermes to ``link`` (before it starts).
-    ``announce=False`` for one-shot commands, which should not appear as a device. ``discovery_link``:
-    a connection of its own for discovery configs, so that thousands of them (a broker's retained
-    configs at start-up, a flood) do not stand in the same stream before a command and its
-    acknowledgements; None: ``link``."""
-    follower = StateFollower(link, assistant.states)
+    ``announce=False`` for one-shot commands, which should not appear as a device. ``side_link``:
+    a connection of its own for discovery configs and entity states, so that thousands of them (a
+    broker's retained configs at start-up, a chatty or hostile device) never stand in the same stream
+    before a typed command and the acknowledgements of what it sends; None: ``link``."""
+    follower = StateFollower(side_link or link, assistant.states)
     follower.follow(assistant.home)
     connection = HomeConnection(follower, assistant=assistant)
     ha = settings.homeassistant
@@ -116,7 +116,7 @@ def connect_home(assistant: Assistant, link: MqttLink, settings: Settings, site:
             follower.follow(home)
 
         connection.discovery = DiscoveryListener(assistant.home, changed, ha.discovery_prefix)
-        connection.discovery.start(discovery_link or link)
+        connection.discovery.start(side_link or link)
     if ha.announce and announce:
         device = HomeAssistantDevice(link, site, settings.mqtt.topic_prefix, ha.discovery_prefix, ha.share_transcript,
                                      lambda: tuple(assistant.sentences.recognizer.intents.intents))

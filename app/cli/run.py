@@ -138,17 +138,18 @@ def _connect(link: MqttLink, assistant: Assistant, loop: VoiceLoop, settings: Se
     """Live state, discovery, Home Assistant's device, Hermes and push-to-talk; then start the link.
     It starts even while the broker is down: commands meanwhile are reported as failed."""
     session = loop.session  # everything from the network thread reaches the frame thread as a request
-    configs = MqttLink(settings.mqtt, settings.client_id("run-discovery"))  # retained: sent again on connect
+    # Discovery configs and states (retained: sent again on connect) over a connection of their own.
+    side = MqttLink(settings.mqtt, settings.client_id("run-discovery"))
     connection = connect_home(assistant, link, settings, site, Callbacks(speak=loop.say, mute=session.set_muted,
-                                                                          on_outcome=_report), discovery_link=configs)
+                                                                          on_outcome=_report), side_link=side)
     if connection.device is not None:
         device = connection.device
         session.on_state = lambda state: device.pipeline_state(state.value)
     link.subscribe(f"{settings.mqtt.topic_prefix}/{site}/listen", lambda topic, payload: session.push_to_talk())
     link.start()
-    configs.start()
+    side.start()
     stack.callback(link.close)
-    stack.callback(configs.close)
+    stack.callback(side.close)
     stack.callback(connection.close)
 
 

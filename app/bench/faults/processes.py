@@ -144,7 +144,7 @@ def _serve_hearth(port: int) -> int:
     link = MqttLink(settings.mqtt, settings.client_id("run"), persistent=True)
     assistant = Assistant(settings, demo_home(settings.intents.language), link)
     configs = MqttLink(settings.mqtt, settings.client_id("run-discovery"))
-    connection = connect_home(assistant, link, settings, SITE, discovery_link=configs)
+    connection = connect_home(assistant, link, settings, SITE, side_link=configs)
     link.subscribe(f"{TOPIC_PREFIX}/{SITE}/listen", lambda topic, payload: None)  # push-to-talk, as run does
     link.start()
     configs.start()

@@ -237,17 +237,20 @@ def malformed_flood(messages: int = 10_000, every: float = 0.2, limit: float = 1
             during = [dt for record, dt, _ in reply_times(scene.sender.sent, scene.replies())
                       if started <= record.at <= flooded_until]
             outcomes_during: dict[str, int] = {}
-            for record, _, reply in reply_times(scene.sender.sent, scene.replies()):
+            timeline = []  # (sent, s after the flood began; reply time, ms; outcome): where the slow ones fall
+            for record, dt, reply in reply_times(scene.sender.sent, scene.replies()):
                 if started <= record.at <= flooded_until:
                     key = "done" if reply.get("done") else str(reply.get("failure"))
                     outcomes_during[key] = outcomes_during.get(key, 0) + 1
+                    timeline.append((round(record.at - started, 2), round(dt * 1000), key))
             after = scene.sender.send(0, "turn off the garage light")
             wait_until(lambda: any(r.get("text") == after.text for _, r in scene.replies()), 15)
             answered_after = next((r for _, r in scene.replies() if r.get("text") == after.text), {})
             log = scene.hearth.log_text()
             return {"messages": messages, "published_s": round(sent_s, 2), "rss_before_mb": rss_before,
                     "rss_after_mb": scene.hearth.rss_mb, "peak_rss_mb": scene.hearth.peak_rss_mb,
-                    "reply_ms_during": stats(during), "outcomes_during": outcomes_during, **answers,
+                    "reply_ms_during": stats(during), "outcomes_during": outcomes_during, "timeline": timeline,
+                    **answers,
                     "answers_after": bool(answered_after.get("done")), "reply_after": answered_after.get("reply"),
                     "connected_after": bool(scene.hearth.status.get("connected")),
                     "hearth_log_lines": log.count("\n"), "tracebacks": log.count("Traceback")}
