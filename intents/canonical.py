@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence
 from devices.commands import COLORS
 from devices.registry import Home
 from intents.repair import edit_distance, sound_key
+from intents.steps import DIRECTIONS, NO_STEPS, StepWords
 from intents.vocabulary import Vocabulary
 
 #: Kinds of device people command by a verb alone ("pause", "start cleaning"): a home has one or two.
@@ -288,12 +289,34 @@ def _temperature_said(text: str, heard: list[str], needs: set, degrees: bool, vo
         or any(kind == "climate" for _, kind in needs) or vocab.said(text, vocab.part_names.get("temperature", "temperature"))
 
 
+#: Relative changes by kind of device: the phrase keys of a step up and a step down.
+_STEPS = {"light": ("brighter", "dimmer"), "media_player": ("louder", "quieter")}
+#: The phrases of relative steps: a language has all of them or none (then no step is offered).
+STEP_PHRASES = frozenset(key + by for keys in _STEPS.values() for key in keys for by in ("", "_by"))
+
+
+def _steps(lights: list[str], players: list[str], value: Optional[int], heard: list[str], steps: StepWords,
+           vocab: Vocabulary, leads: frozenset[str] = frozenset()) -> list[str]:
+    """A step (by ``value`` percent, said after the words ``leads``, or the language's step) for every
+    light and named media player, in each direction whose words (the templates' own, `intents.steps`)
+    were said. A language whose phrases or templates have no steps offers none."""
+    found = []
+    for kind, targets in (("light", lights), ("media_player", players)):
+        marked = value is not None and steps.marked(kind, set(leads))
+        for direction, key in zip(DIRECTIONS, _STEPS[kind]):
+            key += "" if value is None else "_by"
+            if key in vocab.phrases and steps.cues(kind, direction, marked) & set(heard):
+                found += [vocab.phrases[key].format(target=t, value=value) for t in targets]
+    return found
+
+
 def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary,
-            question: bool = False) -> list[str]:
+            question: bool = False, steps: StepWords = NO_STEPS) -> list[str]:
     """Every plain command over what was mentioned, and "none": the only answers the model may give.
     A question may only be answered with questions. A command's verbs are those whose words were
     said (or that an indirect request needs), each target gets only the verbs, values and colours
-    its kind takes, and a colour or a number that was said must be used."""
+    its kind takes, and a colour or a number that was said must be used. ``steps``: what the
+    templates say of relative steps (`intents.steps`); by default none are offered."""
     heard = vocab.words(text)
     needs = vocab.needs_said(text)
     # A room's words name no kind of device ("living" sounds like "lighting").
@@ -329,13 +352,23 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
                   if verb in said or {(verb, d), (verb, "")} & needs or verb not in vocab.direction_words]
     lights = [t for t, d in targets if d == "light"]
     found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]
+    players = [t for t, d in targets if d == "media_player" and t in m.names]
+    if not (m.colors or m.numbers):
+        found += _steps(lights, players, None, heard, steps, vocab)
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
+    leads = vocab.number_leads(text)
     for n in m.numbers:
         if not degrees:
-            found += [p["brightness"].format(target=t, value=n) for t in lights]
+            # "by 40" is a step, "to 40" a level (the templates' words before each); unmarked, either.
+            light_step, light_level = steps.number_is("light", leads.get(n, set()))
+            player_step, player_level = steps.number_is("media_player", leads.get(n, set()))
+            found += [p["brightness"].format(target=t, value=n) for t in lights if light_level]
             found += [p["position"].format(target=t, value=n) for t, d in targets if d == "cover"]
-            if percent or not vocab.volume_words or vocab.volume_words & set(heard):
+            loud = percent or not vocab.volume_words or vocab.volume_words & set(heard)
+            if loud and player_level:
                 found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
+            found += _steps(lights if light_step else [], players if loud and player_step else [], n, heard,
+                            steps, vocab, frozenset(leads.get(n, ())))
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
             found += [p["area_temperature"].format(area=a, value=n) for a in m.areas if a in climates]

@@ -32,6 +32,7 @@ from intents.canonical import Mentions, answers, find_mentions, nearby_names, re
 from intents.constrained import ChatPrompt, choose
 from intents.meaning import Embeds, meaning_index
 from intents.schema import Recognition, Source
+from intents.steps import step_words
 from intents.templates import TemplateRecognizer, build_slot_lists
 from intents.vocabulary import Vocabulary
 
@@ -150,6 +151,7 @@ class LlmRecognizer:
         """Build the example bank, the fixed prompt and the index by meaning for a registry."""
         self.home = home
         self.meaning = meaning_index(home, self.vocab, self.embedder, self.settings.meaning_standout)
+        self.steps = step_words(self.templates.intents, self.vocab.words)
         areas_of: dict[str, set[str]] = {}
         for entity in home.entities:
             area = home.area(entity.area_id)
@@ -240,7 +242,8 @@ class LlmRecognizer:
                               anywhere=not (mentions.names or mentions.areas or mentions.floors))
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text))
+        return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text),
+                       self.steps)
 
     def warm(self) -> None:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""

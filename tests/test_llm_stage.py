@@ -34,6 +34,8 @@ NATURAL_5 = ROOT / "tests" / "data" / "natural_heldout_5.yaml"
 NATURAL_6 = ROOT / "tests" / "data" / "natural_heldout_6.yaml"
 NATURAL_7 = ROOT / "tests" / "data" / "natural_heldout_7.yaml"
 NATURAL_8 = ROOT / "tests" / "data" / "natural_heldout_8.yaml"
+RELATIVE = ROOT / "tests" / "data" / "relative_heldout.yaml"
+RELATIVE_SEALED = ROOT / "tests" / "data" / "relative_sealed.yaml"
 
 
 def _eval(tmp_path: Path, cases: Path) -> list[tuple[dict, dict]]:
@@ -47,7 +49,7 @@ def _score(pairs: list[tuple[dict, dict]]) -> tuple[int, int, int, int]:
     """(commands exactly right, commands, wrong actions, non-commands acted on)."""
     right = commands = wrong = acted_on_nothing = 0
     for case, got in pairs:
-        if case["intent"] == "none":
+        if case.get("intent", "none") == "none":  # a remark: no intent to reach
             acted_on_nothing += got["acted"]
             continue
         commands += 1
@@ -88,6 +90,22 @@ def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: 
     assert right >= floor and wrong <= most_wrong and acted_on_nothing <= most_acted
     llm = [got for _, got in pairs if got["source"] == "llm"]
     assert llm and all(got["timings_ms"]["llm"] > 0 for got in llm)  # the stage ran and reports its time
+
+
+@pytest.mark.parametrize("cases, floor, most_wrong, most_acted", [(RELATIVE, 16, 2, 1), (RELATIVE_SEALED, 7, 2, 1)])
+def test_relative_steps_chosen_by_the_model(tmp_path: Path, cases: Path, floor: int, most_wrong: int,
+                                            most_acted: int) -> None:
+    """Relative steps offered to the model in the directions the templates' words say (`intents.steps`),
+    2026-12-04. The first set (25 commands, 5 remarks; tuned on since its one scoring on 2026-12-03 at 10
+    right, 3 wrong): 16 right, 2 wrong ("more light in the bedroom" turns the lamp on and "the garage light
+    is too bright" turns it off: the indirect requests of the vocabulary), 1 remark acted on ("I like it
+    darker in the kitchen in the evening" dims them). The second, sealed (20 commands, 6 remarks; before
+    the change 3 right, 4 wrong, 0 remarks): scored once at 8 right, 4 wrong, 1 remark ("the garage light
+    got dimmer over the years"); after the two changes chosen on the first set ("by" a step, "to" a level;
+    "up" alone no step), 7 right, 2 wrong, the same remark."""
+    right, commands, wrong, acted_on_nothing = _score(_eval(tmp_path, cases))
+    print(f"{cases.name}: {right}/{commands} exact, {wrong} wrong actions, {acted_on_nothing} remarks acted on")
+    assert right >= floor and wrong <= most_wrong and acted_on_nothing <= most_acted
 
 
 def test_templates_answer_first_and_unchanged(tmp_path: Path) -> None:

@@ -13,7 +13,15 @@ from app.core.assistant import Assistant
 from app.core.delivery import build
 from devices.registry import build_home, load_fixture_file
 from devices.state import EntityState
-from intents.templates import TemplateLanguageError, load_language, merge_sentences
+from intents.canonical import answers, find_mentions
+from intents.steps import StepWords, step_words
+from intents.templates import (
+    TemplateLanguageError,
+    TemplateRecognizer,
+    load_language,
+    merge_sentences,
+)
+from intents.vocabulary import vocabulary
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.fast
@@ -88,3 +96,58 @@ def test_responses_are_added_per_intent_and_never_replaced() -> None:
     assert merged["responses"]["intents"]["HassLightSet"]["brightness"] == data["responses"]["intents"]["HassLightSet"]["brightness"]
     with pytest.raises(TemplateLanguageError, match="HassLightSet.brightness"):
         merge_sentences(data, {"responses": {"intents": {"HassLightSet": {"brightness": "x"}}}}, "c.yaml")
+
+
+def _steps(language: str, extra: dict | None = None) -> StepWords:
+
+    data = load_language(language)
+    if extra is not None:
+        data = merge_sentences(data, extra, "test")
+    return step_words(TemplateRecognizer(HOME, language, data).intents, vocabulary(language).words)
+
+
+def test_the_directions_of_a_step_are_the_templates_own_words() -> None:
+    steps = _steps("en")
+    light, volume = steps.directions["brightness_step"], steps.directions["volume_step"]
+    assert {"dim", "darker", "lower"} <= light["down"] and {"brighten", "brighter", "raise"} <= light["up"]
+    assert not light["up"] & light["down"] and volume == {"up": {"increase"}, "down": {"decrease"}}
+    # A word of a phrase is no cue: "less" of "less bright" ("less dark" is no step down), "up" of "turn up";
+    # nor one the templates may leave out: "up" of "brighten [up]" ("bedroom lamp up" may be "off" misheard).
+    assert "less" not in light["down"] and "bright" not in light["down"] and "up" not in volume["up"]
+    assert "up" not in light["up"] and "down" not in light["down"]
+    assert steps.cues("light", "down", marked=True) == light["down"] | {"down"}  # "down by 50 percent"
+    assert _steps("zh-cn").directions == {}  # its templates have no relative steps: none offered
+    # The user's own step sentences add their words.
+    mine = {"language": "en", "intents": {"HassLightSet": {"data": [
+        {"sentences": ["boost <name>"], "slots": {"brightness_step": "up"}, "requires_context": {"domain": "light"}}]}}}
+    assert "boost" in _steps("en", mine).directions["brightness_step"]["up"]
+    # What a number is, by the word before it in the templates: "by 40" a step, "to 40" a level.
+    assert steps.number_is("light", {"by"}) == (True, False) and steps.number_is("light", {"to"}) == (False, True)
+    assert steps.number_is("media_player", {"by"}) == (True, False) and steps.number_is("light", set()) == (True, True)
+
+
+def test_a_step_is_offered_to_the_model_only_in_the_direction_said() -> None:
+    en, steps = vocabulary("en"), _steps("en")
+
+    def offered(text: str) -> list[str]:
+        return answers(find_mentions(text, HOME, en), HOME, None, text, en, en.is_question(text), steps)
+
+    brighter = offered("make the bedroom lamp a bit brighter")
+    assert "brighten Bedroom Lamp" in brighter and "dim Bedroom Lamp" not in brighter
+    lower = offered("lower the garage light by 40 percent")
+    assert "dim Garage Light by 40%" in lower and "brighten Garage Light by 40%" not in lower
+    assert "set Garage Light brightness to 40%" not in lower  # "by 40" is no level
+    assert "set Garage Light brightness to 40%" in offered("lower the garage light to 40 percent")
+    assert "dim Garage Light by 40%" not in offered("lower the garage light to 40 percent")
+    by_twenty = offered("decrease the volume of the tv by 20")
+    assert "decrease TV volume by 20%" in by_twenty and "set TV volume to 20%" not in by_twenty
+    assert not any(a.startswith(("brighten", "dim")) for a in offered("the bedroom lamp please"))
+    assert not any(a.startswith(("brighten", "dim")) for a in offered("bedroom lamp up"))  # "off" misheard?
+    assert "dim the lights in the Kitchen by 50%" in offered("kitchen lights down by 50 percent")
+    # Each offered step is a sentence the templates read as the step it says.
+
+    templates = TemplateRecognizer(HOME, "en")
+    for text, step in (("brighten Bedroom Lamp", "up"), ("dim Garage Light by 40%", -40.0),
+                       ("decrease TV volume by 20%", -20.0), ("increase TV volume", "up")):
+        slots = templates.recognize(text).slots
+        assert step in (slots.get("brightness_step"), slots.get("volume_step")), (text, slots)

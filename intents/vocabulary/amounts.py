@@ -98,6 +98,13 @@ class Amounts:
         words, fractions = self.words(text), set(self._normal(self.fractions))
         return any(" ".join(words[a:b + 1]) in fractions for a, b, _ in self._number_spans(words))
 
+    def number_leads(self, text: str) -> dict[int, set[str]]:
+        """The word said just before each number ("by" in "dim it by forty"): what kind of amount it is."""
+        words, leads = self.words(text), {}
+        for start, _, value in self._number_spans(words):
+            leads.setdefault(value, set()).update(words[max(0, start - 1):start])
+        return leads
+
     def numbers(self, text: str) -> set[int]:
         """Numbers said in ``text``, from digits or words ("three quarters" is 75, not 3)."""
         return {value for _, _, value in self._number_spans(self.words(text))}

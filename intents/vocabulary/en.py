@@ -146,6 +146,10 @@ VOCABULARY = Vocabulary(
         "HassMediaNext": "next track on {target}", "HassMediaPrevious": "previous track on {target}",
         "HassVacuumStart": "start {target}",
         "HassVacuumReturnToBase": "return {target}", "volume": "set {target} volume to {value}%",
+        "brighter": "brighten {target}", "dimmer": "dim {target}",
+        "brighter_by": "brighten {target} by {value}%", "dimmer_by": "dim {target} by {value}%",
+        "louder": "increase {target} volume", "quieter": "decrease {target} volume",
+        "louder_by": "increase {target} volume by {value}%", "quieter_by": "decrease {target} volume by {value}%",
         "timer": "set a timer for {value} {unit}",
     },
     # Verbs whose opposite differs by a prefix ("pause"/"unpause") are left out: primed, a tiny
