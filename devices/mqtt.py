@@ -17,6 +17,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import BaseModel, ConfigDict, Field
 
+from devices.hushed import Hushed
+from devices.redelivery import Redeliveries
+
 
 class TlsSettings(BaseModel):
     """MQTT over TLS."""
@@ -126,6 +129,8 @@ class MqttLink:
         self._probes: dict[int, threading.Event] = {}  # subscription acknowledgements awaited, by message id
         self._probes_lock = threading.Lock()  # the acknowledgement may come before subscribe() returns its id
         self._failures: set[str] = set()  # reasons already said: a retry every few seconds says nothing new
+        self._redeliveries = Redeliveries()  # QoS 1 is at least once: a command handled is not run again
+        self._hushed = Hushed(_LOGGER)
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls.enabled:
@@ -310,6 +315,10 @@ class MqttLink:
         """Call ``handler(topic, payload)`` for each message; its errors are logged, never fatal."""
 
         def dispatch(client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
+            if self._redeliveries.again(message.topic, message.payload, message.qos, bool(message.dup)):
+                self._hushed.warning("Ignored a message on %s delivered again by the broker (handled already)",
+                                     message.topic)
+                return
             try:
                 handler(message.topic, message.payload)
             except Exception:  # a bad payload must not stop the network thread
