@@ -78,12 +78,16 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
 class Subscriber:
     """Collects messages from a broker into a queue."""
 
-    def __init__(self, port: int, topic: str = "#", username: str | None = None, password: str | None = None) -> None:
+    def __init__(self, port: int, topic: str = "#", username: str | None = None, password: str | None = None,
+                 fresh_only: bool = False) -> None:
+        """``fresh_only``: leave out what the broker kept from before (retained messages sent because of
+        the subscription), so a session-wide broker's leftovers from other tests are not collected."""
         self.messages: "queue.Queue[tuple[str, str]]" = queue.Queue()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"test-sub-{time.monotonic_ns()}")
         if username:
             self.client.username_pw_set(username, password)
-        self.client.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload.decode()))
+        self.client.on_message = lambda c, u, m: None if fresh_only and m.retain else \
+            self.messages.put((m.topic, m.payload.decode()))
         subscribed = threading.Event()
         self.client.on_subscribe = lambda *args: subscribed.set()
         self.client.connect("127.0.0.1", port)

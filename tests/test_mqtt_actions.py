@@ -30,7 +30,7 @@ def _config(tmp_path: Path, port: int, **mqtt: object) -> Path:
 
 @pytest.fixture()
 def subscriber(mosquitto: Mosquitto):
-    sub = Subscriber(mosquitto.port)
+    sub = Subscriber(mosquitto.port, fresh_only=True)  # another test's retained state is no command
     yield sub
     sub.close()
 
