@@ -53,7 +53,8 @@ class StepWords:
 
     def number_is(self, kind: str, leads: set[str]) -> tuple[bool, bool]:
         """(may be a step, may be a level) for a number of ``kind`` said after the words ``leads``."""
-        step, level = self.marked(kind, leads), bool(leads & self.before.get(LEVEL_SLOTS.get(kind, ""), frozenset()))
+        step = self.marked(kind, leads)
+        level = bool(leads & self.before.get(LEVEL_SLOTS.get(kind, ""), frozenset()))
         return step or not level, level or not step
 
     def marked(self, kind: str, leads: set[str]) -> bool:
@@ -106,6 +107,8 @@ def _expanded(text: str, rules: Mapping[str, Any], depth: int = 4) -> str:
 
 
 def _before(intents: Any, words: Callable[[str], list[str]]) -> dict[str, frozenset[str]]:
+    """For each step and level slot, the words said just before its number there and never before the
+    other's ("by" of "<name> by {brightness_step}", "to" of "brightness to {brightness}")."""
     said: dict[str, set[str]] = {slot: set() for slot in (*STEP_SLOTS.values(), *LEVEL_SLOTS.values())}
     for intent in intents.intents.values():
         for data in intent.data:
@@ -116,7 +119,8 @@ def _before(intents: Any, words: Callable[[str], list[str]]) -> dict[str, frozen
                     if slot in said:
                         said[slot].update(words(match.group(1))[-1:])
     pairs = [(STEP_SLOTS[k], LEVEL_SLOTS[k]) for k in STEP_SLOTS]
-    return {**{s: frozenset(said[s] - said[lv]) for s, lv in pairs}, **{lv: frozenset(said[lv] - said[s]) for s, lv in pairs}}
+    return {**{step: frozenset(said[step] - said[level]) for step, level in pairs},
+            **{level: frozenset(said[level] - said[step]) for step, level in pairs}}
 
 
 def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, dict]:
