@@ -99,7 +99,7 @@ def test_responses_are_added_per_intent_and_never_replaced() -> None:
 
 
 def _steps(language: str, extra: dict | None = None) -> StepWords:
-
+    """What a language's templates (with ``extra`` custom sentences merged) say about steps."""
     data = load_language(language)
     if extra is not None:
         data = merge_sentences(data, extra, "test")
@@ -122,8 +122,8 @@ def test_the_directions_of_a_step_are_the_templates_own_words() -> None:
         {"sentences": ["boost <name>"], "slots": {"brightness_step": "up"}, "requires_context": {"domain": "light"}}]}}}
     assert "boost" in _steps("en", mine).directions["brightness_step"]["up"]
     # What a number is, by the word before it in the templates: "by 40" a step, "to 40" a level.
-    assert steps.number_is("light", {"by"}) == (True, False) and steps.number_is("light", {"to"}) == (False, True)
-    assert steps.number_is("media_player", {"by"}) == (True, False) and steps.number_is("light", set()) == (True, True)
+    assert steps.number_is("light", {"by"}) == (True, False) == steps.number_is("media_player", {"by"})
+    assert steps.number_is("light", {"to"}) == (False, True) and steps.number_is("light", set()) == (True, True)
 
 
 def test_a_step_is_offered_to_the_model_only_in_the_direction_said() -> None:
@@ -145,7 +145,6 @@ def test_a_step_is_offered_to_the_model_only_in_the_direction_said() -> None:
     assert not any(a.startswith(("brighten", "dim")) for a in offered("bedroom lamp up"))  # "off" misheard?
     assert "dim the lights in the Kitchen by 50%" in offered("kitchen lights down by 50 percent")
     # Each offered step is a sentence the templates read as the step it says.
-
     templates = TemplateRecognizer(HOME, "en")
     for text, step in (("brighten Bedroom Lamp", "up"), ("dim Garage Light by 40%", -40.0),
                        ("decrease TV volume by 20%", -20.0), ("increase TV volume", "up")):
