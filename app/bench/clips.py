@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -102,10 +102,10 @@ def command_clip(text: str, tts: Optional[TextToSpeech] = None, espeak_voice: Op
     return to_pcm(samples)
 
 
-def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optional[float] = None,
-                      tts: Optional[TextToSpeech] = None) -> Path:
-    """The text cases of ``cases_file`` spoken by ``voice`` into ``out_dir`` (WAV files and a case
-    file with the same expectations, for ``hearth eval``); the new case file."""
+def write_spoken_cases(cases_file: Path, out_dir: Path, wav_tag: str, set_tag: str,
+                       clip: Callable[[int, str], tuple[bytes, dict[str, Any]]]) -> Path:
+    """Each text case of ``cases_file`` as ``clip(i, text)`` (16 kHz PCM and what to add to the case) in a
+    WAV file of ``out_dir``, and a case file with the same expectations for ``hearth eval``; its path."""
     import yaml
 
     data = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
@@ -114,10 +114,19 @@ def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optio
     for i, case in enumerate(data.get("cases") or []):
         if "text" not in case:
             continue
-        wav_path = out_dir / f"{cases_file.stem}_{voice}_{i:03d}.wav"
-        write_wav(wav_path, command_clip(case["text"], tts, snr_db=snr_db, seed=i, voice=voice))
-        spoken.append({**{k: v for k, v in case.items() if k != "text"}, "audio": wav_path.name})
-    result = out_dir / f"{cases_file.stem}_{voice}{'' if snr_db is None else f'_snr{snr_db:g}'}.yaml"
-    result.write_text(yaml.safe_dump({"language": data.get("language", "en"), "cases": spoken}, sort_keys=False),
-                      encoding="utf-8")
+        wav_path = out_dir / f"{cases_file.stem}_{wav_tag}_{i:03d}.wav"
+        pcm, added = clip(i, case["text"])
+        write_wav(wav_path, pcm)
+        spoken.append({**{k: v for k, v in case.items() if k != "text"}, **added, "audio": wav_path.name})
+    result = out_dir / f"{cases_file.stem}_{set_tag}.yaml"
+    result.write_text(yaml.safe_dump({"language": data.get("language", "en"), "cases": spoken}, sort_keys=False,
+                                     allow_unicode=True), encoding="utf-8")
     return result
+
+
+def write_audio_cases(cases_file: Path, out_dir: Path, voice: str, snr_db: Optional[float] = None,
+                      tts: Optional[TextToSpeech] = None) -> Path:
+    """The text cases of ``cases_file`` spoken by ``voice`` into ``out_dir`` (WAV files and a case
+    file with the same expectations, for ``hearth eval``); the new case file."""
+    return write_spoken_cases(cases_file, out_dir, voice, f"{voice}{'' if snr_db is None else f'_snr{snr_db:g}'}",
+                              lambda i, text: (command_clip(text, tts, snr_db=snr_db, seed=i, voice=voice), {}))

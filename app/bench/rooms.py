@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from app.audio.inputs import SAMPLE_RATE, AudioError, read_wav, to_pcm, write_wav
-from app.bench.clips import VOICES, pad, speak
+from app.bench.clips import VOICES, pad, speak, write_spoken_cases
 
 #: Ranges of the effects, as the issue's outside set describes its own (#31).
 TEMPO = (0.85, 1.15)
@@ -72,21 +71,12 @@ def in_room(samples: np.ndarray, room: dict[str, Any], seed: int) -> np.ndarray:
 
 def write_room_cases(cases_file: Path, out_dir: Path, voice: str, seed: int) -> Path:
     """The text cases of ``cases_file`` spoken by ``voice``, each in its own room; the new case file."""
-    data = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    spoken = []
-    for i, case in enumerate(data.get("cases") or []):
-        if "text" not in case:
-            continue
+
+    def clip(i: int, text: str) -> tuple[bytes, dict[str, Any]]:
         room = draw(random.Random(seed * 100_003 + i))
-        wav = out_dir / f"{cases_file.stem}_{voice}_room{seed}_{i:03d}.wav"
-        write_wav(wav, to_pcm(in_room(speak(case["text"], voice), room, seed + i)))
-        spoken.append({**{k: v for k, v in case.items() if k != "text"}, "said": case["text"], "room": room,
-                       "audio": wav.name})
-    result = out_dir / f"{cases_file.stem}_{voice}_rooms{seed}.yaml"
-    result.write_text(yaml.safe_dump({"language": data.get("language", "en"), "cases": spoken}, sort_keys=False,
-                                     allow_unicode=True), encoding="utf-8")
-    return result
+        return to_pcm(in_room(speak(text, voice), room, seed + i)), {"said": text, "room": room}
+
+    return write_spoken_cases(cases_file, out_dir, f"{voice}_room{seed}", f"{voice}_rooms{seed}", clip)
 
 
 def main() -> None:
