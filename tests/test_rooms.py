@@ -41,3 +41,4 @@ def test_a_room_changes_the_length_by_its_tempo_and_adds_the_noise_asked() -> No
     assert abs(len(out) - padded / 1.15) < 0.08 * padded and np.isfinite(out).all()
     silence = out[-2000:]  # the end pad: only noise there
     assert float(np.mean(silence ** 2)) > 1e-5
+    assert np.array_equal(out, in_room(tone, room, seed=3))  # the same room sounds the same every time

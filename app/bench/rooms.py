@@ -58,8 +58,9 @@ def in_room(samples: np.ndarray, room: dict[str, Any], seed: int) -> np.ndarray:
         write_wav(dry, to_pcm(pad(samples)))
         effects = ["tempo", str(room["tempo"]), "pitch", str(room["pitch"])]
         effects += ["reverb", "40", "50", "30"] if room["reverb"] else []  # a small room
-        subprocess.run([sox, str(dry), str(wet), *effects, "rate", str(SAMPLE_RATE), "channels", "1"], check=True,
-                       capture_output=True)
+        # -D: no dither, so a room drawn once sounds the same on every run
+        subprocess.run([sox, "-D", str(dry), str(wet), *effects, "rate", str(SAMPLE_RATE), "channels", "1"],
+                       check=True, capture_output=True)
         out = np.frombuffer(read_wav(wet), "<i2").astype(np.float32) / 32768.0
     if "noise" in room:
         speech = out[np.abs(out) > 1e-3]
