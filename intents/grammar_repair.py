@@ -30,6 +30,8 @@ from intents.vocabulary import Vocabulary
 NUMBER = "#"
 #: Most sentences listed; a grammar that allows more is not used this way (its lists are too open).
 MAX_SENTENCES = 200_000
+#: Most numbers of ranges listed (a range of thousands is no spoken command's).
+MAX_NUMBERS = 1000
 #: Nearest sentences offered per transcript.
 NEAREST = 6
 #: Sound-key letters per unit of repair cost (about one misheard word).
@@ -44,7 +46,8 @@ class GrammarRepairer:
     def __init__(self, recognizer: TemplateRecognizer, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self.language = recognizer.language
-        self.sentences = _listed(recognizer)
+        self.sentences, self.numbers = _listed(recognizer)
+        """Every listed sentence, and every number its ranges allow (where a ``#`` stands)."""
         self._keys = [sound_key(s) for s in self.sentences]
 
     def __bool__(self) -> bool:
@@ -71,16 +74,20 @@ class GrammarRepairer:
         return [Repair(t, c, whole=True) for t, c in sorted(repairs.items(), key=lambda r: r[1])]
 
 
-def _listed(recognizer: TemplateRecognizer) -> list[str]:
-    """Every sentence of the user's intents, number ranges as ``#``, wildcard sentences left out; none when
-    there would be more than `MAX_SENTENCES`."""
+def _listed(recognizer: TemplateRecognizer) -> tuple[list[str], tuple[int, ...]]:
+    """Every sentence of the user's intents, number ranges as ``#``, wildcard sentences left out, and the
+    numbers of those ranges; none when there would be more than `MAX_SENTENCES`."""
     place = TextSlotList(name=None, values=[TextSlotValue(TextChunk(NUMBER), NUMBER)])
     listed: dict[str, None] = {}
+    numbers: set[int] = set()
     for name in sorted(recognizer.custom):
         for data in recognizer.intents.intents[name].data:
             lists: dict[str, Any] = {**recognizer.intents.slot_lists, **recognizer.slot_lists, **data.slot_lists}
             if any(isinstance(v, WildcardSlotList) for v in data.slot_lists.values()):
                 continue
+            for found in lists.values():
+                if isinstance(found, RangeSlotList) and len(numbers) < MAX_NUMBERS:
+                    numbers.update(range(found.start, found.stop + 1, found.step))
             lists = {k: place if isinstance(v, RangeSlotList) else v for k, v in lists.items()}
             rules = {**recognizer.intents.expansion_rules, **data.expansion_rules}
             for sentence in data.sentences:
@@ -88,19 +95,45 @@ def _listed(recognizer: TemplateRecognizer) -> list[str]:
                     for text in sample_expression(sentence.expression, lists, rules, recognizer.language):
                         listed[" ".join(text.lower().split())] = None
                         if len(listed) > MAX_SENTENCES:
-                            return []
+                            return [], ()
                 except HassilError:
                     continue
-    return list(listed)
+    return list(listed), tuple(sorted(numbers))
 
 
 class Repairers:
-    """Several repairers' variants together, cheapest first."""
+    """Several repairers' variants together."""
 
     def __init__(self, *repairers: Any) -> None:
         self.repairers = repairers
         self.vocab = repairers[0].vocab
 
     def variants(self, text: str, limit: int = 400) -> list[Repair]:
+        """Every repairer's variants, whole sentences first (they are few, and known to parse), then the
+        cheapest word repairs up to ``limit``."""
         every = [v for r in self.repairers for v in r.variants(text, limit)]
-        return sorted(every, key=lambda v: v.cost)[:limit]
+        return sorted(every, key=lambda v: (not v.whole, v.cost))[:limit]
+
+
+class HeardSentences:
+    """Sentences of the user's grammar that the audio itself supports (decoding constrained to the grammar,
+    `app.stt.grammar_search`), offered as whole-sentence repairs of each transcript: each costs how far it
+    sounds from that transcript, so that the audio's choice is taken only where it is also near what was
+    heard (a remark about coffee decoded as "make a coffee" is far from its transcript)."""
+
+    def __init__(self, sentences: list[str], vocab: Vocabulary) -> None:
+        self.sentences = sentences
+        self.vocab = vocab
+        self._keys = [self._key(s) for s in sentences]
+
+    def variants(self, text: str, limit: int = 400) -> list[Repair]:
+        heard = self._key(text)
+        found = [Repair(s, Levenshtein.distance(heard, key) / LETTERS_PER_WORD, whole=True, heard=True)
+                 for s, key in zip(self.sentences, self._keys)]
+        return sorted(found, key=lambda r: r.cost)[:limit]
+
+    def _key(self, text: str) -> str:
+        """The rough sound of ``text`` with each number, in digits or words, as one place: how a number is
+        written ("32", "thirty two") is no distance, and which number it is the audio judges."""
+        words = [NUMBER if w.isdigit() or w in self.vocab.number_words else w for w in self.vocab.words(text)]
+        return sound_key(" ".join(w for i, w in enumerate(words) if w != NUMBER or i == 0 or words[i - 1] != NUMBER))

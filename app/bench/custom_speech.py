@@ -4,8 +4,9 @@ Sentences are sampled from the custom-sentence files (hassil's sampler over
 every list value and range), playlist names for wildcards are made up, and
 each is spoken by one of several synthetic voices, clean, in babble (other
 voices saying other commands) or in white noise, at signal-to-noise ratios
-from 24 to 6 dB. A command is accepted when intent and every slot equal what
-the templates read from the typed sentence; sentences that are no command of
+from 24 to 6 dB. A command is right when it is carried out at once with intent
+and every slot equal to what the templates read from the typed sentence (asked
+back with the right reading is counted apart: it needs a yes); sentences that are no command of
 the grammar measure false acceptance (anything carried out). Run:
 
     python -m app.bench.custom_speech --grammars tests/data/custom_sentences --count 60 --json out.json
@@ -28,6 +29,7 @@ from app.bench.clips import add_noise, pad, speak
 from app.config import Settings
 from app.core.assistant import Assistant, load_home
 from app.core.custom_turn import whole_numbers
+from app.core.failure import Failure
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
 
@@ -93,7 +95,8 @@ def noisy(samples: np.ndarray, condition: Optional[tuple[str, float]], babble: l
     return np.clip(samples + noise * np.sqrt(power / noise_power / 10 ** (snr / 10)), -1, 1).astype(np.float32)
 
 
-def run(grammars: str, count: int, seed: int, stage: str) -> dict[str, Any]:
+def run(grammars: str, count: int, seed: int, stage: str, every: bool = False) -> dict[str, Any]:
+    """The bench; ``every``: each remark in every condition (108 clips), not in one (18)."""
     settings = Settings(intents={"custom_sentences": grammars, "stage": stage})
     tts = TextToSpeech().load()
     assistant = Assistant(settings, load_home(settings, "app/cli/demo_home.yaml"), None,
@@ -110,30 +113,35 @@ def run(grammars: str, count: int, seed: int, stage: str) -> dict[str, Any]:
         assistant.dialog.confirmations.take(assistant.settings.site)  # a question asked is not answered here
         times.append(outcome.timings_ms.get("total", 0.0))
         got = (outcome.decision.intent, whole_numbers(outcome.decision.recognition.slots))
-        row = per.setdefault(name, {"n": 0, "right": 0, "wrong": 0})
+        row = per.setdefault(name, {"n": 0, "right": 0, "asked": 0, "wrong": 0})
         row["n"] += 1
-        if got == (intent, slots):
+        if got == (intent, slots) and outcome.failure is None:
             row["right"] += 1
+        elif got == (intent, slots) and outcome.failure is Failure.NEEDS_CONFIRMATION:
+            row["asked"] += 1  # "Did you say ...?": right only after a yes, which is not given here
         elif outcome.decision.intent is not None and outcome.failure is None:
             row["wrong"] += 1
-            wrong_examples.append({"said": text, "voice": voice, "condition": name, "heard": outcome.text,
+            wrong_examples.append({"case": i, "said": text, "voice": voice, "condition": name, "heard": outcome.text,
                                    "got": got[0], "slots": got[1]})
         else:
-            refused.append({"said": text, "voice": voice, "condition": name, "heard": outcome.text,
+            refused.append({"case": i, "said": text, "voice": voice, "condition": name, "heard": outcome.text,
                             "got": got[0], "failure": outcome.failure})
     accepted = 0
-    for i, text in enumerate(NOT_COMMANDS):
-        condition = CONDITIONS[i % len(CONDITIONS)]
-        outcome = assistant.handle_speech(noisy(speak(text, VOICES[i % len(VOICES)], tts), condition, babble, i),
-                                          dry_run=True)
+    remarks = [(i, text, k) for i, text in enumerate(NOT_COMMANDS) for k in range(len(CONDITIONS) if every else 1)]
+    for i, text, k in remarks:
+        condition = CONDITIONS[(i + k) % len(CONDITIONS)]
+        outcome = assistant.handle_speech(noisy(speak(text, VOICES[(i + k) % len(VOICES)], tts), condition, babble,
+                                                i + 100 * k), dry_run=True)
         assistant.dialog.confirmations.take(assistant.settings.site)
         if outcome.decision.intent is not None and outcome.failure is None and outcome.decision.intent != "HassNevermind":
             accepted += 1
-            wrong_examples.append({"said": text, "heard": outcome.text, "got": outcome.decision.intent})
+            wrong_examples.append({"said": text, "condition": str(condition), "heard": outcome.text,
+                                   "got": outcome.decision.intent})
     n = sum(r["n"] for r in per.values())
     return {
         "commands": n, "right": sum(r["right"] for r in per.values()), "wrong": sum(r["wrong"] for r in per.values()),
-        "per_condition": per, "not_commands": len(NOT_COMMANDS), "not_commands_accepted": accepted,
+        "asked_back": sum(r["asked"] for r in per.values()),
+        "per_condition": per, "not_commands": len(remarks), "not_commands_accepted": accepted,
         "total_ms": {"p50": statistics.median(times), "p95": sorted(times)[int(0.95 * (len(times) - 1))],
                      "max": max(times)},
         "wrong_examples": wrong_examples, "refused_examples": refused, "sample_rate": SAMPLE_RATE, "stage": stage,
@@ -146,9 +154,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--stage", default="both", choices=("both", "templates", "llm"))
+    parser.add_argument("--every-condition", action="store_true", help="each remark in every condition")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    report = run(args.grammars, args.count, args.seed, args.stage)
+    report = run(args.grammars, args.count, args.seed, args.stage, args.every_condition)
     text = json.dumps(report, indent=1, default=str)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

@@ -108,6 +108,7 @@ class Assistant:
         """Called after the user's sentence files were read again (Home Assistant's event types)."""
         self.observers: list[Callable[[Outcome, str], None]] = []
         """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
+        self._ready_for_grammar(self._view)
 
     @property
     def view(self) -> HomeView:
@@ -150,8 +151,16 @@ class Assistant:
                 observer()
         recognizer = self.sentences.recognizer.with_home(home)
         view = HomeView.build(home, self.vocab, recognizer, self.sentences.known_words, self.settings.stt.prompt)
+        if reread:
+            self._ready_for_grammar(view)
         llm = self._view.llm
         return view if llm is None else view.with_llm(llm.with_home(home, recognizer))
+
+    def _ready_for_grammar(self, view: HomeView) -> None:
+        """Speech-to-text decoding constrained to the user's sentences made ready now, not by the first
+        utterance that needs it: the decoder and the sentences' tokens take most of a second to load."""
+        if self.stt is not None and self.stt.model is not None and view.grammar is not None:
+            self.stt.token_grammar(view.grammar.sentences, view.spoken_numbers)
 
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from

@@ -88,6 +88,12 @@ class HomeView:
         return GrammarRepairer(self.recognizer, self.vocab) or None
 
     @cached_property
+    def spoken_numbers(self) -> dict[str, int]:
+        """The numbers the user's sentences allow, as speech-to-text may write them ("15", "fifteen")."""
+        allowed = set(self.grammar.numbers) if self.grammar is not None else set()
+        return {str(n): n for n in sorted(allowed)} | {w: n for w, n in self.vocab.number_words.items() if n in allowed}
+
+    @cached_property
     def for_repair(self) -> "HomeView":
         """This view with the templates of the intents Hearth carries out or answers (and the user's own)
         only: a repaired variant counts only when it acts, and the others (lists, broadcasts, searches:

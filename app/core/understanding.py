@@ -26,7 +26,7 @@ from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.canonical import name_not_in_home
-from intents.grammar_repair import Repairers
+from intents.grammar_repair import HeardSentences, Repairers
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
 from intents.schema import Decision, Recognition, Source
@@ -248,7 +248,8 @@ class Understander:
                     return Decision(Recognition(None))
                 return self.text(repairing, states, words, context).decision
 
-            repairer = view.repairer if view.grammar is None else Repairers(view.repairer, view.grammar)
+            repairer = view.repairer if view.grammar is None else \
+                Repairers(view.repairer, view.grammar, *_in_grammar(view, hypotheses))
             chosen = choose(transcripts[:3], hypotheses, repairer, parse, self.rescore, self.log_texts, deadline,
                             lambda decision: _does(view, decision))
             if chosen is not None:
@@ -312,7 +313,7 @@ class Understander:
         if not _does(view, understood.decision) or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,
-                                  view.name_openers):
+                                view.name_openers, self.rescore.number_gap):
             return understood
         return replace(understood, doubted=True)
 
@@ -370,6 +371,14 @@ def read_alike(view: HomeView, texts: list[str]) -> list[str]:
         best = [t for t in cheapest if repairer.known_pairs(t) == most]
         read.append(best[0] if len(best) == 1 else text)
     return read
+
+
+def _in_grammar(view: HomeView, hypotheses: Any) -> list[HeardSentences]:
+    """The user's sentences the audio supports best, where speech-to-text can decode constrained to them."""
+    grammar = view.grammar
+    if grammar is None or not grammar.sentences or not hasattr(hypotheses, "in_grammar"):
+        return []
+    return [HeardSentences(hypotheses.in_grammar(grammar.sentences, view.spoken_numbers), view.vocab)]
 
 
 def _repairs(vocab: Vocabulary) -> bool:

@@ -64,6 +64,11 @@ class RescoreSettings(BaseModel):
     model hears "unlock" as "lock" with the audio fitting the wrong word better. The same gap holds a
     short form that opens with the article ("the lamp on") against a verb that leaves it as it is
     ("leave the lamp on"). The figures behind the default: docs/design.md, "Settings and why"."""
+    number_gap: float = Field(3.0, ge=0.0, le=50.0)
+    """A sentence of the user's grammar found in the audio (`app.stt.grammar_search`) is acted on at once
+    only when, where each of its numbers begins, the audio prefers that number to any other allowed there
+    by this much; otherwise Hearth asks whether it heard right (0: not checked). As ``direction_gap``: a
+    number heard wrong runs the sprinklers for 16 minutes instead of 60 (figures: docs/custom-sentences.md)."""
 
 
 class Repairer(Protocol):
@@ -213,14 +218,20 @@ def _ended_as_questions(text: str, vocab: Vocabulary) -> list[str]:
 
 
 def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,
-                     name_openers: frozenset[str] = frozenset()) -> bool:
+                     name_openers: frozenset[str] = frozenset(), number_gap: float = 0.0) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
     "lock"), with a verb that keeps it as it is before it ("leave the lamp on") or a negation ("don't
     turn on..."), or with a number
     often heard for its own ("60" for "6"), or asked as a question ("is the lamp on"), less than ``gap``
-    (natural log) worse than ``text``; or when a prefix may have been heard as a word before it."""
+    (natural log) worse than ``text``; or when a prefix may have been heard as a word before it; or, for a
+    sentence the audio gave from the user's grammar, when it prefers its number to another by less than
+    ``number_gap``."""
     if prefix_heard_as_a_word(text, vocab):
         _LOGGER.info("Not acted on: a prefix may have been heard as a word")
+        return True
+    margin = getattr(hypotheses, "number_margin", None)
+    if margin is not None and margin(text) < number_gap:
+        _LOGGER.info("Not acted on: the audio prefers its number to another by only %.1f", margin(text))
         return True
     twins = [(why, twin) for why, found in (("the opposite direction", prefix_twins(text, vocab)),
                                             ("a verb to leave it", negated_twins(text, vocab, name_openers)),
@@ -242,23 +253,30 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
 
 def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[str], Decision],
                     settings: RescoreSettings, deadline: float = math.inf,
-                    counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> list[Candidate]:
+                    counts: Callable[[Decision], bool] = lambda decision: decision.acts,
+                    audio_only: bool = False) -> list[Candidate]:
     """Variants of the transcripts that the templates act on (that ``counts``), cheapest first, with their
     opposites; parsing stops at ``budget_ms`` or at the utterance's ``deadline``, whichever comes first
-    (an infinite ``deadline``: after ``parses`` variants, however long they take)."""
+    (an infinite ``deadline``: after ``parses`` variants, however long they take). ``audio_only``: only
+    sentences the audio gave (`intents.repair.Repair.heard`)."""
     if math.isfinite(deadline):
         deadline = min(deadline, time.perf_counter() + settings.budget_ms / 1000)
     found: dict[str, Candidate] = {}
     cheapest: dict[str, float] = {}
     whole: set[str] = set()  # whole sentences of the user's grammar: parsed first
+    in_audio: set[str] = set()  # found in the audio by decoding constrained to the grammar
     for variant in (v for text in heard for v in repairer.variants(text)):
         cheapest[variant.text] = min(variant.cost, cheapest.get(variant.text, variant.cost))
         if variant.whole:
             whole.add(variant.text)
-    # A repair adds no number to the likeliest transcript's: "69" heard first is not "16" heard third.
+        if variant.heard:
+            in_audio.add(variant.text)
+    # A repair adds no number to the likeliest transcript's: "69" heard first is not "16" heard third. A
+    # sentence the audio itself gave has the audio's numbers.
     said = repairer.vocab.numbers(heard[0]) if heard else set()
-    variants = sorted((Repair(text, cost, text in whole) for text, cost in cheapest.items()
-                       if repairer.vocab.numbers(text) <= said), key=lambda v: (not v.whole, v.cost))
+    variants = sorted((Repair(text, cost, text in whole, text in in_audio) for text, cost in cheapest.items()
+                       if text in in_audio or (not audio_only and repairer.vocab.numbers(text) <= said)),
+                      key=lambda v: (not v.whole, v.cost))
     for variant in variants[: settings.parses]:
         if len(found) >= settings.candidates or time.perf_counter() > deadline:
             break
@@ -274,6 +292,21 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
     return list(found.values())
 
 
+def _what(decision: Decision) -> tuple:
+    """What a decision would do, comparable: its action, and for one of the user's own intents (no device)
+    its slots too ("for 18 minutes" is not "for 8 minutes")."""
+    if decision.targets:
+        return decision.action
+    return decision.action, tuple(sorted((k, _plain(v)) for k, v in decision.recognition.slots.items()))
+
+
+def _plain(value: object) -> str:
+    """A slot's value as text, a whole number the same whether read from digits (46.0) or words (46)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand: Callable[[str], Decision],
            settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
            deadline: float = math.inf,
@@ -282,13 +315,14 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
     ``deadline`` (``time.perf_counter``) is the utterance's; ``counts``: what a repair must lead to (an
     action, or one of the user's own intents)."""
-    if len({frozenset(found) for found in map(repairer.vocab.numbers, heard[:2]) if found}) > 1:
-        # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure.
-        # One number heard once only ("开一项", "开一下") is no disagreement.
-        _LOGGER.info("Repair not taken: the transcripts hear different numbers")
-        return None
-    candidates = parsed_variants(heard, repairer, understand, settings, deadline, counts)
+    # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure, and
+    # only the audio's own reading of the user's grammar may say which (one number heard once only, "开一项",
+    # "开一下", is no disagreement).
+    unsure = len({frozenset(found) for found in map(repairer.vocab.numbers, heard[:2]) if found}) > 1
+    candidates = parsed_variants(heard, repairer, understand, settings, deadline, counts, audio_only=unsure)
     if not candidates:
+        if unsure:
+            _LOGGER.info("Repair not taken: the transcripts hear different numbers")
         return None
     candidates = candidates[: settings.candidates + settings.candidates // 2]
     scores = hypotheses.likelihoods([heard[0]] + [c.text for c in candidates])
@@ -300,7 +334,7 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
         _LOGGER.info("Repair not taken: fits the audio %.1f below the transcript, cost %.2f%s",
                      scores[0] - best.score, best.cost, said)
         return None
-    rival = next((c for c in ranked[1:] if c.decision.action != best.decision.action), None)
+    rival = next((c for c in ranked[1:] if _what(c.decision) != _what(best.decision)), None)
     if rival is not None and best.score - rival.score < settings.ambiguity:
         _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
         return None
