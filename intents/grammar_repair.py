@@ -127,10 +127,14 @@ class HeardSentences:
         self._keys = [self._key(s) for s in sentences]
 
     def variants(self, text: str, limit: int = 400) -> list[Repair]:
+        """The sentences, each costed by how far it sounds from ``text``; none that differs from it in more
+        than half of its words' worth of sound (a remark the audio was forced into: "next" for "my sister
+        loves cappuccino")."""
         heard = self._key(text)
+        most = len(self.vocab.words(text)) / 2
         found = [Repair(s, Levenshtein.distance(heard, key) / LETTERS_PER_WORD, whole=True, heard=True)
                  for s, key in zip(self.sentences, self._keys)]
-        return sorted(found, key=lambda r: r.cost)[:limit]
+        return sorted((r for r in found if r.cost <= most), key=lambda r: r.cost)[:limit]
 
     def _key(self, text: str) -> str:
         """The rough sound of ``text`` with each number, in digits or words, as one place: how a number is

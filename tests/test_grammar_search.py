@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.stt.grammar_search import TokenGrammar, search
+from app.stt.grammar_search import TokenGraph, search
+from intents.word_graph import WordGraph
 from models import ModelError
 from models.ct2_weights import read_variables
 
@@ -22,7 +23,7 @@ ID = {w: i for i, w in enumerate(WORDS)}
 
 
 def _encode(text: str) -> list[int]:
-    return [ID[w] for w in text.split()]
+    return [ID[w] for w in text.split()]  # the space before a word is Whisper's; here every word is a token
 
 
 class Scripted:
@@ -49,10 +50,15 @@ class Scripted:
         return np.stack([self._row(depth)] * len(tokens)), [(np.zeros((len(tokens), depth + 1)),) * 2]
 
 
-def _grammar() -> TokenGrammar:
-    numbers = {"1": 1, "2": 2, "5": 5, "15": 15, "50": 50, "fifteen": 15}
-    return TokenGrammar(["water zone one for # minutes", "water zone two for # minutes", "stop the sprinklers"],
-                        numbers, _encode, ID["<eot>"], len(WORDS))
+def _graph() -> TokenGraph:
+    """Two ways into "water zone {zone} for {minutes} minutes" (a graph is not deterministic), and one sentence
+    without places."""
+    arcs = {0: (("water", 1), ("", 10), ("stop", 6)), 1: (("zone", 2),), 2: (("{zone}", 3),), 3: (("for", 4),),
+            4: (("{minutes}", 5),), 5: (("minutes", 9),), 6: (("the", 7),), 7: (("sprinklers", 9),),
+            10: (("water", 11),), 11: (("zone", 12),), 12: (("one", 13),), 13: (("for", 4),)}
+    values = {"zone": {"one": "1", "two": "2"},
+              "minutes": {"1": "1", "2": "2", "5": "5", "15": "15", "50": "50", "fifteen": "15"}}
+    return TokenGraph(WordGraph(arcs, 0, frozenset({9}), values), _encode, ID["<eot>"], len(WORDS))
 
 
 def _texts(found) -> list[str]:
@@ -61,21 +67,26 @@ def _texts(found) -> list[str]:
 
 @pytest.mark.fast
 def test_the_search_writes_only_sentences_of_the_grammar() -> None:
-    grammar = _grammar()
-    found = search(Scripted("water zone two for 15 minutes"), [], grammar, np.zeros(0))
+    graph = _graph()
+    found = search(Scripted("water zone two for 15 minutes"), [], graph, np.zeros(0))
     assert _texts(found)[0] == "water zone two for 15 minutes"
     assert all(t.startswith("water zone") or t == "stop the sprinklers" for t in _texts(found))
-    found = search(Scripted("stop the sprinklers"), [], grammar, np.zeros(0))
-    assert _texts(found)[0] == "stop the sprinklers" and found[0].number_margin == np.inf
+    found = search(Scripted("stop the sprinklers"), [], graph, np.zeros(0))
+    assert _texts(found)[0] == "stop the sprinklers" and found[0].margin == np.inf
+    # Both ways into "water zone one" are kept by one prefix: neither crowds the other out of the beam.
+    found = search(Scripted("water zone one for 5 minutes"), [], graph, np.zeros(0), beams=1)
+    assert _texts(found) == ["water zone one for 5 minutes"]
 
 
 @pytest.mark.fast
-def test_a_number_the_audio_does_not_single_out_has_a_small_margin() -> None:
-    grammar = _grammar()
-    sure = search(Scripted("water zone one for 15 minutes"), [], grammar, np.zeros(0))[0]
-    unsure = search(Scripted("water zone one for 15 minutes", {"50": -0.3}), [], grammar, np.zeros(0))[0]
-    assert _texts([sure]) == _texts([unsure]) == ["water zone one for 15 minutes"]
-    assert sure.number_margin > 10 and 0 < unsure.number_margin < 0.5
+def test_a_value_the_audio_does_not_single_out_has_a_small_margin() -> None:
+    graph = _graph()
+    sure = search(Scripted("water zone two for 15 minutes"), [], graph, np.zeros(0))[0]
+    unsure = search(Scripted("water zone two for 15 minutes", {"50": -0.3}), [], graph, np.zeros(0))[0]
+    assert _texts([sure]) == _texts([unsure]) == ["water zone two for 15 minutes"]
+    assert sure.margin > 10 and 0 < unsure.margin < 0.5
+    # The same value said otherwise ("fifteen" for 15) is no rival.
+    assert search(Scripted("water zone two for 15 minutes", {"fifteen": -0.3}), [], graph, np.zeros(0))[0].margin > 10
 
 
 @pytest.mark.fast
@@ -106,12 +117,13 @@ def test_the_numpy_decoder_writes_what_ctranslate2_writes(tts, stt) -> None:
     assert tokens == expected
 
 
-HEARD_ONLY_BY_THE_GRAMMAR = [  # (said, voice, white noise SNR in dB, intent, slots): refused before decoding
-    # constrained to the grammar (the transcripts: "Water zone to for 15 minutes.", "Turn on the bank's
-    # $1,4,14.", "Water is a bet to detach for 30 minutes.")
-    ("water zone two for fifteen minutes", "flite-kal", 6.0, "WaterZone", {"zone": 2, "minutes": 15}),
-    ("sprinkle the back garden for twenty minutes", "flite-kal", 6.0, "WaterZone", {"zone": 2, "minutes": 20}),
-    ("water the vegetable patch for thirty minutes", "piper", 6.0, "WaterZone", {"zone": 3, "minutes": 30}),
+HEARD_ONLY_BY_THE_GRAMMAR = [  # (said, voice, white noise SNR in dB, intent, slots, carried out at once or asked
+    # back): refused before decoding constrained to the grammar (the transcripts: "Water zone to for 15
+    # minutes.", "Turn on the bank's $1,4,14.", "Water is a bet to detach for 30 minutes."). The second is
+    # asked: the audio prefers 20 to 14 or 19 by less than `repair.value_gap`.
+    ("water zone two for fifteen minutes", "flite-kal", 6.0, "WaterZone", {"zone": 2, "minutes": 15}, True),
+    ("sprinkle the back garden for twenty minutes", "flite-kal", 6.0, "WaterZone", {"zone": 2, "minutes": 20}, False),
+    ("water the vegetable patch for thirty minutes", "piper", 6.0, "WaterZone", {"zone": 3, "minutes": 30}, True),
 ]
 
 
@@ -127,13 +139,15 @@ def _assistant(stt):
     return Assistant(settings, build_home(load_fixture_file(FIXTURES), topic_base="home"), None, stt)
 
 
-@pytest.mark.parametrize("text, voice, snr, intent, slots", HEARD_ONLY_BY_THE_GRAMMAR)
-def test_a_command_heard_garbled_in_noise_is_found_in_the_grammar(tts, stt, text, voice, snr, intent, slots) -> None:
+@pytest.mark.parametrize("text, voice, snr, intent, slots, at_once", HEARD_ONLY_BY_THE_GRAMMAR)
+def test_a_command_heard_garbled_in_noise_is_found_in_the_grammar(tts, stt, text, voice, snr, intent, slots,
+                                                                 at_once) -> None:
     from app.bench.clips import add_noise, pad, speak
     from app.core.custom_turn import whole_numbers
+    from app.core.failure import Failure
 
     outcome = _assistant(stt).handle_speech(add_noise(pad(speak(text, voice, tts)), snr), dry_run=True)
-    assert outcome.failure is None, outcome.text
+    assert outcome.failure is (None if at_once else Failure.NEEDS_CONFIRMATION), outcome.text
     assert (outcome.decision.intent, whole_numbers(outcome.decision.recognition.slots)) == (intent, slots)
 
 

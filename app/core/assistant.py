@@ -159,8 +159,8 @@ class Assistant:
     def _ready_for_grammar(self, view: HomeView) -> None:
         """Speech-to-text decoding constrained to the user's sentences made ready now, not by the first
         utterance that needs it: the decoder and the sentences' tokens take most of a second to load."""
-        if self.stt is not None and self.stt.model is not None and view.grammar is not None:
-            self.stt.token_grammar(view.grammar.sentences, view.spoken_numbers)
+        if self.stt is not None and self.stt.model is not None and view.word_graph is not None:
+            self.stt.token_graph(view.word_graph)
 
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from

@@ -79,6 +79,7 @@ class HomeBuilder:
     def _build(self, home: Home) -> HomeView:
         started = time.perf_counter()
         view = self._current().for_home(home)
+        view.word_graph  # what speech-to-text may decode along: built here, not by the next utterance
         if view.llm is not None:
             view.llm.warm()  # the new fixed prompt into the KV cache, not counted against a request
         _LOGGER.info("Home taken up: %d entities, %d areas in %.0f ms", len(home.entities), len(home.areas),

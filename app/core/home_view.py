@@ -22,6 +22,7 @@ from intents.repair import WordRepairer
 from intents.schema import ACTION_INTENTS, QUERY_INTENTS
 from intents.templates import TemplateRecognizer
 from intents.vocabulary import Vocabulary
+from intents.word_graph import WordGraph, word_graph
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,12 @@ class HomeView:
         return GrammarRepairer(self.recognizer, self.vocab) or None
 
     @cached_property
-    def spoken_numbers(self) -> dict[str, int]:
-        """The numbers the user's sentences allow, as speech-to-text may write them ("15", "fifteen")."""
-        allowed = set(self.grammar.numbers) if self.grammar is not None else set()
-        return {str(n): n for n in sorted(allowed)} | {w: n for w, n in self.vocab.number_words.items() if n in allowed}
+    def word_graph(self) -> Optional[WordGraph]:
+        """What can be said that acts (Home Assistant's action templates and the user's own) over this home, for
+        speech-to-text to decode along; for a language repaired by sound, None where nothing can."""
+        if not self.vocab.repairs_by_sound:
+            return None
+        return word_graph(self.recognizer, sorted(ACTION_INTENTS | self.recognizer.custom), self.vocab)
 
     @cached_property
     def for_repair(self) -> "HomeView":

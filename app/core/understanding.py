@@ -22,7 +22,7 @@ from app.core.custom_turn import CustomAction
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
 from app.core.unknown_names import asked_by_meaning
-from app.stt.rescore import RescoreSettings, Scored, choose, doubtful_hearing
+from app.stt.rescore import RescoreSettings, Scored, TooClose, choose, doubtful_hearing
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.canonical import name_not_in_home
@@ -248,10 +248,12 @@ class Understander:
                     return Decision(Recognition(None))
                 return self.text(repairing, states, words, context).decision
 
-            repairer = view.repairer if view.grammar is None else \
-                Repairers(view.repairer, view.grammar, *_in_grammar(view, hypotheses))
+            text_near = [view.grammar] if view.grammar is not None else []
+            repairer = Repairers(view.repairer, *text_near, *_in_grammar(view, hypotheses))
             chosen = choose(transcripts[:3], hypotheses, repairer, parse, self.rescore, self.log_texts, deadline,
                             lambda decision: _does(view, decision))
+            if isinstance(chosen, TooClose):  # the audio does not tell which: the model must not guess either
+                return fallback
             if chosen is not None:
                 return self._heard_right(view, states, hypotheses, Understanding(chosen.text, chosen.decision),
                                              context)
@@ -313,7 +315,7 @@ class Understander:
         if not _does(view, understood.decision) or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,
-                                view.name_openers, self.rescore.number_gap):
+                                view.name_openers, self.rescore.value_gap):
             return understood
         return replace(understood, doubted=True)
 
@@ -374,11 +376,11 @@ def read_alike(view: HomeView, texts: list[str]) -> list[str]:
 
 
 def _in_grammar(view: HomeView, hypotheses: Any) -> list[HeardSentences]:
-    """The user's sentences the audio supports best, where speech-to-text can decode constrained to them."""
-    grammar = view.grammar
-    if grammar is None or not grammar.sentences or not hasattr(hypotheses, "in_grammar"):
+    """The sentences the templates allow that the audio supports best, where speech-to-text can decode
+    constrained to them."""
+    if view.word_graph is None or not hasattr(hypotheses, "in_grammar"):
         return []
-    return [HeardSentences(hypotheses.in_grammar(grammar.sentences, view.spoken_numbers), view.vocab)]
+    return [HeardSentences(hypotheses.in_grammar(view.word_graph), view.vocab)]
 
 
 def _repairs(vocab: Vocabulary) -> bool:

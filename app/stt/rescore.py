@@ -17,7 +17,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Optional, Protocol, runtime_checkable
+from typing import Callable, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,11 +64,12 @@ class RescoreSettings(BaseModel):
     model hears "unlock" as "lock" with the audio fitting the wrong word better. The same gap holds a
     short form that opens with the article ("the lamp on") against a verb that leaves it as it is
     ("leave the lamp on"). The figures behind the default: docs/design.md, "Settings and why"."""
-    number_gap: float = Field(3.0, ge=0.0, le=50.0)
-    """A sentence of the user's grammar found in the audio (`app.stt.grammar_search`) is acted on at once
-    only when, where each of its numbers begins, the audio prefers that number to any other allowed there
-    by this much; otherwise Hearth asks whether it heard right (0: not checked). As ``direction_gap``: a
-    number heard wrong runs the sprinklers for 16 minutes instead of 60 (figures: docs/custom-sentences.md)."""
+    value_gap: float = Field(1.5, ge=0.0, le=50.0)
+    """A sentence found in the audio by decoding constrained to the templates (`app.stt.grammar_search`)
+    is acted on at once only when, where each value it says begins (a number, a name, a list's word), the
+    audio prefers that value to any other allowed there by this much; otherwise Hearth asks whether it
+    heard right (0: not checked). A value heard wrong runs the sprinklers for 16 minutes instead of 60;
+    the default is the least that stopped every such value on the development sets (docs/custom-sentences.md)."""
 
 
 class Repairer(Protocol):
@@ -92,6 +93,17 @@ class Candidate:
     """How much repair it took (`intents.repair.Repair.cost`)."""
     score: float = 0.0
     """Log-probability of the text given the audio."""
+    heard: bool = False
+    """Found in the audio by decoding constrained to the templates (`intents.repair.Repair.heard`)."""
+
+
+@dataclass(frozen=True)
+class TooClose:
+    """Two readings that do opposite things fit the audio alike, and no transcript said which: nothing heard
+    may be acted on, by the repair or by anything that reads the transcript after it."""
+
+    why: str
+    """What the two readings differ in, for the log."""
 
 
 def opposites(text: str, vocab: Vocabulary) -> list[str]:
@@ -218,20 +230,20 @@ def _ended_as_questions(text: str, vocab: Vocabulary) -> list[str]:
 
 
 def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: float,
-                     name_openers: frozenset[str] = frozenset(), number_gap: float = 0.0) -> bool:
+                     name_openers: frozenset[str] = frozenset(), value_gap: float = 0.0) -> bool:
     """True when the audio fits ``text`` with a direction's prefix put in or taken out ("unlock" for
     "lock"), with a verb that keeps it as it is before it ("leave the lamp on") or a negation ("don't
     turn on..."), or with a number
     often heard for its own ("60" for "6"), or asked as a question ("is the lamp on"), less than ``gap``
     (natural log) worse than ``text``; or when a prefix may have been heard as a word before it; or, for a
-    sentence the audio gave from the user's grammar, when it prefers its number to another by less than
-    ``number_gap``."""
+    sentence the audio gave from the templates, when it prefers a value it says to another by less than
+    ``value_gap``."""
     if prefix_heard_as_a_word(text, vocab):
         _LOGGER.info("Not acted on: a prefix may have been heard as a word")
         return True
-    margin = getattr(hypotheses, "number_margin", None)
-    if margin is not None and margin(text) < number_gap:
-        _LOGGER.info("Not acted on: the audio prefers its number to another by only %.1f", margin(text))
+    margin = getattr(hypotheses, "value_margin", None)
+    if margin is not None and margin(text) < value_gap:
+        _LOGGER.info("Not acted on: the audio prefers a value it says to another by only %.1f", margin(text))
         return True
     twins = [(why, twin) for why, found in (("the opposite direction", prefix_twins(text, vocab)),
                                             ("a verb to leave it", negated_twins(text, vocab, name_openers)),
@@ -282,7 +294,7 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
             break
         decision = understand(variant.text)
         if counts(decision):
-            found[variant.text] = Candidate(variant.text, decision, variant.cost)
+            found[variant.text] = Candidate(variant.text, decision, variant.cost, heard=variant.heard)
     for candidate in list(found.values()):
         for twin in opposites(candidate.text, repairer.vocab):
             if twin not in found:
@@ -290,6 +302,17 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
                 if counts(decision):
                     found[twin] = Candidate(twin, decision, candidate.cost + 0.2)
     return list(found.values())
+
+
+
+
+def _per_length(score: float, candidate: Candidate, length: int, vocab: Vocabulary) -> float:
+    """A sentence found in the audio that is shorter than the transcript, scored as if it were as long:
+    a log-probability is a sum, and "next" would otherwise fit the audio of "my sister loves cappuccino"
+    better than its own transcript. One word fewer is no shorter sentence (two words heard for one, "the
+    activate" for "deactivate"); variants of the transcript's own words keep their length."""
+    words = len(vocab.words(candidate.text)) + 1
+    return score * length / words if candidate.heard and words < length * 2 / 3 else score
 
 
 def _what(decision: Decision) -> tuple:
@@ -310,8 +333,9 @@ def _plain(value: object) -> str:
 def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand: Callable[[str], Decision],
            settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
            deadline: float = math.inf,
-           counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> Optional[Candidate]:
-    """The repaired command the audio supports best, or None when none is close enough to what was heard.
+           counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> Union[Candidate, TooClose, None]:
+    """The repaired command the audio supports best, None when none is close enough to what was heard, or
+    `TooClose` when a direction no transcript said fits the audio hardly better than its opposite.
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
     ``deadline`` (``time.perf_counter``) is the utterance's; ``counts``: what a repair must lead to (an
     action, or one of the user's own intents)."""
@@ -326,7 +350,8 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
         return None
     candidates = candidates[: settings.candidates + settings.candidates // 2]
     scores = hypotheses.likelihoods([heard[0]] + [c.text for c in candidates])
-    ranked = sorted((replace(c, score=s) for c, s in zip(candidates, scores[1:])),
+    length = len(repairer.vocab.words(heard[0])) + 1
+    ranked = sorted((replace(c, score=_per_length(s, c, length, repairer.vocab)) for c, s in zip(candidates, scores[1:])),
                     key=lambda c: c.score, reverse=True)
     best = ranked[0]
     said = f" ({heard[0]!r} -> {best.text!r})" if log_texts else ""
@@ -344,6 +369,14 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
         _LOGGER.info("Repair not taken: the opposite direction needs less repair and fits the audio only "
                      "%.1f worse%s", best.score - twin.score, said)
         return None
+    # A direction no transcript says in any way ("Turn the lights in kitchen." for "... off") is the grammar
+    # search's alone: its opposite must fit clearly worse, and nothing else may guess it either.
+    said_directions = {w for text in heard for w in repairer.vocab.words(text) if w in repairer.vocab.opposite}
+    twin = next((c for c in ranked[1:] if c.text in twins), None) if best.heard and not said_directions else None
+    if twin is not None and best.score - twin.score < settings.direction_gap:
+        _LOGGER.info("Repair not taken: no direction was heard, and its opposite fits the audio only %.1f "
+                     "worse%s", best.score - twin.score, said)
+        return TooClose("the direction")
     _LOGGER.info("Repaired: fits the audio %.1f below the transcript, cost %.2f%s", scores[0] - best.score,
                  best.cost, said)
     return best

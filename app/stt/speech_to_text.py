@@ -17,7 +17,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Optional, Sequence
+from typing import Iterator, Optional
 
 import ctranslate2
 import numpy as np
@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.audio.inputs import SAMPLE_RATE
 from app.stt.decoder import Decoder
-from app.stt.grammar_search import TokenGrammar, search
+from app.stt.grammar_search import TokenGraph, search
+from intents.word_graph import WordGraph
 from models import ModelError
 from models.whisper import load_whisper, whisper_dir
 
@@ -95,7 +96,7 @@ class Hypotheses:
         """The audio heard (kept by reference; the page keeps it only where the user asked it to)."""
         self.heard: list[str] = []
         """The transcripts decoded so far, likeliest first (what the page shows as alternatives)."""
-        self._in_grammar: Optional[tuple[TokenGrammar, dict[str, float]]] = None
+        self._in_grammar: Optional[tuple[TokenGraph, dict[str, float]]] = None
 
     def _decode(self, beam: int) -> list[str]:
         start = time.perf_counter()
@@ -135,25 +136,25 @@ class Hypotheses:
         self.ms += (time.perf_counter() - start) * 1000
         return [float(np.sum(np.log(np.maximum(r.text_token_probs, 1e-12)))) for r in results]
 
-    def in_grammar(self, sentences: Sequence[str], numbers: Mapping[str, int], results: int = 4) -> list[str]:
-        """The ``sentences`` (``#`` where one of ``numbers`` may be said) this audio supports best,
-        likeliest first (decoding constrained to them, `app.stt.grammar_search`); once per utterance."""
+    def in_grammar(self, graph: WordGraph, results: int = 4) -> list[str]:
+        """The sentences of ``graph`` this audio supports best, likeliest first (decoding constrained to
+        them, `app.stt.grammar_search`); once per utterance."""
         stt = self._stt
-        grammar = stt.token_grammar(sentences, numbers)
-        if self._in_grammar is None or self._in_grammar[0] is not grammar:
+        tokens = stt.token_graph(graph)
+        if self._in_grammar is None or self._in_grammar[0] is not tokens:
             start = time.perf_counter()
-            found = search(stt.decoder().start(np.asarray(self._encoded)), stt._start(""), grammar,
-                           stt.projection(grammar), results=results)
+            found = search(stt.decoder().start(np.asarray(self._encoded)), stt._start(""), tokens,
+                           stt.projection(tokens), results=results)
             margins: dict[str, float] = {}
             for one in found:
-                margins.setdefault(stt._tokenizer.decode(one.tokens).strip(), one.number_margin)
-            self._in_grammar = (grammar, margins)
+                margins.setdefault(stt._tokenizer.decode(one.tokens).strip(), one.margin)
+            self._in_grammar = (tokens, margins)
             self.ms += (time.perf_counter() - start) * 1000
         return list(self._in_grammar[1])
 
-    def number_margin(self, text: str) -> float:
-        """For a sentence `in_grammar` found: how much likelier the audio made each of its numbers than any
-        other number allowed there, the least of them (infinite for other texts and without numbers)."""
+    def value_margin(self, text: str) -> float:
+        """For a sentence `in_grammar` found: how much likelier the audio made each value it says (a number,
+        a name) than any other allowed there, the least of them (infinite for other texts, or without values)."""
         return self._in_grammar[1].get(text, math.inf) if self._in_grammar is not None else math.inf
 
     def __iter__(self) -> Iterator[str]:
@@ -231,7 +232,7 @@ class SpeechToText:
         self.load_seconds = 0.0
         self._prompts: dict[str, list[int]] = {}
         self._decoder: Optional[Decoder] = None
-        self._grammar: Optional[tuple[tuple[str, ...], TokenGrammar, np.ndarray]] = None
+        self._graph: Optional[tuple[WordGraph, TokenGraph, np.ndarray]] = None
 
     def load(self) -> "SpeechToText":
         """Load the model (raises models.ModelError with a clear message)."""
@@ -256,21 +257,18 @@ class SpeechToText:
             self._decoder = Decoder(whisper_dir(self.settings.model, self.language))
         return self._decoder
 
-    def token_grammar(self, sentences: Sequence[str], numbers: Mapping[str, int]) -> TokenGrammar:
-        """The user's ``sentences`` (``#`` where a number of ``numbers``, spoken as its key, may be said)
-        as this model's tokens; built again only when the sentences change."""
-        key = (*sentences, "\0", *numbers)  # compared whole: a view rebuilt over the same sentences keeps it
-        if self._grammar is None or self._grammar[0] != key:
-            grammar = TokenGrammar(sentences, numbers, self._tokenizer.encode, self._tokenizer.eot,
-                                   len(self.decoder().embeddings))
-            self._grammar = (key, grammar, self.decoder().projection(grammar.columns))
-        return self._grammar[1]
+    def token_graph(self, graph: WordGraph) -> TokenGraph:
+        """``graph`` in this model's tokens; built again only for another graph (a home or sentences changed)."""
+        if self._graph is None or self._graph[0] is not graph:
+            tokens = TokenGraph(graph, self._tokenizer.encode, self._tokenizer.eot, len(self.decoder().embeddings))
+            self._graph = (graph, tokens, self.decoder().projection(tokens.columns))
+        return self._graph[1]
 
-    def projection(self, grammar: TokenGrammar) -> np.ndarray:
-        """The decoder's output embeddings of ``grammar``'s tokens."""
-        if self._grammar is None or self._grammar[1] is not grammar:
+    def projection(self, tokens: TokenGraph) -> np.ndarray:
+        """The decoder's output embeddings of ``tokens``' columns."""
+        if self._graph is None or self._graph[1] is not tokens:
             raise ValueError("a grammar this speech model did not build")
-        return self._grammar[2]
+        return self._graph[2]
 
     def _start(self, prompt: str) -> list[int]:
         """The decoder's start tokens: the prompt, read as if said just before, then Whisper's own.
