@@ -30,8 +30,6 @@ from intents.vocabulary import Vocabulary
 NUMBER = "#"
 #: Most sentences listed; a grammar that allows more is not used this way (its lists are too open).
 MAX_SENTENCES = 200_000
-#: Most numbers of ranges listed (a range of thousands is no spoken command's).
-MAX_NUMBERS = 1000
 #: Nearest sentences offered per transcript.
 NEAREST = 6
 #: Sound-key letters per unit of repair cost (about one misheard word).
@@ -46,8 +44,7 @@ class GrammarRepairer:
     def __init__(self, recognizer: TemplateRecognizer, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self.language = recognizer.language
-        self.sentences, self.numbers = _listed(recognizer)
-        """Every listed sentence, and every number its ranges allow (where a ``#`` stands)."""
+        self.sentences = _listed(recognizer)
         self._keys = [sound_key(s) for s in self.sentences]
 
     def __bool__(self) -> bool:
@@ -74,20 +71,16 @@ class GrammarRepairer:
         return [Repair(t, c, whole=True) for t, c in sorted(repairs.items(), key=lambda r: r[1])]
 
 
-def _listed(recognizer: TemplateRecognizer) -> tuple[list[str], tuple[int, ...]]:
-    """Every sentence of the user's intents, number ranges as ``#``, wildcard sentences left out, and the
-    numbers of those ranges; none when there would be more than `MAX_SENTENCES`."""
+def _listed(recognizer: TemplateRecognizer) -> list[str]:
+    """Every sentence of the user's intents, number ranges as ``#``, wildcard sentences left out; none when
+    there would be more than `MAX_SENTENCES`."""
     place = TextSlotList(name=None, values=[TextSlotValue(TextChunk(NUMBER), NUMBER)])
     listed: dict[str, None] = {}
-    numbers: set[int] = set()
     for name in sorted(recognizer.custom):
         for data in recognizer.intents.intents[name].data:
             lists: dict[str, Any] = {**recognizer.intents.slot_lists, **recognizer.slot_lists, **data.slot_lists}
             if any(isinstance(v, WildcardSlotList) for v in data.slot_lists.values()):
                 continue
-            for found in lists.values():
-                if isinstance(found, RangeSlotList) and len(numbers) < MAX_NUMBERS:
-                    numbers.update(range(found.start, found.stop + 1, found.step))
             lists = {k: place if isinstance(v, RangeSlotList) else v for k, v in lists.items()}
             rules = {**recognizer.intents.expansion_rules, **data.expansion_rules}
             for sentence in data.sentences:
@@ -95,10 +88,10 @@ def _listed(recognizer: TemplateRecognizer) -> tuple[list[str], tuple[int, ...]]
                     for text in sample_expression(sentence.expression, lists, rules, recognizer.language):
                         listed[" ".join(text.lower().split())] = None
                         if len(listed) > MAX_SENTENCES:
-                            return [], ()
+                            return []
                 except HassilError:
                     continue
-    return list(listed), tuple(sorted(numbers))
+    return list(listed)
 
 
 class Repairers:
@@ -116,7 +109,7 @@ class Repairers:
 
 
 class HeardSentences:
-    """Sentences of the user's grammar that the audio itself supports (decoding constrained to the grammar,
+    """Sentences the templates allow that the audio itself supports (decoding constrained to them,
     `app.stt.grammar_search`), offered as whole-sentence repairs of each transcript: each costs how far it
     sounds from that transcript, so that the audio's choice is taken only where it is also near what was
     heard (a remark about coffee decoded as "make a coffee" is far from its transcript)."""

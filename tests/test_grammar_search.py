@@ -160,3 +160,37 @@ def test_remarks_in_noise_are_not_forced_into_the_grammar(tts, stt) -> None:
             outcome = assistant.handle_speech(add_noise(pad(speak(text, voice, tts)), 6.0), dry_run=True)
             assistant.dialog.confirmations.take(assistant.settings.site)
             assert outcome.decision.intent is None or outcome.failure is not None, (text, voice, outcome.text)
+
+
+class _Heard:
+    """Speech-to-text's hypotheses without a model: what was written, and what decoding constrained to the
+    templates found (`app.stt.speech_to_text.Hypotheses`)."""
+
+    def __init__(self, written: str, in_grammar: list[str]) -> None:
+        self.written, self.found = written, in_grammar
+        self.started = 0.0
+
+    def __iter__(self):
+        yield self.written
+
+    def likelihoods(self, texts: list[str]) -> list[float]:
+        return [0.0 if text == self.written else -20.0 for text in texts]  # the audio fits what was written
+
+    def in_grammar(self, graph) -> list[str]:
+        return self.found
+
+    def value_margin(self, text: str) -> float:
+        return 10.0
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("found, asked", [
+    (["water zone two for twenty nine minutes"], True),  # the transcript lost a syllable of the number
+    (["water zone two for 20 minutes"], False),  # the same values: acted on
+    (["turn off the sprinklers"], False),  # another command altogether: no opinion of the number
+])
+def test_a_number_the_templates_hear_otherwise_is_asked_back(found: list[str], asked: bool) -> None:
+    assistant = _assistant(None)
+    understood = assistant.understander.speech(assistant.view, assistant.states,
+                                               _Heard("Water zone 2 for 20 minutes.", found), {}, deadline=1e12)
+    assert understood.decision.intent == "WaterZone" and understood.doubted is asked

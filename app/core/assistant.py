@@ -157,8 +157,8 @@ class Assistant:
         return view if llm is None else view.with_llm(llm.with_home(home, recognizer))
 
     def _ready_for_grammar(self, view: HomeView) -> None:
-        """Speech-to-text decoding constrained to the user's sentences made ready now, not by the first
-        utterance that needs it: the decoder and the sentences' tokens take most of a second to load."""
+        """Speech-to-text decoding constrained to what the templates allow made ready now, not by the first
+        utterance that needs it: the decoder and the grammar's tokens take most of a second to load."""
         if self.stt is not None and self.stt.model is not None and view.word_graph is not None:
             self.stt.token_graph(view.word_graph)
 

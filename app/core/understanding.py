@@ -22,7 +22,14 @@ from app.core.custom_turn import CustomAction
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
 from app.core.unknown_names import asked_by_meaning
-from app.stt.rescore import RescoreSettings, Scored, TooClose, choose, doubtful_hearing
+from app.stt.rescore import (
+    RescoreSettings,
+    Scored,
+    TooClose,
+    choose,
+    doubtful_hearing,
+    effect,
+)
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.canonical import name_not_in_home
@@ -315,9 +322,27 @@ class Understander:
         if not _does(view, understood.decision) or not isinstance(hypotheses, Scored) or self.rescore.prefix_gap <= 0:
             return understood
         if not doubtful_hearing(understood.text, hypotheses, view.vocab, self.rescore.prefix_gap,
-                                view.name_openers, self.rescore.value_gap):
+                                view.name_openers, self.rescore.value_gap) \
+                and not self._grammar_hears_other_values(view, states, hypotheses, understood, context):
             return understood
         return replace(understood, doubted=True)
+
+    def _grammar_hears_other_values(self, view: HomeView, states: StateStore, hypotheses: Any,
+                                    understood: Understanding, context: dict[str, Any]) -> bool:
+        """True when a command read with a number, decoded again constrained to what the templates allow
+        (`app.stt.grammar_search`), is heard as the same command with other values ("... for twenty nine
+        minutes" for a transcript's "for 20 minutes"): a transcript drops a syllable of a number."""
+        if view.word_graph is None or not hasattr(hypotheses, "in_grammar") or not view.vocab.numbers(understood.text):
+            return False
+        found = hypotheses.in_grammar(view.word_graph)
+        if not found:
+            return False
+        other = self.text(view, states, found[0], context).decision
+        # Another command altogether is no opinion of this one's values (the search may miss a phrasing).
+        if other.intent != understood.decision.intent or effect(other) == effect(understood.decision):
+            return False
+        _LOGGER.info("Not acted on: read against the templates, the audio says other values")
+        return True
 
     def _llm_on_speech(self, view: HomeView, states: StateStore, texts: list[str], context: dict[str, Any],
                        llm: LlmSource, deadline: Optional[float]) -> Understanding:

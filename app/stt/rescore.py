@@ -304,18 +304,16 @@ def parsed_variants(heard: list[str], repairer: Repairer, understand: Callable[[
     return list(found.values())
 
 
-
-
 def _per_length(score: float, candidate: Candidate, length: int, vocab: Vocabulary) -> float:
-    """A sentence found in the audio that is shorter than the transcript, scored as if it were as long:
-    a log-probability is a sum, and "next" would otherwise fit the audio of "my sister loves cappuccino"
-    better than its own transcript. One word fewer is no shorter sentence (two words heard for one, "the
-    activate" for "deactivate"); variants of the transcript's own words keep their length."""
+    """A sentence found in the audio with fewer than two thirds of the transcript's words, scored as if it
+    were as long: a log-probability is a sum, and "next" would otherwise fit the audio of "my sister loves
+    cappuccino" better than its own transcript. A word or two fewer is no shorter sentence (two words heard
+    for one: "the activate" for "deactivate"); variants of the transcript's own words keep their length."""
     words = len(vocab.words(candidate.text)) + 1
     return score * length / words if candidate.heard and words < length * 2 / 3 else score
 
 
-def _what(decision: Decision) -> tuple:
+def effect(decision: Decision) -> tuple:
     """What a decision would do, comparable: its action, and for one of the user's own intents (no device)
     its slots too ("for 18 minutes" is not "for 8 minutes")."""
     if decision.targets:
@@ -351,15 +349,15 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
     candidates = candidates[: settings.candidates + settings.candidates // 2]
     scores = hypotheses.likelihoods([heard[0]] + [c.text for c in candidates])
     length = len(repairer.vocab.words(heard[0])) + 1
-    ranked = sorted((replace(c, score=_per_length(s, c, length, repairer.vocab)) for c, s in zip(candidates, scores[1:])),
-                    key=lambda c: c.score, reverse=True)
+    ranked = sorted((replace(c, score=_per_length(s, c, length, repairer.vocab))
+                     for c, s in zip(candidates, scores[1:])), key=lambda c: c.score, reverse=True)
     best = ranked[0]
     said = f" ({heard[0]!r} -> {best.text!r})" if log_texts else ""
     if scores[0] - best.score > settings.margin - settings.cost_weight * best.cost:
         _LOGGER.info("Repair not taken: fits the audio %.1f below the transcript, cost %.2f%s",
                      scores[0] - best.score, best.cost, said)
         return None
-    rival = next((c for c in ranked[1:] if _what(c.decision) != _what(best.decision)), None)
+    rival = next((c for c in ranked[1:] if effect(c.decision) != effect(best.decision)), None)
     if rival is not None and best.score - rival.score < settings.ambiguity:
         _LOGGER.info("Repair not taken: two actions fit the audio alike%s", said)
         return None
