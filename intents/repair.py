@@ -82,8 +82,8 @@ class Repair:
     """A whole sentence of the user's grammar (`intents.grammar_repair`): parsed before word repairs, since
     it is known to parse and there are few."""
     heard: bool = False
-    """Found in the audio by decoding constrained to the grammar, not made from a transcript's words: its
-    numbers are the audio's (checked against their twins like any number heard)."""
+    """Found in the audio by decoding constrained to the templates, not made from a transcript's words (it
+    adds no number a transcript did not hear, unless the transcripts disagree on their numbers)."""
 
 
 class WordRepairer:
