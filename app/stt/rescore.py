@@ -100,10 +100,7 @@ class Candidate:
 @dataclass(frozen=True)
 class TooClose:
     """Two readings that do opposite things fit the audio alike, and no transcript said which: nothing heard
-    may be acted on, by the repair or by anything that reads the transcript after it."""
-
-    why: str
-    """What the two readings differ in, for the log."""
+    may be acted on, by the repair or by anything that reads the transcript after it (the log says why)."""
 
 
 def opposites(text: str, vocab: Vocabulary) -> list[str]:
@@ -376,7 +373,7 @@ def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand:
     if twin is not None and best.score - twin.score < settings.direction_gap:
         _LOGGER.info("Repair not taken: no direction was heard, and its opposite fits the audio only %.1f "
                      "worse%s", best.score - twin.score, said)
-        return TooClose("the direction")
+        return TooClose()
     _LOGGER.info("Repaired: fits the audio %.1f below the transcript, cost %.2f%s", scores[0] - best.score,
                  best.cost, said)
     return best
