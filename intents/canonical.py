@@ -56,10 +56,20 @@ def mentioned(name: str, heard: list[str], vocab: Vocabulary) -> bool:
     "light", and words said apart or run together count ("bed room", "frontdoor")."""
     named = vocab.words(name)
     wanted = [w for w in named if len(w) > 2 or w.isdigit()] or named
-    said = heard + [a + b for a, b in zip(heard, heard[1:])]
     if len(named) > 1 and any(_close("".join(named), h, vocab.vowels) for h in heard):
         return True
-    return bool(wanted) and all(any(_close(w, h, vocab.vowels) or _close(w + "s", h) for h in said) for w in wanted)
+    # Each word said, or two said together, with the positions it covers.
+    said = [((i,), h) for i, h in enumerate(heard)] + [((i, i + 1), a + b) for i, (a, b) in enumerate(zip(heard, heard[1:]))]
+    options = [[at for at, h in said if _close(w, h, vocab.vowels) or _close(w + "s", h)] for w in wanted]
+    return bool(wanted) and _apart(options, frozenset())
+
+
+def _apart(options: list[list[tuple[int, ...]]], used: frozenset[int]) -> bool:
+    """True when each word of a name has its own words said: one word said is not two of the name
+    ("lights" is close to both words of "Night Light", and names only the one)."""
+    if not options:
+        return True
+    return any(not used.intersection(at) and _apart(options[1:], used.union(at)) for at in options[0])
 
 
 @dataclass(frozen=True)
@@ -205,9 +215,10 @@ def _kinds(heard: list[str], needed: set[str], vocab: Vocabulary) -> list[tuple[
 
 
 def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[str], needed: set[str],
-             vocab: Vocabulary) -> list[tuple[str, str]]:
+             vocab: Vocabulary, whole: bool = False) -> list[tuple[str, str]]:
     """Every target over what was mentioned, with its domain. A room's or floor's devices by kind
-    only for a kind that was named ("lights", "the lamps"...) or that an indirect request needs."""
+    only for a kind that was named ("lights", "the lamps"...) or that an indirect request needs;
+    ``whole``: the words asked for the whole home, so a kind named may be every one of it."""
     kinds = _kinds(heard, needed, vocab)
     domain_of = home.domain_of
     if "cover" in needed and not any(_close(w, word) for w in heard for word in vocab.cover_words):
@@ -221,6 +232,12 @@ def _targets(m: Mentions, home: Home, context_area: Optional[str], heard: list[s
     targets += [(vocab.phrases["on_floor"].format(kind=k, floor=f), d) for f in m.floors for k, d in kinds
                 if d == "light"]
     targets += [(n, domain_of.get(n, "")) for n in m.names]
+    if whole and not (m.areas or m.floors or needed) and "all" in vocab.phrases:
+        # A kind said with no room or floor, in the words of the whole home ("all lights off", "lights out
+        # in the house"), as the templates read "all the lights"; never for an indirect request.
+        # A device of that kind named ("the Shutters") is meant rather than all of them.
+        named = {domain_of.get(n, "") for n in m.names}
+        targets += [(vocab.phrases["all"].format(kind=k), d) for k, d in _kinds(heard, set(), vocab) if d not in named]
     if context_area and not m.areas:
         # The kind in the speaker's room: "the lights" where the templates take the room from context,
         # "车库的灯" where they do not (the zh-CN templates have no sentence without a room).
@@ -311,18 +328,21 @@ def _steps(lights: list[str], players: list[str], value: Optional[int], heard: l
 
 
 def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, vocab: Vocabulary,
-            question: bool = False, steps: StepWords = NO_STEPS) -> list[str]:
+            question: bool = False, steps: StepWords = NO_STEPS, home_words: frozenset[str] = frozenset()) -> list[str]:
     """Every plain command over what was mentioned, and "none": the only answers the model may give.
     A question may only be answered with questions. A command's verbs are those whose words were
     said (or that an indirect request needs), each target gets only the verbs, values and colours
     its kind takes, and a colour or a number that was said must be used. ``steps``: what the
-    templates say of relative steps (`intents.steps`); by default none are offered."""
+    templates say of relative steps (`intents.steps`); by default none are offered. ``home_words``:
+    the templates' words of the whole home (`intents.scope`); with one of them or a word for all
+    ("all lights off"), every device of a kind said is offered too."""
     heard = vocab.words(text)
     needs = vocab.needs_said(text)
     # A room's words name no kind of device ("living" sounds like "lighting").
     places = {w for place in (*m.areas, *m.floors) for w in vocab.words(place)}
     kinds_heard = [w for w in heard if w not in places or w in _kind_words(vocab)]
-    targets = _targets(m, home, context_area, kinds_heard, {kind for _, kind in needs}, vocab)
+    whole = bool(home_words & set(heard)) or any(vocab.said(text, word) for word in vocab.all_words)
+    targets = _targets(m, home, context_area, kinds_heard, {kind for _, kind in needs}, vocab, whole)
     p = vocab.phrases
     if question:  # a device by name, or a kind of device in a room ("are any lights on in the Kitchen")
         named = [(t, d) for t, d in targets if t in m.names]
@@ -378,13 +398,16 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
 
 
 def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocabulary,
-                     known_words: frozenset[str]) -> Optional[str]:
+                     known_words: frozenset[str], class_nouns: frozenset[str] = frozenset()) -> Optional[str]:
     """Where a device was taken for ``text`` that it does not name (by its kind, its verb, the room),
     the words that name a device the home lacks, else None: a word said just before a word of that
     device's name or kind ("front" before "door") that no template, no phrase of the vocabulary and
     none of those devices' (or their rooms' and floors') names use. "lock the front door" in a home
     whose only lock is the Back Door names no lock of this home; guessing one would act on a device
-    that was not meant. Other unknown words (the reasons of an indirect request) qualify nothing."""
+    that was not meant. Other unknown words (the reasons of an indirect request) qualify nothing.
+    ``class_nouns`` (Home Assistant's device-class words, `intents.scope.class_nouns`): one said that is
+    no word of those devices' names, kinds or classes names another device ("unlock the garage door" in
+    a home whose only lock is the Shed Lock), with the word said before it."""
     heard = vocab.words(text)
     chosen = [e for e in map(home.entity, targets) if e is not None]
     mentioned = set(find_mentions(text, home, vocab).names)
@@ -398,7 +421,18 @@ def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocab
         spoken = [*entity.names, *((area.name, *area.aliases) if area else ()), *((floor.name,) if floor else ())]
         allowed |= {w for name in spoken for w in vocab.words(name)}
         nouns |= {w for name in entity.names for w in vocab.words(name)} | vocab.words_of_kind.get(entity.domain, set())
+        nouns |= set(vocab.words(entity.device_class or ""))
     for word, after in zip(heard, heard[1:]):
         if word not in allowed and not word.isdigit() and (after in nouns or vocab.singular(after) in nouns):
             return vocab.word_joiner.join((word, after))
+    def noun(word: str) -> bool:
+        return bool({word, vocab.singular(word)} & class_nouns)
+
+    for i, word in enumerate(heard):
+        if noun(word) and not {word, vocab.singular(word)} & nouns:
+            start = i - 1 if i and heard[i - 1] != vocab.article and not vocab.verbs_said(heard[i - 1]) else i
+            end = i + 1
+            while end < len(heard) and noun(heard[end]):  # "garage door": the whole noun
+                end += 1
+            return vocab.word_joiner.join(heard[start:end])
     return None

@@ -32,6 +32,7 @@ from intents.canonical import Mentions, answers, find_mentions, nearby_names, re
 from intents.constrained import ChatPrompt, choose
 from intents.meaning import Embeds, meaning_index
 from intents.schema import Recognition, Source
+from intents.scope import home_words
 from intents.steps import step_words
 from intents.templates import TemplateRecognizer, build_slot_lists
 from intents.vocabulary import Vocabulary
@@ -152,6 +153,7 @@ class LlmRecognizer:
         self.home = home
         self.meaning = meaning_index(home, self.vocab, self.embedder, self.settings.meaning_standout)
         self.steps = step_words(self.templates.intents, self.vocab.words)
+        self.home_words = home_words(self.templates.intents, self.vocab.words)
         areas_of: dict[str, set[str]] = {}
         for entity in home.entities:
             area = home.area(entity.area_id)
@@ -243,7 +245,7 @@ class LlmRecognizer:
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
         return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text),
-                       self.steps)
+                       self.steps, self.home_words)
 
     def warm(self) -> None:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""

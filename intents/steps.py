@@ -65,7 +65,7 @@ class StepWords:
 NO_STEPS = StepWords({}, {})
 
 
-def _runs(expression: Any, rules: Mapping[str, Any], seen: frozenset[str],
+def runs(expression: Any, rules: Mapping[str, Any], seen: frozenset[str],
           optional: bool = False) -> Iterator[tuple[str, bool]]:
     """Every run of literal text in a template (text said without a choice between its words: "less
     bright"), expansion rules followed, and whether it may be left out ("[up]" of "brighten [up]"); a
@@ -81,16 +81,16 @@ def _runs(expression: Any, rules: Mapping[str, Any], seen: frozenset[str],
             if run:
                 yield run, optional
             run = ""
-            yield from _runs(item, rules, seen, optional)
+            yield from runs(item, rules, seen, optional)
         if run:
             yield run, optional
     elif isinstance(expression, Group):
         inner = optional or bool(getattr(expression, "is_optional", False))
         for item in expression.items:
-            yield from _runs(item, rules, seen, inner)
+            yield from runs(item, rules, seen, inner)
     elif isinstance(expression, RuleReference) and expression.rule_name in rules \
             and expression.rule_name not in seen:
-        yield from _runs(rules[expression.rule_name].expression, rules, seen | {expression.rule_name}, optional)
+        yield from runs(rules[expression.rule_name].expression, rules, seen | {expression.rule_name}, optional)
 
 
 def step_words(intents: Any, words: Callable[[str], list[str]]) -> StepWords:
@@ -134,7 +134,7 @@ def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, 
                 if slot not in STEP_SLOTS.values() or value not in DIRECTIONS:
                     continue
                 for sentence in data.sentences:
-                    for text, optional in _runs(sentence.expression, rules, frozenset()):
+                    for text, optional in runs(sentence.expression, rules, frozenset()):
                         found = words(text)
                         every.setdefault(slot, {d: set() for d in DIRECTIONS})[value].update(found)
                         if len(found) == 1:

@@ -20,6 +20,7 @@ from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer
 from intents.repair import WordRepairer
 from intents.schema import ACTION_INTENTS, QUERY_INTENTS
+from intents.scope import class_nouns
 from intents.templates import TemplateRecognizer
 from intents.vocabulary import Vocabulary
 from intents.word_graph import WordGraph, word_graph
@@ -54,6 +55,11 @@ class HomeView:
                  *(n for a in self.home.areas for n in (a.name, *a.aliases)), *(f.name for f in self.home.floors),
                  *vocab.own_phrases]
         return frozenset(word for text in texts for word in vocab.words(text))
+
+    @cached_property
+    def class_nouns(self) -> frozenset[str]:
+        """Home Assistant's device-class words ("door", "window"): each names a kind of device."""
+        return class_nouns(self.recognizer.intents.slot_lists, self.vocab.words)
 
     def unknown_words(self, text: str) -> list[str]:
         """The words of ``text`` that no template, name or phrase of the vocabulary uses (digits count

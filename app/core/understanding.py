@@ -38,6 +38,7 @@ from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
 from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
+from intents.typos import mend
 from intents.vocabulary import Vocabulary, vocabulary
 
 _LOGGER = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
     answer for a name it does not know, and nothing done (never another device in its place)."""
     if not decision.acts:
         return decision
-    missing = name_not_in_home(text, decision.targets, view.home, view.vocab, view.known_words)
+    missing = name_not_in_home(text, decision.targets, view.home, view.vocab, view.known_words, view.class_nouns)
     if missing is None:
         return decision
     _LOGGER.info("LLM answer not acted on: %r may name a device the home lacks", missing)
@@ -184,6 +185,12 @@ class Understander:
         recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
         if recognition.intent is None:
             recognition = self._taught(view, text, context) or recognition
+        if recognition.intent is None and (mended := mend(text, view.known_tokens, view.vocab.words)) != text:
+            _LOGGER.debug("Typed words mended: %r", mended)
+            text = mended  # the stages after the templates read it as mended too
+            recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
+            if recognition.intent is None:
+                recognition = self._taught(view, text, context) or recognition
         area = context.get("area")
         decision = resolve(recognition, view.home, states, area)
         if stage != "llm" and (recognition.intent is None or decision.error):

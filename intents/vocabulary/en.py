@@ -134,6 +134,7 @@ VOCABULARY = Vocabulary(
     phrases={
         "none": "none",
         "in_area": "the {kind} in the {area}", "on_floor": "the {kind} on the {floor}", "kind": "the {kind}",
+        "all": "all the {kind}",
         "on": "turn on {target}", "off": "turn off {target}", "lock": "lock {target}", "unlock": "unlock {target}",
         "open": "open {target}", "close": "close {target}",
         "color": "set {target} to {color}", "brightness": "set {target} brightness to {value}%",

@@ -1,0 +1,102 @@
+"""Kinds #34's generated phrasings showed (tests/data/phrasings/dev): typed slips, a word of a name said
+once standing for two, and a kind asked for the whole home. Each is a mechanism, tested on words of its own."""
+
+from __future__ import annotations
+
+import pytest
+from hassil import Intents
+
+from devices.registry import parse_fixture
+from intents.canonical import answers, find_mentions, mentioned
+from intents.scope import home_words
+from intents.templates import load_language
+from intents.typos import mend, mended_word
+from intents.vocabulary import vocabulary
+
+pytestmark = pytest.mark.fast
+
+EN = vocabulary("en")
+KNOWN = frozenset({"please", "add", "to", "my", "shopping", "list", "start", "the", "vacuum", "lights", "house",
+                   "brighten", "minute", "timer", "form", "from", "lamp", "lump"})
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("pleease add eggs to my shopping list", "please add eggs to my shopping list"),  # a letter doubled
+    ("satrt the vacuum", "start the vacuum"),  # two letters swapped
+    ("Brgihten the lights", "brighten the lights"),
+    ("a 5 minute timr", "a 5 minute timr"),  # four letters: nothing left out is guessed
+    ("a 5 mnute timer", "a 5 minute timer"),  # five and more: a letter left out
+])
+def test_a_slip_of_the_keys_is_mended_to_the_one_known_word(typed: str, meant: str) -> None:
+    assert mend(typed, KNOWN, EN.words) == meant
+
+
+def test_real_words_and_ties_are_left_as_typed() -> None:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    assert mended_word("hose", KNOWN, letters) == "hose"  # not "house": too short to guess a letter
+    assert mended_word("eggs", KNOWN, letters) == "eggs"
+    # two known words one slip away: neither is chosen
+    assert mended_word("plant", KNOWN | {"planet", "plants"}, letters) == "plant"
+    assert mended_word("plant", KNOWN | {"planet"}, letters) == "planet"
+    assert mend("turn on the lamp", KNOWN, EN.words) == "turn on the lamp"  # nothing unknown: the text itself
+
+
+def test_each_word_of_a_name_needs_its_own_word_said() -> None:
+    # "lights" is close in spelling to both "night" (as "nights") and "light": it names one of them.
+    assert not mentioned("Night Light", EN.words("all lights off"), EN)
+    assert mentioned("Night Light", EN.words("night lights off"), EN)
+    assert mentioned("Night Light", EN.words("turn off the nightlight"), EN)  # run together still counts
+
+
+HOME = parse_fixture({"areas": [{"name": "Den", "id": "den"}, {"name": "Attic", "id": "attic"}],
+                   "entities": [{"name": "Night Light", "id": "light.night", "area": "den", "state": "off"},
+                                {"name": "Chandelier", "id": "light.chandelier", "area": "attic", "state": "on"}]}, "test home")
+WHOLE = home_words(Intents.from_dict(load_language("en")), EN.words)
+
+
+def offered(text: str, area: str | None = None) -> list[str]:
+    return answers(find_mentions(text, HOME, EN), HOME, area, text, EN, False, home_words=WHOLE)
+
+
+def test_the_whole_home_in_the_templates_own_words() -> None:
+    # Words of Home Assistant's whole-home sentences that no sentence naming a room says.
+    assert {"house", "everywhere", "entire", "whole"} <= WHOLE and not {"the", "lights", "in", "all"} & WHOLE
+
+
+@pytest.mark.parametrize("text", ["all lights off", "lights out in the house", "kill every light everywhere"])
+def test_a_kind_asked_for_the_whole_home_may_be_all_of_it(text: str) -> None:
+    assert "turn off all the lights" in offered(text)
+    assert "turn off Night Light" not in offered(text)
+
+
+@pytest.mark.parametrize("text", ["turn on the lights downstairs", "the lights are too bright", "lights on",
+                                  "all the lights in the attic on"])
+def test_no_whole_home_without_its_words_or_with_a_room(text: str) -> None:
+    assert not any("all the" in answer for answer in offered(text)), offered(text)
+
+
+def test_a_device_class_said_that_the_chosen_device_is_not_names_another() -> None:
+    """A home whose only lock is the Shed Lock: "unlock the garage door" named a door it lacks, and the
+    model's reading (the only lock, by the verb) unlocked the shed. Home Assistant's device-class words
+    ("door", "gate", "window") are nouns of devices: one the chosen device is not is a device the home lacks."""
+    from intents.canonical import name_not_in_home
+    from intents.scope import class_nouns
+    from intents.templates import TemplateRecognizer
+
+    home = parse_fixture({"areas": [{"name": "Patio", "id": "patio"}],
+                          "entities": [{"name": "Shed Lock", "id": "lock.shed", "area": "patio", "state": "locked"},
+                                       {"name": "Roller Shade", "id": "cover.roller", "area": "patio", "state": "open",
+                                        "attributes": {"device_class": "shade"}}]}, "test home")
+    templates = TemplateRecognizer(home)
+    nouns = class_nouns(templates.intents.slot_lists, EN.words)
+    assert {"door", "gate", "window", "garage"} <= nouns
+    known = frozenset(templates.template_texts())
+
+    def missing(text: str, target: str) -> str | None:
+        return name_not_in_home(text, (target,), home, EN, known, nouns)
+
+    assert missing("unlock the garage door", "lock.shed") == "garage door"
+    assert missing("lock the side gate please", "lock.shed") == "side gate"
+    assert missing("lock up", "lock.shed") is None and missing("lock the shed", "lock.shed") is None
+    assert missing("close the shades", "cover.roller") is None  # its class and kind
+    assert missing("close the patio window", "cover.roller") == "patio window"
