@@ -377,12 +377,15 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
         found += _steps(lights, players, None, heard, steps, vocab)
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
     leads = vocab.number_leads(text)
+    # A light asked to go off is given no level: "bedroom lamp one off" is no brightness of 1%.
+    off = vocab.verbs.get("light", ())[-1:]
+    dark = bool(set(off) & vocab.verbs_said(text, weak=False)) and not percent
     for n in m.numbers:
         if not degrees:
             # "by 40" is a step, "to 40" a level (the templates' words before each); unmarked, either.
             light_step, light_level = steps.number_is("light", leads.get(n, set()))
             player_step, player_level = steps.number_is("media_player", leads.get(n, set()))
-            found += [p["brightness"].format(target=t, value=n) for t in lights if light_level]
+            found += [p["brightness"].format(target=t, value=n) for t in lights if light_level and not dark]
             found += [p["position"].format(target=t, value=n) for t, d in targets if d == "cover"]
             loud = percent or not vocab.volume_words or vocab.volume_words & set(heard)
             if loud and player_level:
@@ -410,7 +413,10 @@ def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocab
     a home whose only lock is the Shed Lock), with the word said before it."""
     heard = vocab.words(text)
     chosen = [e for e in map(home.entity, targets) if e is not None]
-    mentioned = set(find_mentions(text, home, vocab).names)
+    said = find_mentions(text, home, vocab)
+    mentioned = set(said.names)
+    # A room or floor said by name ("in the garage") is no device-class word.
+    places = {w for place in (*said.areas, *said.floors) for w in vocab.words(place)}
     if not chosen or any(e.name in mentioned for e in chosen):
         return None
     allowed = set(known_words) | vocab.own_words
@@ -426,7 +432,7 @@ def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocab
         if word not in allowed and not word.isdigit() and (after in nouns or vocab.singular(after) in nouns):
             return vocab.word_joiner.join((word, after))
     def noun(word: str) -> bool:
-        return bool({word, vocab.singular(word)} & class_nouns)
+        return bool({word, vocab.singular(word)} & class_nouns) and word not in places
 
     for i, word in enumerate(heard):
         if noun(word) and not {word, vocab.singular(word)} & nouns:

@@ -100,3 +100,37 @@ def test_a_device_class_said_that_the_chosen_device_is_not_names_another() -> No
     assert missing("lock up", "lock.shed") is None and missing("lock the shed", "lock.shed") is None
     assert missing("close the shades", "cover.roller") is None  # its class and kind
     assert missing("close the patio window", "cover.roller") == "patio window"
+
+
+def test_a_room_said_by_name_is_no_device_class_word() -> None:
+    """A room called Garage: "the lights in the garage" names the room, not a garage door."""
+    from intents.canonical import name_not_in_home
+    from intents.scope import class_nouns
+    from intents.templates import TemplateRecognizer
+
+    home = parse_fixture({"areas": [{"name": "Garage", "id": "garage"}],
+                          "entities": [{"name": "Work Light", "id": "light.work", "area": "garage", "state": "off"}]},
+                         "test home")
+    templates = TemplateRecognizer(home)
+    nouns = class_nouns(templates.intents.slot_lists, EN.words)
+    known = frozenset(templates.template_texts())
+    assert name_not_in_home("can you turn the lights on in the garage", ("light.work",), home, EN, known, nouns) is None
+    assert name_not_in_home("open the garage door", ("light.work",), home, EN, known, nouns) == "garage door"
+
+
+def test_a_light_asked_to_go_off_is_given_no_level() -> None:
+    """The issue's "<lamp> one off" read "one" as 1% brightness."""
+    assert not any("brightness" in answer for answer in offered("night light one off"))
+    assert "set Night Light brightness to 30%" in offered("night light to 30")
+
+
+@pytest.mark.parametrize(("text", "weak"), [("put the tv on standby", True),
+                                            ("I love the music on the record player", True),
+                                            ("turn on the tv", False), ("switch the tv on", False),
+                                            ("it's too dark in here, lights on", False), ("what a lovely evening", False)])
+def test_a_command_only_a_weak_cue_asks_for_is_asked_about(text: str, weak: bool) -> None:
+    """Remarks the model read as commands by "on" alone ("music on the record player" turned it on): such a
+    reading is asked about ("Did you mean ...?"), never carried out at once."""
+    from app.core.understanding import _only_weak_cues
+
+    assert _only_weak_cues(EN, text) is weak

@@ -134,6 +134,25 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
                     reason=("no_entity", {"entity": missing}))
 
 
+def _only_weak_cues(vocab: Vocabulary, text: str) -> bool:
+    """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
+    on the record player", "on standby"): the model's command is then asked about, never done at once.
+    Every plain command the model may choose is read from the words; a weak cue alone is too little for a
+    reading that acts (wrong actions on remarks, generated phrasings, 2026-12-05)."""
+    if not vocab.verbs_said(text) or vocab.verbs_said(text, weak=False) or vocab.needs_said(text):
+        return False
+    words = vocab.words(text)
+    # A weak cue right after a verb ("turn on the tv") or ending the sentence ("switch the tv on please")
+    # says the direction; between a device and more words ("on standby", "on the record player") it may not.
+    starters = {cue.split()[0] for cues in vocab.direction_words.values() for cue in cues if " " in cue}
+    trailing = vocab.bare_cues | vocab.fillers
+    for i, word in enumerate(words):
+        if word in vocab.weak_cues and word not in vocab.bare_cues and (
+                (i and words[i - 1] in starters) or all(w in trailing for w in words[i + 1:])):
+            return False
+    return True
+
+
 def _echoes_a_name(view: HomeView, text: str) -> bool:
     """True when a transcript is nothing but a name the speech-to-text prompt lists, or a part of a
     device's name: Whisper writes its prompt back for audio it cannot make out ("派对模式," for
@@ -212,6 +231,9 @@ class Understander:
             meant, decision = asked_by_meaning(view, states, text, context, model.meaning, result, decision)
             if meant:  # asked about; the yes teaches these words (as a correction's)
                 return Understanding(text, decision, result, doubted=True, meant=meant, corrects=text)
+            if decision.acts and _only_weak_cues(view.vocab, text):
+                _LOGGER.info("LLM answer %r asked about: no word but a weak cue asks for it", result.answer)
+                return Understanding(text, decision, result, doubted=True, meant=result.answer, corrects=text)
         return Understanding(text, decision, result)
 
     def speech(self, view: HomeView, states: StateStore, hypotheses: Iterable[str],
