@@ -134,3 +134,33 @@ def test_a_command_only_a_weak_cue_asks_for_is_asked_about(text: str, weak: bool
     from app.core.understanding import _only_weak_cues
 
     assert _only_weak_cues(EN, text) is weak
+
+
+def test_an_address_before_a_command_is_dropped_and_known_words_never_are() -> None:
+    from intents.address import without_address
+
+    known = {"turn", "off", "the", "lamp", "is", "on", "don't"}
+
+    def droppable(word: str) -> bool:
+        return word.strip(",").lower() not in known or word.strip(",").lower() == "ok"
+
+    assert list(without_address("hey hearth, turn off the lamp", droppable)) == [
+        "hearth, turn off the lamp", "turn off the lamp"]
+    assert list(without_address("ok hearth is the lamp on", droppable))[-1] == "is the lamp on"
+    assert list(without_address("don't turn off the lamp", droppable)) == []  # a negation is never cut
+    assert list(without_address("turn off the lamp", droppable)) == []
+
+
+def test_a_question_after_an_address_is_a_question() -> None:
+    from app.config import Settings
+    from app.core.assistant import Assistant
+
+    home = parse_fixture({"areas": [{"name": "Den", "id": "den"}],
+                          "entities": [{"name": "Night Light", "id": "light.night", "area": "den", "state": "off"}]},
+                         "test home")
+    assistant = Assistant(Settings(intents={"stage": "templates"}), home)
+    for text in ("ok hearth, is the night light on", "ok hearth is the night light on"):
+        understood = assistant.understand(text, {}, bounded=False)
+        assert understood.decision.intent == "HassGetState" and not understood.decision.acts, text
+    understood = assistant.understand("hey hearth, turn off the night light", {}, bounded=False)
+    assert understood.decision.intent == "HassTurnOff" and understood.decision.targets == ("light.night",)

@@ -32,6 +32,7 @@ from app.stt.rescore import (
 )
 from devices.resolve import resolve
 from devices.state import StateStore
+from intents.address import without_address
 from intents.canonical import name_not_in_home
 from intents.grammar_repair import HeardSentences, Repairers
 from intents.homophones import HomophoneRepairer
@@ -134,6 +135,12 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
                     reason=("no_entity", {"entity": missing}))
 
 
+def _addressing(view: HomeView, word: str) -> bool:
+    """True for a word that may open an address to the assistant: unknown to the home, or a yes ("ok")."""
+    words = view.vocab.words(word)
+    return bool(words) and all(w in view.vocab.yes or bool(view.unknown_words(w)) for w in words)
+
+
 def _only_weak_cues(vocab: Vocabulary, text: str) -> bool:
     """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
     on the record player", "on standby"): the model's command is then asked about, never done at once.
@@ -210,6 +217,16 @@ class Understander:
             recognition = view.recognizer.recognize(text, context) if stage != "llm" else Recognition(None)
             if recognition.intent is None:
                 recognition = self._taught(view, text, context) or recognition
+        if recognition.intent is None:  # "hey hearth, turn off the lamp"
+            cuts = list(without_address(text, lambda word: _addressing(view, word)))
+            for rest in cuts if stage != "llm" else ():
+                read = view.recognizer.recognize(rest, context)
+                # Only a reading the home can carry out: an unknown verb ("roll the shade ...") is no address.
+                if read.intent is not None and resolve(read, view.home, states, context.get("area")).error is None:
+                    text, recognition = rest, read
+                    break
+            else:  # a question after an address is read as one ("ok hearth is the lamp on")
+                text = cuts[-1] if cuts and view.vocab.is_question(cuts[-1]) else text
         area = context.get("area")
         decision = resolve(recognition, view.home, states, area)
         if stage != "llm" and (recognition.intent is None or decision.error):

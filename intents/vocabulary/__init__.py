@@ -255,8 +255,10 @@ class Vocabulary(Amounts):
     def is_question(self, text: str) -> bool:
         """True when ``text`` opens as a question or asks one ("tell me if...")."""
         found = self.words(text)
-        # "isn't", "what's": an opener with a contraction is still one.
-        opens = bool(found) and found[0].split("'")[0] in self.question_openers \
+        # "isn't", "what's": an opener with a contraction is still one; so is one opening a later clause
+        # ("ok hearth, is the garage light on").
+        starts = {0} | self.clause_starts(text) if found else set()
+        opens = any(found[i].split("'")[0] in self.question_openers for i in starts if i < len(found)) \
             and not self._opens_with(text, self.request_openers)
         patterned = any(re.search(pattern, text.casefold()) for pattern in self.question_patterns)
         return opens or patterned or self._has_phrase(text, self.question_phrases)
