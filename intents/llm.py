@@ -19,6 +19,7 @@ was not sure of among the allowed ones are never acted on.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -38,6 +39,8 @@ from intents.templates import TemplateRecognizer, build_slot_lists
 from intents.vocabulary import Vocabulary
 
 QUESTIONS = {"HassGetState", "HassClimateGetTemperature"}
+#: How many words may be said before a command the templates read, for it to be offered as said.
+INNER = 5
 
 
 def refusal(text: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str]:
@@ -244,8 +247,10 @@ class LlmRecognizer:
                               anywhere=not (mentions.names or mentions.areas or mentions.floors))
         if nearby:
             mentions = replace(mentions, names=tuple(sorted({*mentions.names, *nearby})))
-        return answers(mentions, self.home, context.get("area"), text, self.vocab, self.vocab.is_question(text),
-                       self.steps, self.home_words)
+        question = self.vocab.is_question(text)
+        found = answers(mentions, self.home, context.get("area"), text, self.vocab, question, self.steps,
+                        self.home_words)
+        return list(dict.fromkeys([*found, *inner_command(text, self.templates, context, question)]))
 
     def warm(self) -> None:
         """Evaluate the fixed prompt now, so the first request is as fast as the others."""
@@ -300,6 +305,19 @@ class LlmRecognizer:
             return LlmResult(nothing, answer, refused, *tokens, ms)
         return LlmResult(replace(recognition, source=Source.LLM, confidence=probability), answer, None, *tokens, ms,
                          meant=answer not in said)
+
+
+def inner_command(text: str, templates: TemplateRecognizer, context: dict[str, Any], question: bool) -> list[str]:
+    """The longest end of ``text`` that the templates read on their own, after at most INNER words they
+    do not read ("I need to add rice to my list"): the user's own command, offered as it was said (a
+    question only for a question). A list's item is whatever was said, so no other answer carries it."""
+    spans = list(re.finditer(r"\S+", text))
+    for start in spans[1:min(INNER + 1, len(spans) - 1)]:
+        rest = text[start.start():]
+        intent = templates.recognize(rest, context).intent
+        if intent is not None and (intent in QUESTIONS) == question:
+            return [rest]
+    return []
 
 
 def _joined(said: list[str], meant: list[list[str]]) -> list[str]:

@@ -164,3 +164,15 @@ def test_a_question_after_an_address_is_a_question() -> None:
         assert understood.decision.intent == "HassGetState" and not understood.decision.acts, text
     understood = assistant.understand("hey hearth, turn off the night light", {}, bounded=False)
     assert understood.decision.intent == "HassTurnOff" and understood.decision.targets == ("light.night",)
+
+
+def test_a_command_said_inside_other_words_is_offered_as_said() -> None:
+    """Shopping-list items are whatever was said: no plain command over the home can carry "rice", so the
+    end of the sentence the templates read is offered to the model as the user said it."""
+    from intents.llm import inner_command
+    from intents.templates import TemplateRecognizer
+
+    templates = TemplateRecognizer(HOME)
+    assert inner_command("I need to add rice to my list", templates, {}, False) == ["add rice to my list"]
+    assert inner_command("add rice to my list", templates, {}, False) == []  # read whole: nothing inside
+    assert inner_command("my old friends used to say rice is nice", templates, {}, False) == []
