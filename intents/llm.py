@@ -71,6 +71,25 @@ def not_for_the_model(text: str, vocab: Vocabulary) -> Optional[str]:
     return None
 
 
+def weak_only(text: str, vocab: Vocabulary) -> bool:
+    """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
+    on the record player", "on standby"): the model's command is then asked about, never done at once.
+    Every plain command the model may choose is read from the words; a weak cue alone is too little for a
+    reading that acts (wrong actions on remarks, generated phrasings, 2026-12-05)."""
+    if not vocab.verbs_said(text) or vocab.verbs_said(text, weak=False) or vocab.needs_said(text):
+        return False
+    words = vocab.words(text)
+    # A weak cue right after a verb ("turn on the tv") or ending the sentence ("switch the tv on please")
+    # says the direction; between a device and more words ("on standby", "on the record player") it may not.
+    starters = {cue.split()[0] for cues in vocab.direction_words.values() for cue in cues if " " in cue}
+    trailing = vocab.bare_cues | vocab.fillers
+    for i, word in enumerate(words):
+        if word in vocab.weak_cues and word not in vocab.bare_cues and (
+                (i and words[i - 1] in starters) or all(w in trailing for w in words[i + 1:])):
+            return False
+    return True
+
+
 class LlmSettings(BaseModel):
     """The on-device language model behind the templates (``llm:`` in config.yaml)."""
 

@@ -131,9 +131,9 @@ def test_a_light_asked_to_go_off_is_given_no_level() -> None:
 def test_a_command_only_a_weak_cue_asks_for_is_asked_about(text: str, weak: bool) -> None:
     """Remarks the model read as commands by "on" alone ("music on the record player" turned it on): such a
     reading is asked about ("Did you mean ...?"), never carried out at once."""
-    from app.core.understanding import _only_weak_cues
+    from intents.llm import weak_only
 
-    assert _only_weak_cues(EN, text) is weak
+    assert weak_only(text, EN) is weak
 
 
 def test_an_address_before_a_command_is_dropped_and_known_words_never_are() -> None:

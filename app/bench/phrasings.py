@@ -223,8 +223,9 @@ def generate(seed: int, homes: int, out: Path, count: int, remarks: int, model: 
         print(f"home {index}: {len(home['entities'])} devices, {len(made)} cases", file=sys.stderr)
 
 
-def score(folder: Path, config: str | None) -> None:
-    """Every case file of a split through `hearth eval` with its home; totals by kind."""
+def score(folder: Path, config: str | None = None, show: bool = True) -> Any:
+    """Every case file of a split through `hearth eval` with its home: the :class:`Summary` (printed with
+    every case not right, and totals by kind, where ``show``)."""
     from app.cli.evaluate import Summary, evaluate, load_cases
     from app.config import default_config_path, load_settings
     from app.core.assistant import Assistant, load_home
@@ -238,10 +239,12 @@ def score(folder: Path, config: str | None) -> None:
         evaluate(Assistant(settings, home), loaded, records)
         for case, line in zip(loaded, records.getvalue().splitlines()):
             record = json.loads(line)
-            if not total.add(record, case.expected, case.kind):
+            if not total.add(record, case.expected, case.kind) and show:
                 print(f"{'WRONG' if record['acted'] else 'miss '} [{case.kind}] {case.text!r}: "
                       f"{record['intent']} {record['targets']} {record['data']}")
-    print(total.table())
+    if show:
+        print(total.table())
+    return total
 
 
 def main(argv: list[str] | None = None) -> None:

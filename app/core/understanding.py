@@ -36,7 +36,7 @@ from intents.address import without_address
 from intents.canonical import name_not_in_home
 from intents.grammar_repair import HeardSentences, Repairers
 from intents.homophones import HomophoneRepairer
-from intents.llm import LlmRecognizer, LlmResult, not_for_the_model
+from intents.llm import LlmRecognizer, LlmResult, not_for_the_model, weak_only
 from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
 from intents.typos import mend
@@ -135,29 +135,23 @@ def _named_in_home(view: HomeView, text: str, decision: Decision) -> Decision:
                     reason=("no_entity", {"entity": missing}))
 
 
+def _unaddressed(view: HomeView, states: StateStore, text: str, context: dict[str, Any],
+                 stage: str) -> tuple[str, Recognition]:
+    """``text`` without an address before it ("hey hearth, ...") and the templates' reading of the rest,
+    where they read one the home can carry out (an unknown verb is no address: "roll the shade ..."); else
+    the text (without its address only if what follows is a question: "ok hearth is the lamp on")."""
+    cuts = list(without_address(text, lambda word: _addressing(view, word)))
+    for rest in cuts if stage != "llm" else ():
+        read = view.recognizer.recognize(rest, context)
+        if read.intent is not None and resolve(read, view.home, states, context.get("area")).error is None:
+            return rest, read
+    return (cuts[-1] if cuts and view.vocab.is_question(cuts[-1]) else text), Recognition(None)
+
+
 def _addressing(view: HomeView, word: str) -> bool:
     """True for a word that may open an address to the assistant: unknown to the home, or a yes ("ok")."""
     words = view.vocab.words(word)
     return bool(words) and all(w in view.vocab.yes or bool(view.unknown_words(w)) for w in words)
-
-
-def _only_weak_cues(vocab: Vocabulary, text: str) -> bool:
-    """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
-    on the record player", "on standby"): the model's command is then asked about, never done at once.
-    Every plain command the model may choose is read from the words; a weak cue alone is too little for a
-    reading that acts (wrong actions on remarks, generated phrasings, 2026-12-05)."""
-    if not vocab.verbs_said(text) or vocab.verbs_said(text, weak=False) or vocab.needs_said(text):
-        return False
-    words = vocab.words(text)
-    # A weak cue right after a verb ("turn on the tv") or ending the sentence ("switch the tv on please")
-    # says the direction; between a device and more words ("on standby", "on the record player") it may not.
-    starters = {cue.split()[0] for cues in vocab.direction_words.values() for cue in cues if " " in cue}
-    trailing = vocab.bare_cues | vocab.fillers
-    for i, word in enumerate(words):
-        if word in vocab.weak_cues and word not in vocab.bare_cues and (
-                (i and words[i - 1] in starters) or all(w in trailing for w in words[i + 1:])):
-            return False
-    return True
 
 
 def _echoes_a_name(view: HomeView, text: str) -> bool:
@@ -218,15 +212,7 @@ class Understander:
             if recognition.intent is None:
                 recognition = self._taught(view, text, context) or recognition
         if recognition.intent is None:  # "hey hearth, turn off the lamp"
-            cuts = list(without_address(text, lambda word: _addressing(view, word)))
-            for rest in cuts if stage != "llm" else ():
-                read = view.recognizer.recognize(rest, context)
-                # Only a reading the home can carry out: an unknown verb ("roll the shade ...") is no address.
-                if read.intent is not None and resolve(read, view.home, states, context.get("area")).error is None:
-                    text, recognition = rest, read
-                    break
-            else:  # a question after an address is read as one ("ok hearth is the lamp on")
-                text = cuts[-1] if cuts and view.vocab.is_question(cuts[-1]) else text
+            text, recognition = _unaddressed(view, states, text, context, stage)
         area = context.get("area")
         decision = resolve(recognition, view.home, states, area)
         if stage != "llm" and (recognition.intent is None or decision.error):
@@ -248,7 +234,7 @@ class Understander:
             meant, decision = asked_by_meaning(view, states, text, context, model.meaning, result, decision)
             if meant:  # asked about; the yes teaches these words (as a correction's)
                 return Understanding(text, decision, result, doubted=True, meant=meant, corrects=text)
-            if decision.acts and _only_weak_cues(view.vocab, text):
+            if decision.acts and weak_only(text, view.vocab):
                 _LOGGER.info("LLM answer %r asked about: no word but a weak cue asks for it", result.answer)
                 return Understanding(text, decision, result, doubted=True, meant=result.answer, corrects=text)
         return Understanding(text, decision, result)
