@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 from app.bench.phrasings import (
@@ -22,6 +23,7 @@ from app.bench.phrasings import (
 DEV = Path(__file__).parent / "data" / "phrasings" / "dev"
 
 
+@pytest.mark.fast
 def test_a_drawn_home_and_its_commands_are_consistent() -> None:
     pools = yaml.safe_load(POOLS.read_text())
     rng = random.Random(7)
