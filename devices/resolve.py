@@ -277,6 +277,10 @@ def _weather(recognition: Recognition, home: Home, data: dict[str, Any]) -> Deci
     return Decision(recognition, targets=(found[0].id,), data=data, matched=(found[0].id,))
 
 
+#: What turning a vacuum on or off is, in Home Assistant's vacuum intents.
+_VACUUM_INTENTS = {"HassTurnOn": "HassVacuumStart", "HassTurnOff": "HassVacuumReturnToBase"}
+
+
 def resolve(
     recognition: Recognition,
     home: Home,
@@ -295,6 +299,10 @@ def resolve(
     targets, error = find_targets(recognition, home, context_area)
     if error:
         return Decision(recognition, data=data, error=error[0], reason=error[1])
+    if recognition.intent in _VACUUM_INTENTS and targets and all(e.domain == "vacuum" for e in targets):
+        # A vacuum turned on starts and turned off goes home (what Hearth sends it): Home Assistant's own
+        # vacuum intents say so, where its HassTurnOn would call a turn_on most vacuums do not have.
+        recognition = replace(recognition, intent=_VACUUM_INTENTS[recognition.intent])
     wanted_state = filters_for(recognition).state
     matched = [e.id for e in targets if wanted_state is None or states.get(e.id).state == wanted_state]
     decision = Decision(recognition, targets=tuple(e.id for e in targets), data=data, matched=tuple(matched))

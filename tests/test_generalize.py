@@ -176,3 +176,20 @@ def test_a_command_said_inside_other_words_is_offered_as_said() -> None:
     assert inner_command("I need to add rice to my list", templates, {}, False) == ["add rice to my list"]
     assert inner_command("add rice to my list", templates, {}, False) == []  # read whole: nothing inside
     assert inner_command("my old friends used to say rice is nice", templates, {}, False) == []
+
+
+def test_a_vacuum_turned_on_or_off_is_started_or_sent_home_in_its_own_intents() -> None:
+    """Hearth sends a vacuum turned on "start" and turned off "return_to_base"; the decision says so with
+    Home Assistant's vacuum intents (its HassTurnOn would call a turn_on most vacuums lack)."""
+    from devices.resolve import resolve
+    from devices.state import StateStore
+    from intents.schema import Recognition
+
+    home = parse_fixture({"areas": [{"name": "Den", "id": "den"}],
+                          "entities": [{"name": "Rover", "id": "vacuum.rover", "area": "den", "state": "docked"},
+                                       {"name": "Night Light", "id": "light.night", "area": "den", "state": "off"}]},
+                         "test home")
+    states = StateStore()
+    assert resolve(Recognition("HassTurnOn", {"name": "Rover"}), home, states).intent == "HassVacuumStart"
+    assert resolve(Recognition("HassTurnOff", {"name": "Rover"}), home, states).intent == "HassVacuumReturnToBase"
+    assert resolve(Recognition("HassTurnOn", {"name": "Night Light"}), home, states).intent == "HassTurnOn"
