@@ -193,3 +193,15 @@ def test_a_vacuum_turned_on_or_off_is_started_or_sent_home_in_its_own_intents() 
     assert resolve(Recognition("HassTurnOn", {"name": "Rover"}), home, states).intent == "HassVacuumStart"
     assert resolve(Recognition("HassTurnOff", {"name": "Rover"}), home, states).intent == "HassVacuumReturnToBase"
     assert resolve(Recognition("HassTurnOn", {"name": "Night Light"}), home, states).intent == "HassTurnOn"
+
+
+
+def test_a_command_before_a_sign_off_is_offered_as_said() -> None:
+    from intents.llm import inner_command
+    from intents.templates import TemplateRecognizer
+
+    templates = TemplateRecognizer(HOME)
+    assert inner_command("add eggs to the shopping list, cheers", templates, {}, False) == [
+        "add eggs to the shopping list"]
+    assert inner_command("add eggs to the shopping list thank you", templates, {}, False) == [
+        "add eggs to the shopping list"]
