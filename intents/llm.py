@@ -41,8 +41,6 @@ from intents.vocabulary import Vocabulary
 QUESTIONS = {"HassGetState", "HassClimateGetTemperature"}
 #: How many words may be said before a command the templates read, for it to be offered as said.
 INNER = 5
-#: How many words may be said after it ("thank you", "cheers").
-SIGN_OFF = 2
 
 
 def refusal(text: str, intent: Optional[str], vocab: Vocabulary) -> Optional[str]:
@@ -329,18 +327,17 @@ class LlmRecognizer:
 
 
 def inner_command(text: str, templates: TemplateRecognizer, context: dict[str, Any], question: bool) -> list[str]:
-    """The longest part of ``text`` that the templates read on their own, with at most INNER words before
-    it ("I need to add rice to my list") or SIGN_OFF after it ("add eggs to the list, cheers"): the user's
-    own command, offered as it was said (a question only for a question); the model chooses, and the
-    policy reads the whole ("soundbar on standby" offers "soundbar on", asked about at most). A list's
-    item is whatever was said, so no other answer carries it."""
+    """The longest end of ``text`` that the templates read on their own, after at most INNER words they
+    do not read ("I need to add rice to my list"): the user's own command, offered as it was said (a
+    question only for a question). A list's item is whatever was said, so no other answer carries it.
+    Words after a command are never cut: they may say how ("close the curtain halfway" is no "close the
+    curtain"; measured, 2026-12-05)."""
     spans = list(re.finditer(r"\S+", text))
-    parts = [text[start.start():] for start in spans[1:min(INNER + 1, len(spans) - 1)]]
-    parts += [text[:end.end()].rstrip(",;:") for end in spans[-SIGN_OFF - 1:-1][::-1] if end is not spans[0]]
-    for part in parts:
-        intent = templates.recognize(part, context).intent
+    for start in spans[1:min(INNER + 1, len(spans) - 1)]:
+        rest = text[start.start():]
+        intent = templates.recognize(rest, context).intent
         if intent is not None and (intent in QUESTIONS) == question:
-            return [part]
+            return [rest]
     return []
 
 
