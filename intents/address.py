@@ -6,8 +6,8 @@ the templates read (and the home can carry out) is dropped; a question after it 
 model: "ok hearth is the garage light on" is a question. Otherwise the model reads the whole: an unknown
 word may be a verb ("roll the shade to 90% open"). A known word (a negation, a question word, a room)
 is never dropped. No list of names or interjections: what is unknown is what the home's templates,
-names and the language's phrases do not use. (Words after a command, "..., cheers", are not dropped here:
-"soundbar on standby" is no "soundbar on"; the LLM stage is offered such readings, `intents.llm.inner_command`.)
+names and the language's phrases do not use. Words after a command ("..., cheers") are never dropped:
+they may say how ("close the curtain halfway", "soundbar on standby").
 """
 
 from __future__ import annotations

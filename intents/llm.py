@@ -75,7 +75,7 @@ def weak_only(text: str, vocab: Vocabulary) -> bool:
     """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
     on the record player", "on standby"): the model's command is then asked about, never done at once.
     Every plain command the model may choose is read from the words; a weak cue alone is too little for a
-    reading that acts (wrong actions on remarks, generated phrasings, 2026-12-05)."""
+    reading that acts (docs/understanding.md)."""
     if not vocab.verbs_said(text) or vocab.verbs_said(text, weak=False) or vocab.needs_said(text):
         return False
     words = vocab.words(text)
@@ -331,7 +331,7 @@ def inner_command(text: str, templates: TemplateRecognizer, context: dict[str, A
     do not read ("I need to add rice to my list"): the user's own command, offered as it was said (a
     question only for a question). A list's item is whatever was said, so no other answer carries it.
     Words after a command are never cut: they may say how ("close the curtain halfway" is no "close the
-    curtain"; measured, 2026-12-05)."""
+    curtain")."""
     spans = list(re.finditer(r"\S+", text))
     for start in spans[1:min(INNER + 1, len(spans) - 1)]:
         rest = text[start.start():]

@@ -15,7 +15,7 @@ import functools
 import re
 from typing import Callable, Iterator
 
-#: Shorter words are never mended: "lamp" and "lump", "tv" and "to" are all one slip apart.
+#: Shorter words are never mended: "form" and "from", "on" and "no" are one slip apart.
 MIN_LENGTH = 4
 #: Shorter words are not taken for a longer one with a letter left out: too many real words are.
 MIN_LEFT_OUT = 5
