@@ -1,5 +1,6 @@
-"""Kinds #34's generated phrasings showed (tests/data/phrasings/dev): typed slips, a word of a name said
-once standing for two, and a kind asked for the whole home. Each is a mechanism, tested on words of its own."""
+"""Kinds #34's generated phrasings showed (tests/data/phrasings): typed slips, a word said standing for two
+of a name, the whole home, device-class words, weak cues, an address before a command, a command inside
+other words, a vacuum turned on. Each is a mechanism, tested on words of its own."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_real_words_and_ties_are_left_as_typed() -> None:
     # two known words one slip away: neither is chosen
     assert mended_word("plant", KNOWN | {"planet", "plants"}, letters) == "plant"
     assert mended_word("plant", KNOWN | {"planet"}, letters) == "planet"
-    assert mend("turn on the lamp", KNOWN, EN.words) == "turn on the lamp"  # nothing unknown: the text itself
+    assert mend("turn on the lamp", KNOWN, EN.words) == "turn on the lamp"  # no known word a slip away: as typed
 
 
 def test_each_word_of_a_name_needs_its_own_word_said() -> None:
