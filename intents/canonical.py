@@ -312,6 +312,12 @@ _STEPS = {"light": ("brighter", "dimmer"), "media_player": ("louder", "quieter")
 STEP_PHRASES = frozenset(key + by for keys in _STEPS.values() for key in keys for by in ("", "_by"))
 
 
+def _not_states(heard: list[str], vocab: Vocabulary) -> list[str]:
+    """The words of ``heard`` but those that say how something is, one or two words after a copula: "dim" of
+    "the night light in the study is dim" or "is getting dim" describes the light, it asks for no step."""
+    return [w for i, w in enumerate(heard) if not any(0 <= i - gap and heard[i - gap] in vocab.copulas for gap in (1, 2))]
+
+
 def _steps(lights: list[str], players: list[str], value: Optional[int], heard: list[str], steps: StepWords,
            vocab: Vocabulary, leads: frozenset[str] = frozenset()) -> list[str]:
     """A step (by ``value`` percent, said after the words ``leads``, or the language's step) for every
@@ -374,7 +380,7 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]
     players = [t for t, d in targets if d == "media_player" and t in m.names]
     if not (m.colors or m.numbers):
-        found += _steps(lights, players, None, heard, steps, vocab)
+        found += _steps(lights, players, None, _not_states(heard, vocab), steps, vocab)
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
     leads = vocab.number_leads(text)
     # A light asked to go off is given no level: "bedroom lamp one off" is no brightness of 1%.
@@ -390,7 +396,8 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
             loud = percent or not vocab.volume_words or vocab.volume_words & set(heard)
             if loud and player_level:
                 found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
-            found += _steps(lights if light_step else [], players if loud and player_step else [], n, heard,
+            found += _steps(lights if light_step else [], players if loud and player_step else [], n,
+                            _not_states(heard, vocab),
                             steps, vocab, frozenset(leads.get(n, ())))
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]

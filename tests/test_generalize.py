@@ -207,3 +207,18 @@ def test_words_after_a_command_are_never_cut() -> None:
     templates = TemplateRecognizer(HOME)
     assert inner_command("turn off the night light halfway", templates, {}, False) == []
     assert inner_command("add eggs to the shopping list, cheers", templates, {}, False) == []
+
+
+def test_a_step_word_that_says_how_a_light_is_asks_for_no_step() -> None:
+    """"the night light in the study is dim" (a remark of the second sealed split) dimmed it."""
+    from intents.steps import step_words
+
+    steps = step_words(Intents.from_dict(load_language("en")), EN.words)
+
+    def steps_offered(text: str) -> list[str]:
+        found = answers(find_mentions(text, HOME, EN), HOME, None, text, EN, False, steps)
+        return [a for a in found if a.startswith(("dim ", "brighten "))]
+
+    assert steps_offered("the night light is dim") == [] and steps_offered("the night light is getting dim") == []
+    assert steps_offered("dim the night light") == ["dim Night Light"]
+    assert steps_offered("make the night light dimmer") == ["dim Night Light"]
