@@ -379,8 +379,9 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
     lights = [t for t, d in targets if d == "light"]
     found += [p["color"].format(target=t, color=vocab.color_words.get(c, c)) for t in lights for c in m.colors]
     players = [t for t, d in targets if d == "media_player" and t in m.names]
+    asking = _not_states(heard, vocab)  # the words that may ask for a step
     if not (m.colors or m.numbers):
-        found += _steps(lights, players, None, _not_states(heard, vocab), steps, vocab)
+        found += _steps(lights, players, None, asking, steps, vocab)
     climates = {a.name for a in home.areas if any(e.domain == "climate" and e.area_id == a.id for e in home.entities)}
     leads = vocab.number_leads(text)
     # A light asked to go off is given no level: "bedroom lamp one off" is no brightness of 1%.
@@ -396,8 +397,7 @@ def answers(m: Mentions, home: Home, context_area: Optional[str], text: str, voc
             loud = percent or not vocab.volume_words or vocab.volume_words & set(heard)
             if loud and player_level:
                 found += [p["volume"].format(target=t, value=n) for t, d in targets if d == "media_player"]
-            found += _steps(lights if light_step else [], players if loud and player_step else [], n,
-                            _not_states(heard, vocab),
+            found += _steps(lights if light_step else [], players if loud and player_step else [], n, asking,
                             steps, vocab, frozenset(leads.get(n, ())))
         if not percent:
             found += [p["temperature"].format(target=t, value=n) for t, d in targets if d == "climate"]
@@ -438,6 +438,7 @@ def name_not_in_home(text: str, targets: Sequence[str], home: Home, vocab: Vocab
     for word, after in zip(heard, heard[1:]):
         if word not in allowed and not word.isdigit() and (after in nouns or vocab.singular(after) in nouns):
             return vocab.word_joiner.join((word, after))
+
     def noun(word: str) -> bool:
         return bool({word, vocab.singular(word)} & class_nouns) and word not in places
 
