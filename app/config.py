@@ -19,22 +19,19 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.audio import AudioSettings
-from app.broker.ha_device import HomeAssistantSettings
-from app.core.dialog import ConversationSettings
-from app.core.understanding import IntentSettings
+from app.broker.settings import HomeAssistantSettings
+from app.core.settings import ConversationSettings, IntentSettings
 from app.listen.vad import EndPointSettings
 from app.listen.wake import WakeSettings
-from app.speak.tts import TtsSettings
-from app.stt.rescore import RescoreSettings
-from app.stt.speech_to_text import SttSettings
-from app.timers.service import TimerSettings
+from app.speak.settings import TtsSettings
+from app.stt.settings import RescoreSettings, SttSettings
+from app.timers.settings import TimerSettings
 from app.web.settings import PageSettings
 from app.wyoming.settings import WyomingSettings
 from devices.entity_config import AreaConfig, DeviceConfig, FloorConfig
 from devices.files import read_yaml
-from devices.mqtt import MqttSettings
-from intents.hermes import HermesSettings
-from intents.llm import LlmSettings
+from devices.mqtt_settings import MqttSettings
+from intents.settings import HermesSettings, LlmSettings
 
 #: Environment variables that override secrets and connection settings.
 ENV_MQTT_PASSWORD = "HEARTH_MQTT_PASSWORD"

@@ -21,12 +21,9 @@ from typing import Any, Optional
 from pydantic import ValidationError
 
 from devices.entity_config import MqttEntityConfig
+from devices.home_assistant import MQTT_COMPONENTS
 from devices.registry import Entity
 from devices.value_template import JsonTooDeep, TemplateError, check, load_json
-
-#: Components Hearth can control or answer questions about.
-COMPONENTS = ("light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
-              "button", "vacuum", "sensor", "binary_sensor")
 
 #: Home Assistant's abbreviations for the discovery keys Hearth reads.
 ABBREVIATIONS = {
@@ -194,7 +191,7 @@ def _object_id(config: dict[str, Any], fallback: str) -> str:
 
 def build_entity(key: str, component: str, config: dict[str, Any], fallback_id: str, prefix: str) -> DiscoveredEntity:
     """One discovered entity from an expanded config."""
-    if component not in COMPONENTS:
+    if component not in MQTT_COMPONENTS:
         raise DiscoveryError(f"component '{component}' is not supported")
     device = config.get("device") if isinstance(config.get("device"), dict) else {}
     mqtt = _mqtt_settings(component, config, prefix)

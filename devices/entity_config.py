@@ -47,13 +47,6 @@ class FloorConfig(BaseModel):
     aliases: list[str] = []
     """Other names for it."""
 
-DOMAINS = (
-    "light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
-    "script", "vacuum", "media_player", "sensor", "binary_sensor", "person",
-    "weather", "todo", "input_boolean", "button", "assist_satellite",
-)
-"""Entity domains Hearth knows; only some of them take commands."""
-
 
 def _keys(text: str) -> frozenset[str]:
     return frozenset(text.split())

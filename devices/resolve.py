@@ -12,31 +12,15 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
+from devices.decision import Decision, Recognition
+from devices.home_assistant import (
+    ACTION_INTENTS,
+    CONTROLLABLE,
+    INTENT_DOMAINS,
+    QUERY_INTENTS,
+)
 from devices.registry import Entity, Home, normalize_name
 from devices.state import EntityState, StateStore
-from intents.schema import ACTION_INTENTS, QUERY_INTENTS, Decision, Recognition
-
-#: Intents whose targets must be of one domain whatever was said.
-_INTENT_DOMAINS: dict[str, tuple[str, ...]] = {
-    "HassLightSet": ("light",),
-    "HassClimateSetTemperature": ("climate",),
-    "HassClimateGetTemperature": ("climate",),
-    "HassSetPosition": ("cover", "valve"),
-    "HassMediaPause": ("media_player",),
-    "HassMediaUnpause": ("media_player",),
-    "HassMediaNext": ("media_player",),
-    "HassMediaPrevious": ("media_player",),
-    "HassSetVolume": ("media_player",),
-    "HassSetVolumeRelative": ("media_player",),
-    "HassVacuumStart": ("vacuum",),
-    "HassVacuumReturnToBase": ("vacuum",),
-}
-
-#: Domains that can be switched, opened, locked or started by voice.
-_CONTROLLABLE = frozenset({
-    "light", "switch", "fan", "cover", "lock", "climate", "valve", "scene", "script",
-    "vacuum", "media_player", "input_boolean", "button",
-})
 
 #: Numeric slots that become action data, with their valid range.
 _NUMERIC_DATA: dict[str, tuple[float, float]] = {
@@ -81,7 +65,7 @@ def filters_for(recognition: Recognition) -> Filters:
     """Turn slots into filters, with domains implied by the intent."""
     slots = recognition.slots
     domains = _as_tuple(slots.get("domain")) or _as_tuple(recognition.requires.get("domain")) \
-        or _INTENT_DOMAINS.get(recognition.intent or "", ())
+        or INTENT_DOMAINS.get(recognition.intent or "", ())
     name = _one_text(slots.get("name"))
     return Filters(
         # Home Assistant's templates say name "all" for "all the fans": no name filter.
@@ -130,7 +114,7 @@ def _candidates(
 ) -> list[Entity]:
     found = [e for e in home.entities if _matches(e, home, f, area_id, floor_id)]
     if recognition.intent in ACTION_INTENTS:
-        found = [e for e in found if e.domain in _CONTROLLABLE]
+        found = [e for e in found if e.domain in CONTROLLABLE]
     return found
 
 

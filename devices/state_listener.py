@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Optional
 
 from devices.entity_config import MqttEntityConfig
+from devices.home_assistant import ON_OFF_DOMAINS
 from devices.hushed import Hushed
 from devices.mqtt import MqttLink
 from devices.registry import Entity, Home
@@ -24,7 +25,6 @@ from devices.value_template import TemplateError, render_value
 
 _LOGGER = logging.getLogger(__name__)
 
-_ON_OFF_DOMAINS = ("light", "switch", "fan", "binary_sensor", "input_boolean", "scene", "script")
 
 
 def _decode(payload: bytes) -> str:
@@ -53,7 +53,7 @@ def map_state(entity: Entity, text: str) -> str:
         table = {mqtt.state_locked or "LOCKED": "locked", mqtt.state_unlocked or "UNLOCKED": "unlocked"}
     elif domain in ("cover", "valve"):
         table = {mqtt.state_open or "open": "open", mqtt.state_closed or "closed": "closed"}
-    elif domain in _ON_OFF_DOMAINS:
+    elif domain in ON_OFF_DOMAINS:
         table = {mqtt.state_on or mqtt.payload_on or "ON": "on", mqtt.state_off or mqtt.payload_off or "OFF": "off"}
     else:
         table = {}

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from devices.decision import Decision
 from devices.registry import Entity, Home
-from intents.schema import Decision
 
 #: Device classes of covers that open a way into the home.
 _ENTRY_COVERS = frozenset({"garage", "garage_door", "gate", "door"})

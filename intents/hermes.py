@@ -12,18 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict
-
-from intents.schema import Decision
-
-
-class HermesSettings(BaseModel):
-    """The Hermes protocol (Rhasspy/Snips) for existing skills and Node-RED flows."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = False
-    """Publish ``hermes/intent/<name>`` and ``hermes/nlu/intentNotRecognized``; speak ``hermes/tts/say``."""
+from devices.decision import Decision
 
 INTENT_TOPIC = "hermes/intent/{name}"
 NOT_RECOGNIZED_TOPIC = "hermes/nlu/intentNotRecognized"

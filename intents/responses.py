@@ -16,9 +16,9 @@ from typing import Any, Callable, Optional
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from devices.decision import Decision
 from devices.registry import Home
 from devices.state import StateStore
-from intents.schema import Decision
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from hassil.expression import Group, ListReference, RuleReference, Sequence
 
+from devices.home_assistant import SWITCHING
 from intents.steps import runs
 
-#: Intents whose sentences turn a whole kind on or off.
-_SWITCHING = ("HassTurnOn", "HassTurnOff")
 #: Lists that place a sentence in a room, on a floor or at a device.
 _PLACES = frozenset({"area", "floor", "name"})
 
@@ -45,7 +44,7 @@ def home_words(intents: Any, words: Callable[[str], list[str]]) -> frozenset[str
             for sentence in data.sentences:
                 used = set(_lists(sentence.expression, rules))
                 found = list(runs(sentence.expression, rules, frozenset()))
-                if name in _SWITCHING and "domain" in (data.slots or {}) and not (used & _PLACES or in_room):
+                if name in SWITCHING and "domain" in (data.slots or {}) and not (used & _PLACES or in_room):
                     # What a whole-home sentence may add ("[everywhere]"), not what it needs ("get").
                     whole |= {w for text, optional in found if optional for w in words(text)}
                 elif in_room or used & {"area", "floor"}:

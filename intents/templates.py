@@ -26,8 +26,8 @@ from hassil.util import normalize_text
 from home_assistant_intents import get_intents
 from unicode_rbnf import RbnfEngine
 
+from devices.decision import Recognition, Source
 from devices.registry import Home
-from intents.schema import Recognition, Source
 
 
 class TemplateLanguageError(Exception):

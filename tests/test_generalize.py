@@ -182,9 +182,9 @@ def test_a_command_said_inside_other_words_is_offered_as_said() -> None:
 def test_a_vacuum_turned_on_or_off_is_started_or_sent_home_in_its_own_intents() -> None:
     """Hearth sends a vacuum turned on "start" and turned off "return_to_base"; the decision says so with
     Home Assistant's vacuum intents (its HassTurnOn would call a turn_on most vacuums lack)."""
+    from devices.decision import Recognition
     from devices.resolve import resolve
     from devices.state import StateStore
-    from intents.schema import Recognition
 
     home = parse_fixture({"areas": [{"name": "Den", "id": "den"}],
                           "entities": [{"name": "Rover", "id": "vacuum.rover", "area": "den", "state": "docked"},

@@ -235,7 +235,7 @@ def test_audio_is_kept_only_when_asked_for_a_bounded_time_and_can_be_deleted(tmp
     import numpy as np
 
     from app.core.outcome import Outcome
-    from intents.schema import Decision, Recognition
+    from devices.decision import Decision, Recognition
 
     now = [0.0]
     spoken = Outcome("turn on the lamp", Decision(Recognition(None)), "", audio=np.zeros(1600, np.float32))

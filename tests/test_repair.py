@@ -25,9 +25,9 @@ from app.stt.rescore import (
     prefix_twins,
     question_twins,
 )
+from devices.decision import Decision, Recognition
 from devices.registry import build_home, load_fixture_file
 from intents.repair import Repair, edit_distance, sound_key
-from intents.schema import Decision, Recognition
 from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES
 

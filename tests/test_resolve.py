@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from devices.decision import Recognition, Source
 from devices.registry import Home, load_fixture_file
 from devices.resolve import normalize_data, resolve
 from devices.state import EntityState, StateStore
-from intents.schema import Recognition, Source
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.fast

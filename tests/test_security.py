@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from app.config import MqttSettings, Settings
 from app.core.assistant import Assistant
 from devices.commands import CommandError, build_messages
+from devices.decision import Recognition, Source
 from devices.mqtt import MqttLink
 from devices.registry import build_home, load_fixture_file
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.confirmation import Confirmations
-from intents.schema import Recognition, Source
 from intents.vocabulary import vocabulary
 from tests.conftest import FIXTURES, ROOT, Mosquitto, Subscriber
 

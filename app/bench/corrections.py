@@ -25,9 +25,9 @@ from app.config import Settings
 from app.core.assistant import Assistant
 from app.speak.tts import TextToSpeech
 from app.stt.speech_to_text import SpeechToText
+from devices.decision import Decision
 from devices.registry import Home
 from intents.canonical import render
-from intents.schema import Decision
 from intents.vocabulary import Vocabulary
 
 #: How a correction opens, by language; the expected command follows.

@@ -32,7 +32,7 @@ from app.core.home_files import (
 )
 from app.core.home_files import taught_phrases
 from app.core.home_view import HomeView
-from app.core.list_turn import LIST_INTENTS, run_list_intent
+from app.core.list_turn import run_list_intent
 from app.core.outcome import Outcome
 from app.core.sentences import SentenceWatch, read_sentences
 from app.core.timer_turn import run_timer_intent
@@ -40,8 +40,10 @@ from app.core.understanding import Understander, Understanding, check_text
 from app.core.unknown_names import another_of_its_kind, unknown_device
 from app.stt.speech_to_text import Hypotheses, SpeechToText
 from app.timers.book import Timer
-from app.timers.intents import TIMER_INTENTS, announcement
+from app.timers.intents import announcement
 from app.timers.service import TimerService
+from devices.decision import Decision, Recognition
+from devices.home_assistant import LIST_INTENTS, TIMER_INTENTS
 from devices.lists import ListStore
 from devices.mqtt import MqttLink
 from devices.registry import Home
@@ -49,7 +51,6 @@ from devices.state import initial_states
 from intents.confirmation import Confirmations
 from intents.llm import LlmRecognizer, LlmSettings
 from intents.responses import Responder
-from intents.schema import Decision, Recognition
 from intents.taught import TaughtPhrases, TeachError
 from intents.vocabulary import vocabulary
 from models import ModelError

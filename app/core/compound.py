@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Optional
 from app.core.failure import Failure
 from app.core.outcome import Outcome
 from app.core.understanding import Understanding
-from app.timers.intents import TIMER_INTENTS
+from devices.home_assistant import TIMER_INTENTS
 from intents.vocabulary import Vocabulary
 
 #: Clauses at most: each is understood on its own, and every way to cut is tried.

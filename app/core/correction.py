@@ -27,9 +27,10 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from app.core.understanding import Understanding
+from devices.decision import Decision, Recognition
+from devices.home_assistant import QUERY_INTENTS
 from devices.registry import Home
 from intents.canonical import render
-from intents.schema import QUERY_INTENTS, Decision, Recognition
 from intents.vocabulary import Vocabulary
 
 #: Slots that say which device a command is about.

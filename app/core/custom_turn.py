@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
 from app.core.delivery import Delivery, send
 from app.core.failure import Failure
+from app.core.settings import CustomAction
 from devices.commands import MqttMessage
+from devices.decision import Decision
 from devices.mqtt import MqttLink
-from devices.value_template import TemplateError, check, render
-from intents.schema import Decision
+from devices.value_template import TemplateError, render
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,30 +26,6 @@ _LOGGER = logging.getLogger(__name__)
 _NOT_IN_TOPIC = ("+", "#", "\0")
 
 
-class CustomAction(BaseModel):
-    """What Hearth does for one of the user's intents (``intents.actions.<Intent>``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    topic: Optional[str] = None
-    """MQTT topic to publish to, a template over the slots (``garden/zone/{{ zone }}/set``); null: none."""
-    payload: str = ""
-    """The message, a template over the slots (``{"minutes": {{ minutes }}}``)."""
-    reply: Optional[str] = None
-    """What Hearth says, a template over the slots; null: the files' response for the intent, else "Done"."""
-    confirm: bool = False
-    """Ask for a spoken yes before acting (a garage door, a water valve), as for a lock."""
-
-    @field_validator("topic", "payload", "reply")
-    @classmethod
-    def _template(cls, value: Optional[str]) -> Optional[str]:
-        """A template that does not compile is refused when the config is read, not when it is said."""
-        if value is not None:
-            try:
-                check(value)
-            except TemplateError as err:
-                raise ValueError(f"not a template: {err}") from None
-        return value
 
 
 def whole_numbers(slots: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from app.core.failure import Failure
 from devices.commands import CommandError, MqttMessage, build_messages
+from devices.decision import Decision
 from devices.mqtt import MqttError, MqttLink
 from devices.registry import Home
-from intents.schema import Decision
 
 if TYPE_CHECKING:
     from app.core.outcome import Outcome

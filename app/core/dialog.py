@@ -15,29 +15,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from app.core.clarify import Choice, chosen, question
 from app.core.failure import Failure
+from devices.decision import Decision
 from devices.registry import Home
 from intents.confirmation import Confirmations
-from intents.schema import Decision
 from intents.vocabulary import Vocabulary
-
-
-class ConversationSettings(BaseModel):
-    """How a conversation continues after Hearth asks something back."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    follow_up_seconds: float = Field(5.0, ge=0.0, le=30.0)
-    """After a question, how long Hearth listens for the answer without the wake word (0: not at all)."""
-    question_seconds: float = Field(15.0, ge=2.0, le=120.0)
-    """How long a "which one?" stays open for its answer."""
-    correction_seconds: float = Field(30.0, ge=0.0, le=600.0)
-    """How long after a command a correction ("no, the hallway lamp") may still take it back (0: never)."""
-    learn_corrections: bool = True
-    """Teach the words corrected the corrected command (kept with ``hearth teach``'s phrases)."""
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from functools import cached_property
 from typing import Optional
 
 from app.stt.prompt import home_prompt
+from devices.home_assistant import ACTION_INTENTS, QUERY_INTENTS
 from devices.registry import Home
 from intents.grammar_repair import GrammarRepairer
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer
 from intents.repair import WordRepairer
-from intents.schema import ACTION_INTENTS, QUERY_INTENTS
 from intents.scope import class_nouns
 from intents.templates import TemplateRecognizer
 from intents.vocabulary import Vocabulary

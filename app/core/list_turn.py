@@ -7,13 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
+from devices.decision import Decision
 from devices.lists import SHOPPING_LIST, ListError, ListStore
 from devices.registry import Home, normalize_name
-from intents.schema import Decision
 from intents.vocabulary import Vocabulary
-
-LIST_INTENTS = frozenset({"HassShoppingListAddItem", "HassShoppingListCompleteItem", "HassListAddItem",
-                          "HassListCompleteItem"})
 
 
 def list_id(decision: Decision, home: Home) -> Optional[str]:

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from app.core.failure import Failure
 from devices.commands import MqttMessage
-from intents.schema import Decision
+from devices.decision import Decision
 
 
 @dataclass(frozen=True)

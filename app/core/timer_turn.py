@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Callable, Optional
 
 from app.timers.service import TimerService
-from intents.schema import Decision
+from devices.decision import Decision
 from intents.vocabulary import Vocabulary
 
 

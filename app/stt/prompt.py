@@ -15,12 +15,10 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
+from devices.home_assistant import CONTROLLABLE
 from devices.registry import Entity, Home
 from intents.vocabulary import Vocabulary
 
-#: Domains whose entity names are worth priming: things people command.
-COMMANDED = frozenset({"light", "switch", "fan", "cover", "lock", "climate", "media_player", "vacuum", "valve",
-                       "scene", "script", "button", "humidifier", "water_heater", "lawn_mower"})
 #: Whisper's prompt holds at most 223 tokens; names beyond this many words are left out (and each
 #: word costs decoder time on every utterance).
 MAX_WORDS = 60
@@ -61,7 +59,7 @@ def _commands(home: Home, commanded: list[Entity], vocab: Vocabulary) -> list[st
 def home_prompt(home: Home, vocab: Vocabulary, max_words: int = MAX_WORDS, own: Sequence[str] = ()) -> str:
     """Commands for the kinds of device the home has and ``own`` (one of each of the user's own intents),
     then its room, floor and device names, in at most ``max_words`` words."""
-    commanded = [e for e in home.entities if e.domain in COMMANDED]
+    commanded = [e for e in home.entities if e.domain in CONTROLLABLE]
     in_room = Counter(e.area_id for e in commanded)
     # Rooms with more devices first: they are spoken of more often.
     areas = sorted(home.areas, key=lambda a: (-in_room[a.id], a.name))

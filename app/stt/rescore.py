@@ -19,10 +19,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Protocol, Union, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from app.stt.settings import RescoreSettings
+from devices.decision import Decision
 from intents.repair import Repair
-from intents.schema import Decision
 from intents.vocabulary import Vocabulary
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,42 +33,6 @@ class Scored(Protocol):
     def likelihoods(self, texts: list[str]) -> list[float]: ...
 
 
-class RescoreSettings(BaseModel):
-    """How far repair may go (``repair:`` in config.yaml)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    parses: int = Field(80, ge=0, le=1000)
-    """Most repaired variants parsed (0 = no repair): a count, so that what is understood does not
-    depend on how busy the machine is (costs: docs/design.md)."""
-    budget_ms: float = Field(800.0, gt=0.0, le=10_000.0)
-    """A hard stop on the time spent parsing variants, for a slower or busy machine; not applied to an
-    unbounded utterance (``hearth eval``, tests), whose repair depends on the count alone."""
-    candidates: int = Field(8, ge=1, le=100)
-    """Most candidates scored against the audio (each costs ~10 ms on a small CPU)."""
-    margin: float = Field(9.0, ge=0.0, le=50.0)
-    """How much less likely (natural log) than the transcript a candidate may be and still be taken..."""
-    cost_weight: float = Field(4.0, ge=0.0, le=50.0)
-    """...less this much per unit of repair: the more words were changed, the closer the audio must fit."""
-    ambiguity: float = Field(1.0, ge=0.0, le=50.0)
-    """A candidate with another action within this of the best makes the choice too close to call."""
-    direction_gap: float = Field(3.0, ge=0.0, le=50.0)
-    """Where the best candidate's opposite ("unpause" for "pause") took less repair, the audio must
-    prefer the best by this much: a misheard direction is the costliest mistake, and a tiny model
-    hears a short prefix poorly."""
-    prefix_gap: float = Field(1.0, ge=0.0, le=50.0)
-    """A spoken command whose direction differs from its opposite by a prefix ("lock", "unlock") is
-    acted on at once only when the audio prefers it to the opposite by this much; otherwise Hearth
-    asks whether it heard right ("Did you say ...?") and acts on a yes (0: not checked): a small
-    model hears "unlock" as "lock" with the audio fitting the wrong word better. The same gap holds a
-    short form that opens with the article ("the lamp on") against a verb that leaves it as it is
-    ("leave the lamp on"). The figures behind the default: docs/design.md, "Settings and why"."""
-    value_gap: float = Field(1.5, ge=0.0, le=50.0)
-    """A sentence found in the audio by decoding constrained to the templates (`app.stt.grammar_search`)
-    is acted on at once only when, where each value it says begins (a number, a name, a list's word), the
-    audio prefers that value to any other allowed there by this much; otherwise Hearth asks whether it
-    heard right (0: not checked). A value heard wrong runs the sprinklers for 16 minutes instead of 60;
-    the default is the least that stopped every such value on the development sets (docs/custom-sentences.md)."""
 
 
 class Repairer(Protocol):

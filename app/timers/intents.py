@@ -11,14 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from app.timers.book import Timer, TimerBook, TimerError, slot_seconds
-from intents.schema import Decision
+from devices.decision import Decision
 from intents.vocabulary import Vocabulary
-
-#: The timer intents Hearth runs itself, as Home Assistant does for its voice satellites.
-TIMER_INTENTS = frozenset({
-    "HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassIncreaseTimer", "HassDecreaseTimer",
-    "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus",
-})
 
 
 @dataclass(frozen=True)

@@ -18,38 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from app.timers import store
 from app.timers.book import Timer, TimerBook
 from app.timers.intents import Limits, TimerAnswer, TimerChange, apply
-from intents.schema import Decision
+from app.timers.settings import TimerSettings
+from devices.decision import Decision
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class TimerSettings(BaseModel):
-    """Timers, delayed commands and how a finished timer rings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    file: Optional[str] = None
-    """Where timers are kept across restarts (default ``~/.local/state/hearth/timers.json``)."""
-    rings: int = Field(3, ge=1, le=10)
-    """How many times a finished timer is announced unless "stop" is said first."""
-    ring_every_seconds: float = Field(10.0, ge=2.0, le=300.0)
-    """Time from one announcement to the next."""
-    missed_seconds: float = Field(900.0, ge=0.0)
-    """A timer that ended while Hearth was off still rings (or its command still runs) when Hearth comes
-    back within this many seconds of its end; older ones are dropped, said in the log."""
-    max_hours: float = Field(24.0, gt=0.0, le=168.0)
-    """Longest timer."""
-    max_timers: int = Field(20, ge=1, le=200)
-    """Most timers at once."""
-
-    def path(self) -> Path:
-        """The timers file."""
-        return Path(self.file).expanduser() if self.file else store.default_path()
 
 
 @dataclass

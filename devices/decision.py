@@ -1,9 +1,10 @@
-"""Typed messages that flow through the understanding stages.
+"""Typed messages from understanding to the home: what was understood, and what would be done.
 
-A recogniser (templates now, an LLM later) turns text into a
+A recogniser (Home Assistant's templates, taught phrases, the LLM) turns text into a
 :class:`Recognition` in Home Assistant's intent vocabulary; the resolver in
 :mod:`devices.resolve` turns that into a :class:`Decision` with the exact
-target entities and normalised action data.
+target entities and normalised action data. They live in the device layer, the lowest that uses
+them, so that resolution never imports understanding.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
 
+from devices.home_assistant import ACTION_INTENTS
+
 
 class Source(str, Enum):
     """Which stage decided."""
@@ -19,17 +22,6 @@ class Source(str, Enum):
     TEMPLATE = "template"
     LLM = "llm"
     NONE = "none"
-
-
-#: Intents that change a device when they succeed.
-ACTION_INTENTS = frozenset({
-    "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition",
-    "HassClimateSetTemperature", "HassMediaPause", "HassMediaUnpause", "HassMediaNext",
-    "HassMediaPrevious", "HassSetVolume", "HassSetVolumeRelative", "HassVacuumStart", "HassVacuumReturnToBase",
-})
-
-#: Intents that ask about devices and are answered from state.
-QUERY_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature"})
 
 
 @dataclass(frozen=True)
