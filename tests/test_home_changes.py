@@ -57,14 +57,14 @@ def test_commands_do_not_wait_for_a_home_being_built() -> None:
     assistant = Assistant(Settings(), HOME)
     assistant.understand("turn on the kitchen lights")
     started = threading.Event()
-    slow = assistant._builder._build
+    slow = assistant.homes._builder._build
 
     def build_slowly(home):  # a home that takes long to build (a huge discovery config)
         started.set()
         time.sleep(2.0)
         return slow(home)
 
-    assistant._builder._build = build_slowly
+    assistant.homes._builder._build = build_slowly
     assistant.offer_home(_smaller_home())
     assert started.wait(5)
     begun = time.monotonic()

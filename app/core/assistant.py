@@ -26,15 +26,15 @@ from app.core.custom_turn import run_custom_intent
 from app.core.delivery import Delivery, carry_out, tell
 from app.core.dialog import ChoiceDialog, ConfirmationDialog
 from app.core.failure import Failure, reply_for
-from app.core.home_builder import HomeBuilder
 from app.core.home_files import (
     load_home as load_home,  # re-exported: the commands load homes from here
 )
 from app.core.home_files import taught_phrases
+from app.core.home_keeper import HomeKeeper
 from app.core.home_view import HomeView
 from app.core.list_turn import run_list_intent
 from app.core.outcome import Outcome
-from app.core.sentences import SentenceWatch, read_sentences
+from app.core.sentences import Sentences
 from app.core.timer_turn import run_timer_intent
 from app.core.understanding import Understander, Understanding, check_text
 from app.core.unknown_names import another_of_its_kind, unknown_device
@@ -49,13 +49,10 @@ from devices.mqtt import MqttLink
 from devices.registry import Home
 from devices.state import initial_states
 from intents.confirmation import Confirmations
-from intents.llm import LlmRecognizer, LlmSettings
+from intents.llm import LlmRecognizer
 from intents.responses import Responder
-from intents.taught import TaughtPhrases, TeachError
+from intents.taught import TeachError
 from intents.vocabulary import vocabulary
-from models import ModelError
-from models.embedding import Embedder
-from models.llm import load_llm, model_path
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,18 +77,9 @@ class Assistant:
         """Shopping and to-do lists; None where this runtime keeps none (list intents are refused)."""
         self.vocab = vocabulary(settings.intents.language)
         """The words of the language: every stage takes them from here."""
-        folder, language = settings.intents.custom_sentences, settings.intents.language
         taught = taught_phrases(settings, self.vocab)
-        self._given_home = home
-        """The registry as given (file, discovery), before the names taught for its devices."""
-        self._names = _taught_names(taught)
-        home = home.with_aliases(self._names)
-        self.sentences = read_sentences(home, self.vocab, language, folder)
-        """The templates (Home Assistant's, Hearth's, the user's) and the responses in use."""
-        self._watch = SentenceWatch(folder, language)
-        self._view = HomeView.build(home, self.vocab, self.sentences.recognizer, self.sentences.known_words,
-                                    settings.stt.prompt)
-        self._builder = HomeBuilder(lambda: self._view)
+        self.homes = HomeKeeper(settings, home, self.vocab, taught, stt)
+        """The home in use, its sentences and the stages over them."""
         self.states = initial_states(home.initial_states)
         self.understander = Understander(settings.intents, settings.repair, settings.llm.min_confidence_speech,
                                          settings.security.log_transcripts, taught)
@@ -102,109 +90,57 @@ class Assistant:
         self.corrections = Corrections(self.vocab, settings.conversation.correction_seconds)
         """The last turn per site, which "no, the hallway lamp" corrects."""
         self._busy = threading.RLock()  # the voice loop and MQTT text commands take turns
-        self._llm_tried = settings.intents.stage == "templates"
-        self.llm_load_seconds = 0.0
-        """Time to load the LLM and fill its KV cache with the fixed prompt."""
-        self.on_sentences: list[Callable[[], None]] = []
-        """Called after the user's sentence files were read again (Home Assistant's event types)."""
         self.observers: list[Callable[[Outcome, str], None]] = []
         """Called with every outcome and its site (Home Assistant's sensors, Hermes)."""
-        self._ready_for_grammar(self._view)
 
     @property
     def view(self) -> HomeView:
         """The home and the stages over it, as the last utterance saw them."""
-        return self._view
+        return self.homes.view
 
     @property
     def home(self) -> Home:
         """The registry in use."""
-        return self._view.home
+        return self.homes.view.home
+
+    @property
+    def sentences(self) -> Sentences:
+        """The templates (Home Assistant's, Hearth's, the user's) and the responses in use."""
+        return self.homes.sentences
 
     @property
     def responder(self) -> Responder:
         """Renders replies in Home Assistant's words."""
-        return self.sentences.responder
+        return self.homes.sentences.responder
 
-    def _current(self) -> HomeView:
-        """The view for this utterance: a home built since the last one, and sentence files changed since
-        they were read, are taken up now."""
-        self._take_up_taught_names()
-        view = self._builder.take()
-        if view is not None and view.recognizer.intents is not self._view.recognizer.intents:
-            view = self._with_sentences(view.home)  # built over sentences read before the files changed
-        if self._watch.changed():
-            view = self._with_sentences((view or self._view).home, reread=True)
-        if view is not None:
-            if view.llm is None and self._view.llm is not None:  # the model was loaded while it was built
-                view = view.with_llm(self._view.llm.with_home(view.home, view.recognizer))
-            self._view = view  # one assignment: never half of each
-        return self._view
+    @property
+    def on_sentences(self) -> list[Callable[[], None]]:
+        """Called after the user's sentence files were read again (Home Assistant's event types)."""
+        return self.homes.on_sentences
 
-    def _with_sentences(self, home: Home, reread: bool = False) -> HomeView:
-        """A view of ``home`` over the sentences in use (read again first when ``reread``)."""
-        if reread:
-            started = time.perf_counter()
-            self.sentences = read_sentences(home, self.vocab, self.settings.intents.language,
-                                            self.settings.intents.custom_sentences)
-            _LOGGER.info("Sentences read again in %.0f ms", (time.perf_counter() - started) * 1000)
-            for observer in self.on_sentences:
-                observer()
-        recognizer = self.sentences.recognizer.with_home(home)
-        view = HomeView.build(home, self.vocab, recognizer, self.sentences.known_words, self.settings.stt.prompt)
-        if reread:
-            self._ready_for_grammar(view)
-        llm = self._view.llm
-        return view if llm is None else view.with_llm(llm.with_home(home, recognizer))
-
-    def _ready_for_grammar(self, view: HomeView) -> None:
-        """Speech-to-text decoding constrained to what the templates allow made ready now, not by the first
-        utterance that needs it: the decoder and the grammar's tokens take most of a second to load."""
-        if self.stt is not None and self.stt.model is not None and view.word_graph is not None:
-            self.stt.token_graph(view.word_graph)
+    @property
+    def llm_load_seconds(self) -> float:
+        """Time to load the LLM and fill its KV cache with the fixed prompt."""
+        return self.homes.llm_load_seconds
 
     def offer_home(self, home: Home) -> None:
         """A new registry (from discovery, on the network thread): built in the background, used from
         the first utterance after it is ready; commands never wait for it."""
-        self._given_home = home
-        self._builder.offer(home.with_aliases(self._names))
-
-    def _take_up_taught_names(self) -> None:
-        """Names taught or forgotten since the home was built (a "did you mean" answered, `hearth teach
-        --forget`, the page) build it again, in the background."""
-        names = _taught_names(self.understander.taught)
-        if names != self._names:
-            self._names = names
-            self.offer_home(self._given_home)
+        self.homes.offer(home)
 
     def wait_for_home(self, timeout: float = 30.0) -> bool:
         """Wait until the homes offered so far are built (one-shot commands and tests); False on time-out."""
-        return self._builder.wait(timeout)
+        return self.homes.wait(timeout)
 
     def llm_stage(self) -> Optional[LlmRecognizer]:
-        """The LLM stage, loaded on first use; None when switched off or its model cannot be loaded
-        (said once in the log). It is over the view the utterance in hand already took up: asking for
-        the LLM mid-utterance must not take up a newly discovered home."""
-        view = self._view
-        if view.llm is None and not self._llm_tried:
-            self._llm_tried = True
-            config, started = self.settings.llm, time.perf_counter()
-            try:
-                model = load_llm(model_path(config.model, config.bundled), config.threads, config.context)
-            except ModelError as err:
-                _LOGGER.error("LLM stage off, templates only: %s", err)
-                return None
-            llm = LlmRecognizer(model, view.recognizer, view.home, self.vocab, config, embedder=_embedder(config))
-            llm.warm()
-            self._view = view = view.with_llm(llm)
-            self.llm_load_seconds = time.perf_counter() - started
-        return view.llm
+        """The LLM stage over the view of the utterance in hand (`HomeKeeper.llm_stage`)."""
+        return self.homes.llm_stage()
 
     def hear(self, samples: np.ndarray) -> Hypotheses:
         """Speech-to-text's hypotheses for one utterance, primed with this home's words."""
         if self.stt is None:
             raise RuntimeError("Assistant was built without a speech-to-text stage")
-        return self.stt.hypotheses(samples, self._current().stt_prompt)
+        return self.stt.hypotheses(samples, self.homes.current().stt_prompt)
 
     def context_of(self, site: Optional[str]) -> dict[str, Any]:
         """``{"area": ...}`` for the site that heard it (this device when None), for "in here"."""
@@ -220,12 +156,12 @@ class Assistant:
     def understand(self, text: str, context: Optional[dict[str, Any]] = None, bounded: bool = True) -> Understanding:
         """Recognise and resolve without acting; ``context`` as in eval cases. ``bounded``: the LLM stage
         gives up at ``llm.deadline_ms`` (False reads to the end, for figures that do not depend on load)."""
-        return self.understander.text(self._current(), self.states, text, dict(context or {}), self.llm_stage,
+        return self.understander.text(self.homes.current(), self.states, text, dict(context or {}), self.llm_stage,
                                       None if bounded else math.inf)
 
     def understand_speech(self, hypotheses: Iterable[str], context: dict[str, Any], bounded: bool = True) -> Understanding:
         """The hypothesis (or repair, or LLM reading) to act on; ``bounded`` as for `understand`."""
-        return self.understander.speech(self._current(), self.states, hypotheses, context, self.llm_stage,
+        return self.understander.speech(self.homes.current(), self.states, hypotheses, context, self.llm_stage,
                                         None if bounded else math.inf)
 
     def handle(self, text: str, site: Optional[str] = None, dry_run: bool = False, confirmed: bool = False,
@@ -291,7 +227,7 @@ class Assistant:
         heard, for the agent call that may follow with the same words."""
         with self._busy:
             hypotheses = self.hear(samples)
-            understood = self.understander.speech(self._current(), self.states, hypotheses, self.context_of(site))
+            understood = self.understander.speech(self.homes.current(), self.states, hypotheses, self.context_of(site))
             if understood.decision.intent is not None and understood.text:
                 return understood.text, hypotheses
             return next(iter(hypotheses), ""), hypotheses
@@ -303,14 +239,14 @@ class Assistant:
         site, or one conversation at it)."""
         text, decision, home, asker = understood.text, understood.decision, self.home, asker or site
         if decision.intent is None and declined is None and understood.choice is None and text:
-            decision = unknown_device(self._view, text, self.context_of(site)) or decision
+            decision = unknown_device(self.homes.view, text, self.context_of(site)) or decision
         nlu_done = time.perf_counter()
         timings["nlu"] = (nlu_done - start) * 1000 - timings["stt"]
         if understood.choice is not None and declined is None:
             asked = self.choices.ask(understood.choice, asker, home)
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
-        own = decision.error is None and decision.intent in self._view.recognizer.custom  # the user's intent
+        own = decision.error is None and decision.intent in self.homes.view.recognizer.custom  # the user's intent
         asks = own and (understood.doubted or bool(action and action.confirm))
         doubted = understood.meant or (text if understood.doubted or asks else None)
         question = None if confirmed or declined else \
@@ -361,7 +297,7 @@ class Assistant:
         phrases): another reading of the whole sentence is one command of it at best."""
         if understood.choice is not None:
             return None
-        view, context = self._current(), self.context_of(site)
+        view, context = self.homes.current(), self.context_of(site)
         clauses = compound.split(text, self.vocab, lambda words: self.understander.text(view, self.states, words, context),
                                  lambda: self.understander.whole(view, text, context))
         return compound.carry(text, clauses, finish, self.vocab) if clauses else None
@@ -446,7 +382,7 @@ class Assistant:
         taught = self.understander.taught
         if taught is None or not self.settings.conversation.learn_corrections:
             return False
-        view, context = self._view, self.context_of(site)
+        view, context = self.homes.view, self.context_of(site)
         command = lesson(words, decision, view.home, self.vocab,
                          lambda said: view.recognizer.recognize(said, context).intent is not None,
                          lambda said: self.understander.text(view, self.states, said, context).decision)
@@ -463,7 +399,7 @@ class Assistant:
             return False
         if alias is not None:
             _LOGGER.info("correction learnt: %s is now also called %r", decision.targets[0], alias)
-            self._take_up_taught_names()  # every sentence with the new name, from the next utterance on
+            self.homes.take_up_taught_names()  # every sentence with the new name, from the next utterance on
         else:
             _LOGGER.info("correction learnt: the words corrected now mean %r", command)
         return True
@@ -497,28 +433,6 @@ class Assistant:
     def _tell(self, outcome: Outcome, site: str) -> None:
         """Publish the intent event and call the observers; neither may fail the utterance."""
         tell(outcome, site, self.link, self.settings.mqtt.topic_prefix, self.observers)
-
-
-def _embedder(config: LlmSettings) -> Optional[Embedder]:
-    """The sentence embedding that finds devices by meaning; None when switched off or not installed
-    (said once in the log: the LLM stage then reads only the devices the words name)."""
-    if not config.meaning_devices:
-        return None
-    try:
-        return Embedder().load()
-    except ModelError as err:
-        _LOGGER.error("Devices by meaning off: %s", err)
-        return None
-
-
-def _taught_names(taught: Optional[TaughtPhrases]) -> dict[str, str]:
-    """The names taught for the home's devices; none when the lessons cannot be read (said in the log:
-    the utterance in hand still counts)."""
-    try:
-        return taught.aliases() if taught is not None else {}
-    except TeachError as err:
-        _LOGGER.error("%s", err)
-        return {}
 
 
 def _name_taught(view: HomeView, words: str, decision: Decision, context: dict[str, Any]) -> Optional[str]:
