@@ -65,3 +65,7 @@ ON_OFF_DOMAINS = ("light", "switch", "fan", "binary_sensor", "input_boolean", "s
 #: Components of Home Assistant's MQTT discovery that Hearth can control or answer questions about.
 MQTT_COMPONENTS = ("light", "switch", "fan", "cover", "lock", "climate", "valve", "scene",
                    "button", "vacuum", "sensor", "binary_sensor")
+
+#: Domains a home usually has one or two of, commanded by their kind alone ("pause", "next track", "send
+#: the vacuum home"): such a command that names no device means the home's one, or asks which.
+COMMANDED_ALONE = frozenset({"media_player", "vacuum"})

@@ -16,13 +16,12 @@ from difflib import SequenceMatcher
 from typing import Any, Optional, Sequence
 
 from devices.commands import COLORS
+from devices.home_assistant import COMMANDED_ALONE
 from devices.registry import Home
 from intents.repair import edit_distance, sound_key
 from intents.steps import DIRECTIONS, NO_STEPS, StepWords
 from intents.vocabulary import Vocabulary
 
-#: Kinds of device people command by a verb alone ("pause", "start cleaning"): a home has one or two.
-_COMMANDED_ALONE = frozenset({"media_player", "vacuum"})
 #: Numbers outside this range are no brightness, position or temperature anyone asks for.
 _NUMBER_RANGE = (0, 120)
 
@@ -127,7 +126,7 @@ def _kinds_meant(text: str, vocab: Vocabulary, anywhere: bool = False) -> set[st
         kinds |= set(takers) if len(takers) == 1 else set()
     if anywhere:
         for word, takers in vocab.takers_of_word.items():
-            if len(takers) == 1 and takers <= _COMMANDED_ALONE and word not in vocab.weak_cues \
+            if len(takers) == 1 and takers <= COMMANDED_ALONE and word not in vocab.weak_cues \
                     and vocab.said(text, word):
                 kinds |= takers
     return kinds
@@ -139,7 +138,7 @@ def nearby_names(text: str, home: Home, area_name: Optional[str], vocab: Vocabul
     Rover; "skip" is the TV). ``anywhere``, where the utterance names no device, room or other kind:
     else the home's only device of that kind (a home with one TV pauses it wherever "pause" is said)."""
     area = home.find_area(area_name) if area_name else None
-    others = _kind_words(vocab) - {w for w, kind in vocab.kind_of.items() if kind in _COMMANDED_ALONE}
+    others = _kind_words(vocab) - {w for w, kind in vocab.kind_of.items() if kind in COMMANDED_ALONE}
     anywhere = anywhere and not others & set(vocab.words(text))
     kinds = _kinds_meant(text, vocab, anywhere)
     devices = {e.id: e.name for e in home.entities if e.domain in kinds}

@@ -20,6 +20,7 @@ import numpy as np
 
 from app.config import Settings
 from app.core import compound
+from app.core.by_kind import fill
 from app.core.clarify import Choice, referent
 from app.core.correction import Corrections, lesson
 from app.core.custom_turn import run_custom_intent
@@ -346,8 +347,13 @@ class Assistant:
         """The utterance with each device's name in its hole, understood; one decision over all of them
         when each reads as the same command."""
         home = self.home
-        parts = [self.understand(choice.command(entity.name, self.vocab), context)
-                 for entity in (home.entity(i) for i in ids) if entity is not None]
+        entities = [entity for entity in (home.entity(i) for i in ids) if entity is not None]
+        if choice.reading is not None:  # a command read whole: the device answered goes in its slots
+            parts = [self.understander.reading(self.homes.current(), self.states, fill(choice.reading, entity,
+                                                                                       self.homes.view))
+                     for entity in entities]
+        else:
+            parts = [self.understand(choice.command(entity.name, self.vocab), context) for entity in entities]
         if not parts:
             return Understanding("", Decision(Recognition(None)))
         first = parts[0]

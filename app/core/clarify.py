@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from devices.decision import Recognition
 from devices.registry import Entity, Home
 from intents.vocabulary import Vocabulary
 
@@ -30,6 +31,9 @@ class Choice:
     """The words after it."""
     candidates: tuple[str, ...]
     """Entity ids that may be meant, in registry order."""
+    reading: Optional[Recognition] = None
+    """A command read whole that names no device ("next track" in a home with two players): the device
+    answered is put in its ``name`` slot, with its room, instead of filling a hole in the words."""
 
     def command(self, name: str, vocab: Vocabulary) -> str:
         """The utterance with ``name`` in the hole."""

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Optional
 
+from app.core.by_kind import read_by_kind
 from app.core.clarify import Choice, partial_name, room_devices
 from app.core.failure import Failure, InputError
 from app.core.home_view import HomeView
@@ -186,6 +187,12 @@ class Understander:
                 return Understanding(text, resolve(Recognition(None), view.home, states), choice=choice)
             if partial.intent is not None:
                 recognition, decision = partial, resolve(partial, view.home, states, area)
+            else:  # "next track" with no player in the room it was said in, or none said
+                alone, choice = read_by_kind(view, states, text, context)
+                if choice is not None:
+                    return Understanding(text, resolve(Recognition(None), view.home, states), choice=choice)
+                if alone is not None:
+                    recognition, decision = alone, resolve(alone, view.home, states, area)
         result = None
         model = llm() if recognition.intent is None and llm is not None and stage != "templates" else None
         if model is not None:
@@ -281,6 +288,10 @@ class Understander:
         if recognition.intent is None or len(choice.candidates) == 1:
             return recognition, None
         return Recognition(None), choice
+
+    def reading(self, view: HomeView, states: StateStore, recognition: Recognition) -> Understanding:
+        """A recognition made whole by an answer (the device of a "which one?"), resolved."""
+        return Understanding(recognition.slot_texts.get("name", ""), resolve(recognition, view.home, states))
 
     def whole(self, view: HomeView, text: str, context: dict[str, Any]) -> bool:
         """True when the templates or a taught phrase read all of ``text`` (not a name said in part, not
