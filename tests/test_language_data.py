@@ -54,7 +54,8 @@ def test_english_can_be_written_as_data() -> None:
     ({"language": 5}, "language: expected str"),
     ({"number_words": {"eins": "one"}}, "number_words.eins: expected int"),
     ({"yes": {"ja": 1}}, "yes: expected a list"),
-    ({"readings": "x"}, "readings cannot be given as data"),
+    ({"readings": "x"}, "unknown fields readings"),  # a reading source is named: character_readings
+    ({"character_readings": "kana"}, "test.yaml: no reading source 'kana'"),
 ])
 def test_a_wrong_field_is_named(change: dict, message: str) -> None:
     en = vocabulary("en")

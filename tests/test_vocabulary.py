@@ -1,11 +1,16 @@
-"""The vocabulary: every word a stage needs, from one module per language."""
+"""The vocabulary: every word a stage needs, from one data file per language."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
+import intents.vocabulary as vocabularies
 from intents.canonical import STEP_PHRASES
-from intents.vocabulary import UnknownLanguage, vocabulary
+from intents.vocabulary import UnknownLanguage, Vocabulary, vocabulary
+from intents.vocabulary.data import load
 
 pytestmark = pytest.mark.fast
 
@@ -38,7 +43,7 @@ def test_questions_statements_and_directions() -> None:
 
 @pytest.mark.parametrize("language", ["en", "zh-cn"])
 def test_every_stage_finds_its_words(language: str) -> None:
-    # What the stages read by key: a new language's module must provide the same keys.
+    # What the stages read by key: a new language's data file must provide the same keys.
     vocab = vocabulary(language)
     # Relative steps and the whole home ("all") are offered only in a language whose phrases have them.
     optional = STEP_PHRASES | {"all"}
@@ -103,3 +108,69 @@ def test_amounts_and_durations_in_words() -> None:
     assert EN.durations("give me a 10 minute timer") == [(10, "minutes")]
     assert EN.durations("count down forty five seconds") == [(45, "seconds")]
     assert EN.timer_asked("set a timer") and not EN.timer_asked("turn on the lamp")
+
+
+FOLDER = Path(vocabularies.__file__).parent
+
+
+@pytest.mark.fast
+def test_every_language_is_data_read_by_language_neutral_code() -> None:
+    assert sorted(p.name for p in FOLDER.glob("*.py")) == ["__init__.py", "amounts.py", "data.py", "readings.py"]
+    assert {"en.yaml", "zh_cn.yaml", "de.yaml"} <= {p.name for p in FOLDER.glob("*.yaml")}
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("path", sorted(FOLDER.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_data_file_loads(path: Path) -> None:
+    vocab = load(path)
+    assert vocab.language.lower().replace("-", "_") == path.stem and vocabulary(vocab.language) is vocab
+    assert vocab.words(vocab.replies["not_understood"])  # its tokenizer compiles and finds words
+
+
+@pytest.mark.fast
+def test_an_unknown_reading_source_is_a_clear_error() -> None:
+    zh = vocabulary("zh-cn")
+    with pytest.raises(UnknownLanguage, match="no reading source 'kana' for character_readings .*known: pinyin"):
+        dataclasses.replace(zh, character_readings="kana")
+    assert EN.character_readings == "" and EN.readings is None and EN.tones is None
+    assert zh.character_readings == "pinyin" and callable(zh.readings) and callable(zh.tones)
+
+
+@pytest.mark.fast
+def test_chinese_readings_come_from_the_named_source() -> None:
+    pytest.importorskip("pypinyin")
+    zh = vocabulary("zh-cn")
+    assert zh.readings("调") == {"diao", "tiao"} and zh.tones("调") == {"diào", "tiáo"}
+    assert zh.readings("a") == frozenset()
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("text, words", [
+    # As the Python module zh_cn.py split them before it became zh_cn.yaml.
+    ("打开客厅的灯", ["打开", "客", "厅", "的", "灯"]),
+    ("请帮我把客厅的灯打开一下", ["请", "帮我", "把", "客", "厅", "的", "灯", "打开", "一下"]),
+    ("把温度设置为二十一度", ["把", "温", "度", "设", "置", "为", "二", "十", "一", "度"]),
+    ("一个小时以后关掉风扇", ["一个", "小时", "以", "后", "关掉", "风扇"]),
+    ("不要关闭开关", ["不要", "关闭", "开关"]),
+    ("它们都要打开吗", ["它们", "都要", "打开", "吗"]),
+    ("TV暂停一下", ["tv", "暂停", "一下"]),
+    ("把卧室灯调到百分之五十", ["把", "卧", "室", "灯", "调", "到", "百分之", "五", "十"]),
+])
+def test_the_chinese_tokenizer_takes_the_vocabularys_own_words_first(text: str, words: list[str]) -> None:
+    zh = vocabulary("zh-cn")
+    assert zh.segment_by_vocabulary and zh.words(text) == words
+
+
+@pytest.mark.fast
+def test_segment_words_come_from_the_vocabulary() -> None:
+    """Longest first; a number written with other numbers is read from them (二十一), one that is not
+    (两个) is a word; nothing of one character; English is not segmented."""
+    zh = vocabulary("zh-cn")
+    lengths = [len(w) for w in zh.segment_words]
+    assert lengths == sorted(lengths, reverse=True) and min(lengths) == 2
+    assert {"两个", "一个", "开关", "百分之", "什么都看不到"} <= set(zh.segment_words)
+    assert not {"二十一", "十一", "一百", "二十"} & set(zh.segment_words)
+    assert not EN.segment_by_vocabulary and EN.words("turn on") == ["turn", "on"]
+    plain = dataclasses.replace(zh, segment_by_vocabulary=False)
+    assert plain.words("打开客厅的灯") == ["打", "开", "客", "厅", "的", "灯"]
+    assert isinstance(plain, Vocabulary)

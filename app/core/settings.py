@@ -16,8 +16,8 @@ class IntentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     language: str = "en"
-    """Language of the sentence templates, responses and vocabulary: one with a vocabulary module
-    (``en``, ``zh-cn``), written as Home Assistant's intents name it, in any case."""
+    """Language of the sentence templates, responses and vocabulary: one with a vocabulary data file
+    (``en``, ``zh-cn``, ``de``), written as Home Assistant's intents name it, in any case."""
     max_text_length: int = Field(500, ge=1, le=100_000)
     """Longer utterances are refused before recognition."""
     stage: Literal["both", "templates", "llm"] = "both"

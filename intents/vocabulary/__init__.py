@@ -3,13 +3,16 @@
 A stage never spells out a word of a language. It is handed a
 :class:`Vocabulary` (``vocabulary("en")``) and asks it: what are the words of
 this text, is it negated or a question, which verbs were said, which
-word is the opposite of "on", what does "sixty" count, what is "yes". Adding a
-language adds one module beside ``en.py`` that builds a ``VOCABULARY``.
+word is the opposite of "on", what does "sixty" count, what is "yes". Every language is a
+data file beside this module (``en.yaml``, ``zh_cn.yaml``, ``de.yaml``), read by
+`intents.vocabulary.data`; adding a language adds one such file. What a language needs beyond
+words is named in its file and done by language-neutral code here: ``segment_by_vocabulary`` for
+a language written without spaces, ``character_readings`` (`intents.vocabulary.readings`) for one
+whose misheard characters are repaired by how they are read.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +23,7 @@ from intents.vocabulary.amounts import Amounts
 
 
 class UnknownLanguage(ValueError):
-    """No vocabulary module for the language asked for."""
+    """No vocabulary for the language asked for, or a vocabulary that is wrong."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Vocabulary(Amounts):
     language: str
     """Language code, as Home Assistant's intents name it (``en``, ``zh-cn``)."""
     word_pattern: str
-    """Regular expression of one word in lower-case text (the tokenizer)."""
+    """Regular expression of one word in lower-case text (the tokenizer; see ``segment_by_vocabulary``)."""
     number_words: Mapping[str, int]
     """Spoken numbers and their values ("sixty" -> 60)."""
     ordinals: Mapping[str, str]
@@ -95,7 +98,7 @@ class Vocabulary(Amounts):
     states: Mapping[str, tuple[str, ...]]
     """States a question may ask about, by domain."""
     phrases: Mapping[str, str]
-    """Plain-command shapes the LLM stage answers with, as format strings (see ``en.py``)."""
+    """Plain-command shapes the LLM stage answers with, as format strings (see ``en.yaml``)."""
     prompt_commands: Mapping[str, str]
     """One command per kind of device to prime speech-to-text with; ``{area}`` is a room that has one."""
     replies: Mapping[str, str]
@@ -104,6 +107,10 @@ class Vocabulary(Amounts):
     """The verb of a confirmation question by domain ("unlock"); ``default`` for the rest."""
     llm_instruction: str
     """The LLM stage's system instruction."""
+    segment_by_vocabulary: bool = False
+    """Whether the tokenizer first takes the longest of this vocabulary's own words at each place
+    (`Vocabulary.segment_words`: "打开", "不要", "百分之") and only then ``word_pattern``: for a
+    language written without spaces between its words."""
     verb_forms: Mapping[str, str] = field(default_factory=dict)
     """How a verb takes its target where it is not "{verb} {target}" ("{target} 下一首")."""
     domain_verb_forms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -114,13 +121,12 @@ class Vocabulary(Amounts):
     repairs_by_sound: bool = True
     """Whether misheard words may be repaired by how they sound (the repairer knows English sounds;
     for Chinese it would edit characters by their shape, and drop words such as 不用 and 一半)."""
-    readings: Optional[Callable[[str], frozenset[str]]] = None
-    """How a character may be read, without tones (Chinese: its pinyin), where a speech model writes
-    what it heard right in characters read alike ("观调" for 关掉): the repair swaps such characters
-    (`intents.homophones`). None for a language that repairs words by sound instead."""
-    tones: Optional[Callable[[str], frozenset[str]]] = None
-    """How a character may be read, with tones: a swap read exactly alike (订, 定: dìng) is cheaper than
-    one alike only without tones (灯: dīng)."""
+    character_readings: str = ""
+    """The source of how a character may be read (``pinyin``: Chinese, by pypinyin), where a speech
+    model writes what it heard right in characters read alike ("观调" for 关掉): the repair swaps such
+    characters (`intents.homophones`). Its functions are `Vocabulary.readings` and
+    `Vocabulary.tones` (`intents.vocabulary.readings`); "": none, a language that repairs words by
+    sound instead."""
     prompt_preamble: str = ""
     """A sentence speech-to-text is primed with before the home's commands and names (the script the
     language is written in: Whisper writes Chinese in traditional characters unless primed)."""
@@ -193,8 +199,48 @@ class Vocabulary(Amounts):
     clause_marks: str = ",;:.!?，。；：！？"
     """Punctuation between clauses: in "side door, lock it" the "lock" is a verb, not the name's kind."""
 
+    def __post_init__(self) -> None:
+        if self.character_readings:  # a source not known is an error now, not at the first repair
+            from intents.vocabulary.readings import reading_source
+            reading_source(self.character_readings)
+
+    @cached_property
+    def readings(self) -> Optional[Callable[[str], frozenset[str]]]:
+        """How a character may be read, without tones (Chinese: its pinyin, "调": diao, tiao), by
+        ``character_readings``; None for a language that repairs words by sound instead."""
+        from intents.vocabulary.readings import reading_source
+        source = reading_source(self.character_readings)
+        return source[0] if source else None
+
+    @cached_property
+    def tones(self) -> Optional[Callable[[str], frozenset[str]]]:
+        """How a character may be read, with tones ("调": diào, tiáo): a swap read exactly alike (订, 定:
+        dìng) is cheaper than one alike only without tones (灯: dīng). None without ``character_readings``."""
+        from intents.vocabulary.readings import reading_source
+        source = reading_source(self.character_readings)
+        return source[1] if source else None
+
+    @cached_property
+    def segment_words(self) -> tuple[str, ...]:
+        """The words the tokenizer takes whole where ``segment_by_vocabulary``, longest first: every word
+        longer than one character of the verbs and their direction words, needs, kinds, amounts, units,
+        negations, questions, statements, answers, fillers, states, pronouns and "all" words. A number
+        word written with shorter number words only ("二十一", "一百") is not one: it is read from them
+        ("二 十 一"); one that is not ("两个") is."""
+        numbers = frozenset(self.number_words)
+        words = [*self.direction_words, *(w for said in self.direction_words.values() for w in said),
+                 *self.needs, *self.kind_of, *self.fractions, *self.time_units, *self.negations,
+                 *self.question_openers, *self.question_phrases, *self.statement_cues, *self.yes, *self.no,
+                 *self.stop_words, *self.light_words, *self.fan_words, *self.cover_words, *self.percent_words,
+                 *self.timer_words, *self.degree_words, *(s for states in self.states.values() for s in states),
+                 *self.kind_words.values(), *self.fillers, *self.pronouns, *self.all_words,
+                 *(n for n in numbers if not _spelled_with(n, numbers))]
+        return tuple(sorted({w.casefold() for w in words if len(w) > 1}, key=lambda w: (-len(w), w)))
+
     @cached_property
     def _word(self) -> re.Pattern[str]:
+        if self.segment_by_vocabulary and self.segment_words:
+            return re.compile("|".join(map(re.escape, self.segment_words)) + "|" + self.word_pattern)
         return re.compile(self.word_pattern)
 
     def words(self, text: str) -> list[str]:
@@ -392,16 +438,23 @@ class Vocabulary(Amounts):
         return found
 
 
+def _spelled_with(word: str, parts: frozenset[str]) -> bool:
+    """True when ``word`` is two or more of ``parts`` written one after another ("二十一": 二 十 一)."""
+    ends = {0}
+    for end in range(1, len(word) + 1):
+        if any(start in ends and word[start:end] in parts for start in range(1 if end == len(word) else 0, end)):
+            ends.add(end)
+    return len(word) in ends
+
+
 def vocabulary(language: str) -> Vocabulary:
-    """The vocabulary of ``language`` (raises UnknownLanguage)."""
-    module = language.lower().replace("-", "_")
-    if not re.fullmatch(r"[a-z_]+", module):
-        raise UnknownLanguage(f"no vocabulary for language {language!r}")
-    data = Path(__file__).with_name(f"{module}.yaml")
-    if data.is_file():  # a language given as data only
-        from intents.vocabulary.data import load
-        return load(data)
-    try:
-        return importlib.import_module(f"{__name__}.{module}").VOCABULARY
-    except ModuleNotFoundError:
-        raise UnknownLanguage(f"no vocabulary for language {language!r} (intents/vocabulary/{module}.yaml)") from None
+    """The vocabulary of ``language``, from its data file ``intents/vocabulary/<language>.yaml``
+    (lower case, "-" as "_": ``zh_cn.yaml``); raises UnknownLanguage."""
+    name = language.lower().replace("-", "_")
+    if not re.fullmatch(r"[a-z_]+", name):
+        raise UnknownLanguage(f"no vocabulary for language {language!r}: not a language code")
+    data = Path(__file__).with_name(f"{name}.yaml")
+    if not data.is_file():
+        raise UnknownLanguage(f"no vocabulary for language {language!r}: no data file intents/vocabulary/{name}.yaml")
+    from intents.vocabulary.data import load
+    return load(data)

@@ -1,7 +1,7 @@
 """Numbers, amounts and durations said in words: where they stand in an utterance and what they count.
 
 `Amounts` is the part of `intents.vocabulary.Vocabulary` that reads them over its fields, so that a
-language's module only lists its words ("sixty", "三十", "three quarters").
+language's data file only lists its words ("sixty", "三十", "three quarters").
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """A language's vocabulary read from its data file (``intents/vocabulary/<language>.yaml``).
 
 The file names the fields of :class:`~intents.vocabulary.Vocabulary`; lists become the sets and
-tuples the fields are declared as. A field with a default may be left out. What cannot be data
-(the readings of Chinese characters) is not allowed here: such a language keeps its module.
+tuples the fields are declared as. A field with a default may be left out. Every language is data
+only, with no module of its own: what takes code is done by language-neutral code that a field
+names or turns on (``character_readings: pinyin``, `intents.vocabulary.readings`;
+``segment_by_vocabulary``). A field of a type not in ``_READERS`` cannot be given as data.
 """
 
 from __future__ import annotations
@@ -83,7 +85,10 @@ def from_data(data: Any, where: str) -> Vocabulary:
                      and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
     if missing:
         raise UnknownLanguage(f"{where}: missing fields {', '.join(missing)}")
-    return Vocabulary(**values)
+    try:
+        return Vocabulary(**values)
+    except UnknownLanguage as err:  # a value no field reader can judge (an unknown reading source)
+        raise UnknownLanguage(f"{where}: {err}") from None
 
 
 @functools.lru_cache(maxsize=None)
