@@ -32,10 +32,19 @@ EN = vocabulary("en")
 
 
 def test_speakable_text() -> None:
-    assert speakable("It is 42 °F outside 🌡️") == "It is 42 degrees Fahrenheit outside"
-    assert speakable("Set to 21.5°C, brightness 50%") == "Set to 21.5 degrees Celsius, brightness 50 percent"
-    assert speakable("🎉🎉") == ""
-    assert speakable("3 h 5 min left") == "3 hours 5 minutes left"
+    assert speakable("It is 42 °F outside 🌡️", EN) == "It is 42 degrees Fahrenheit outside"
+    assert speakable("Set to 21.5°C, brightness 50%", EN) == "Set to 21.5 degrees Celsius, brightness 50 percent"
+    assert speakable("It is 21.5 ° C", EN) == "It is 21.5 degrees Celsius"
+    assert speakable("🎉🎉", EN) == ""
+    assert speakable("3 h 5 min left", EN) == "3 hours 5 minutes left"
+    assert speakable("2 Wall lamps, 5 seconds", EN) == "2 Wall lamps, 5 seconds"  # no unit inside a word
+
+
+def test_a_chinese_reply_reads_its_units_in_chinese() -> None:
+    # The units were English words for every language: "亮度设为40 percent".
+    zh = vocabulary("zh-cn")
+    assert speakable("已将厨房灯的亮度设为40%", zh) == "已将厨房灯的亮度设为百分之40"
+    assert speakable("温度设为22°C", zh) == "温度设为22摄氏度"
 
 
 def test_common_confirmations_are_cached(tts) -> None:

@@ -40,6 +40,9 @@ def test_prompt_follows_what_the_home_has() -> None:
     assert home_prompt(Home(), EN) == ""
     unplaced = Home(entities=(Entity("fan.attic", "Attic Fan"),))
     assert home_prompt(unplaced, EN) == "Turn off the fan. Attic Fan."
+    # The room's words are the language's: German says "in {area}", not " in the {area}".
+    unplaced_light = Home(entities=(Entity("light.flur", "Flurlicht"),))
+    assert home_prompt(unplaced_light, vocabulary("de")).startswith("Schalte das Licht ein.")
     assert len(home_prompt(lights_only, EN, max_words=10).split()) <= 10
 
 

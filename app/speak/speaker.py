@@ -10,6 +10,7 @@ the same (and the cache holds what would have been said anyway).
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import re
@@ -20,19 +21,31 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from app.audio.outputs import AudioSink
 from app.speak.tts import AudioChunk, TextToSpeech
-from intents.vocabulary import Vocabulary
+from intents.vocabulary import Vocabulary, vocabulary
 
 _LOGGER = logging.getLogger(__name__)
 
-_UNITS = ((r"\s*°\s*F\b", " degrees Fahrenheit"), (r"\s*°\s*C\b", " degrees Celsius"), (r"\s*°", " degrees"),
-          (r"(\d)\s*%", r"\1 percent"), (r"(\d)\s*h\b", r"\1 hours"), (r"(\d)\s*min\b", r"\1 minutes"),
-          (r"(\d)\s*s\b", r"\1 seconds"), (r"(\d)\s*kWh\b", r"\1 kilowatt hours"), (r"(\d)\s*W\b", r"\1 watts"))
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
 
 
-def speakable(text: str) -> str:
-    """Text as it should be read: no emoji or symbols, units in words, tidy spacing."""
-    for pattern, words in _UNITS:
-        text = re.sub(pattern, words, text)
+@functools.lru_cache(maxsize=None)
+def _unit_patterns(units: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The vocabulary's written units as patterns: "{n} °C" matches "21.5°C" and "21.5 ° C"."""
+    found = []
+    for written, said in units:
+        before, _, after = written.partition("{n}")
+        unit = r"\s*".join(re.escape(char) for char in after.replace(" ", ""))
+        end = r"(?!\w)" if after[-1:].isalnum() else ""
+        found.append((re.compile(re.escape(before.strip()) + r"\s*" * bool(before) + _NUMBER + r"\s*" + unit + end),
+                      said.replace("{n}", "\\1")))
+    return tuple(found)
+
+
+def speakable(text: str, vocab: Vocabulary) -> str:
+    """Text as it should be read: no emoji or symbols, numbers with units in the language's words, tidy
+    spacing."""
+    for pattern, words in _unit_patterns(tuple(vocab.spoken_units.items())):
+        text = pattern.sub(words, text)
     kept = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("S", "C"))
                    and not "\ufe00" <= ch <= "\ufe0f")  # emoji variation selectors
     return " ".join(kept.split())
@@ -55,6 +68,8 @@ class Speaker:
     def __init__(self, tts: TextToSpeech, sink: AudioSink, cache_size: int = 128) -> None:
         self.tts = tts
         self.sink = sink
+        self.vocab = vocabulary(getattr(tts, "language", "en"))
+        """The words of the voice's language: how it reads a number with a unit."""
         self.cache_size = cache_size
         self._cache: "OrderedDict[str, tuple[AudioChunk, ...]]" = OrderedDict()
         self._lock = threading.Lock()  # the cache
@@ -71,7 +86,7 @@ class Speaker:
     def warm(self, texts: Iterable[str]) -> int:
         """Synthesise replies ahead of time; returns how many are cached."""
         for text in texts:
-            self._store(speakable(text), tuple(self.tts.synthesize(speakable(text), steady=True)))
+            self._store(speakable(text, self.vocab), tuple(self.tts.synthesize(speakable(text, self.vocab), steady=True)))
         return len(self._cache)
 
     def _store(self, key: str, chunks: tuple[AudioChunk, ...]) -> None:
@@ -84,11 +99,11 @@ class Speaker:
     def cached(self, text: str) -> bool:
         """True when ``text`` would be replayed from memory."""
         with self._lock:
-            return speakable(text) in self._cache
+            return speakable(text, self.vocab) in self._cache
 
     def chunks(self, text: str) -> Iterator[AudioChunk]:
         """Audio for ``text``: from the cache, else streamed from the voice (and then cached)."""
-        key = speakable(text)
+        key = speakable(text, self.vocab)
         if not key:
             return
         with self._lock:

@@ -49,8 +49,8 @@ def _commands(home: Home, commanded: list[Entity], vocab: Vocabulary) -> list[st
             continue
         rooms = _unique(area_names[e.area_id] for e in commanded if e.domain == domain and e.area_id in area_names)
         room = next((r for r in rooms if r not in named), rooms[0] if rooms else "")
-        if not room:
-            command = command.replace(" in the {area}", "").replace(" {area}", "")
+        # The room's part of a command is in brackets: kept with a room, left out without one.
+        command = re.sub(r"\[([^\]]*)\]", r"\1" if room else "", command)
         sentences.append(command.format(area=room.lower()))
         named.add(room)
     return sentences

@@ -115,7 +115,7 @@ class Services:
         """Hearth's voice for ``text``, chunk by chunk (one synthesis at a time)."""
         if self.tts is None:
             return
-        words = speakable(text)[: self.settings.max_text_length]
+        words = speakable(text, self.assistant.vocab)[: self.settings.max_text_length]
         if not words:
             return
         chunks = self.tts.synthesize(words, steady=True)

@@ -100,7 +100,8 @@ class Vocabulary(Amounts):
     phrases: Mapping[str, str]
     """Plain-command shapes the LLM stage answers with, as format strings (see ``en.yaml``)."""
     prompt_commands: Mapping[str, str]
-    """One command per kind of device to prime speech-to-text with; ``{area}`` is a room that has one."""
+    """One command per kind of device to prime speech-to-text with; ``{area}`` is a room that has one, and
+    the words in brackets around it are left out where the device has no room ("the lights[ in the {area}]")."""
     replies: Mapping[str, str]
     """Hearth's own replies, by what happened (see ``intents.outcome.Failure``)."""
     confirm_verbs: Mapping[str, str]
@@ -149,6 +150,9 @@ class Vocabulary(Amounts):
     unit_names: Mapping[str, str] = field(default_factory=dict)
     """How a plain timer command says each of Home Assistant's units ("minutes" -> "分钟"); the
     slot name itself where missing."""
+    spoken_units: Mapping[str, str] = field(default_factory=dict)
+    """How a reply reads a number written with a unit, by how it is written (``"{n}%"`` -> ``"{n}
+    percent"``, ``"百分之{n}"``); a space in the key may be left out or doubled in the reply."""
     duration_units: Mapping[str, str] = field(default_factory=dict)
     """How an announcement says a part of a timer's length, by unit ("minutes" -> "{n} minute", as in
     "your 10 minute timer"); parts are joined with ``duration_joiner``."""
