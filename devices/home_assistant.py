@@ -69,3 +69,7 @@ MQTT_COMPONENTS = ("light", "switch", "fan", "cover", "lock", "climate", "valve"
 #: Domains a home usually has one or two of, commanded by their kind alone ("pause", "next track", "send
 #: the vacuum home"): such a command that names no device means the home's one, or asks which.
 COMMANDED_ALONE = frozenset({"media_player", "vacuum"})
+
+#: Cover device classes that hang over a window: people call each by another's name ("close the curtains"
+#: for the blinds), unlike a window, door, gate or garage door, which are other things.
+WINDOW_COVERINGS = frozenset({"awning", "blind", "curtain", "shade", "shutter"})

@@ -18,6 +18,7 @@ from devices.home_assistant import (
     CONTROLLABLE,
     INTENT_DOMAINS,
     QUERY_INTENTS,
+    WINDOW_COVERINGS,
 )
 from devices.registry import Entity, Home, normalize_name
 from devices.state import EntityState, StateStore
@@ -141,6 +142,11 @@ def find_targets(
         # a named device elsewhere is still the one they mean.
         f = replace(f, area=None)
         found = _candidates(recognition, home, f, None, floor_id)
+    if not found and f.device_class and set(f.device_class) <= WINDOW_COVERINGS and (area_id or floor_id):
+        # "close the dining room curtains" where the dining room has blinds: a window covering of another
+        # class, in the room or on the floor said (never the whole home's).
+        found = _candidates(recognition, home, replace(f, device_class=tuple(sorted(WINDOW_COVERINGS))),
+                            area_id, floor_id)
     if not found:
         return [], _describe(f)
     kinds = {e.domain for e in found}

@@ -116,3 +116,25 @@ def test_a_name_shared_by_a_lock_and_a_light_means_what_the_words_were_for() -> 
     for text in ("turn on the front door", "turn off the front door"):
         shared = resolve(recognizer.recognize(text), home, states)
         assert not shared.acts and shared.reason == ("duplicate_entities", {"entity": "Front Door"}), text
+
+
+def test_a_window_covering_called_by_another_kind_is_the_rooms_covering() -> None:
+    from devices.registry import parse_fixture
+
+    home = parse_fixture({"areas": [{"name": "Dining Room", "id": "dining"}, {"name": "Hall", "id": "hall"}],
+                          "entities": [
+                              {"name": "Dining Blinds", "id": "cover.blinds", "area": "dining", "state": "open",
+                               "attributes": {"device_class": "blind"}},
+                              {"name": "Hall Door", "id": "cover.hall_door", "area": "hall", "state": "closed",
+                               "attributes": {"device_class": "door"}},
+                              {"name": "Hall Shutter", "id": "cover.hall_shutter", "area": "hall", "state": "open",
+                               "attributes": {"device_class": "shutter"}}]}, "test home")
+    for kind in ("curtain", "shade", "shutter"):
+        assert _targets(home, "HassTurnOff", area="Dining Room", domain="cover", device_class=kind) == {"cover.blinds"}
+    # A class the room has is that class only; a window, door or gate is never a covering, nor the reverse;
+    # with no room or floor said, nothing stands in for the class.
+    assert _targets(home, "HassTurnOff", area="Hall", domain="cover", device_class="shutter") == {"cover.hall_shutter"}
+    for slots in ({"area": "Dining Room", "device_class": "window"}, {"area": "Hall", "device_class": "gate"},
+                  {"device_class": "curtain"}):
+        decision = resolve(Recognition("HassTurnOff", {"domain": "cover", **slots}), home, _states(home))
+        assert decision.targets == () and decision.error, slots
