@@ -327,7 +327,7 @@ def _steps(lights: list[str], players: list[str], value: Optional[int], heard: l
         marked = value is not None and steps.marked(kind, set(leads))
         for direction, key in zip(DIRECTIONS, _STEPS[kind]):
             key += "" if value is None else "_by"
-            if key in vocab.phrases and steps.cues(kind, direction, marked) & set(heard):
+            if key in vocab.phrases and steps.said(kind, direction, heard, marked):
                 found += [vocab.phrases[key].format(target=t, value=value) for t in targets]
     return found
 

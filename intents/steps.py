@@ -43,6 +43,9 @@ class StepWords:
     weak: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     """As ``directions``, the words the templates may leave out ("up" of "brighten [up]"): they tell the
     direction only of a number said as a step ("down by 50 percent")."""
+    phrases: Mapping[str, Mapping[str, frozenset[tuple[str, ...]]]] = field(default_factory=dict)
+    """As ``directions``, the phrases the templates say as one piece in only one direction's sentences
+    ("turn up", "less bright"), found only when said whole: "less dark" is no step down."""
 
     def cues(self, kind: str, direction: str, marked: bool = False) -> frozenset[str]:
         """The words of a step of ``kind`` (a domain) in ``direction``; ``marked``: for a number said as
@@ -50,6 +53,14 @@ class StepWords:
         slot = STEP_SLOTS.get(kind, "")
         strong = self.directions.get(slot, {}).get(direction, frozenset())
         return strong | self.weak.get(slot, {}).get(direction, frozenset()) if marked else strong
+
+    def said(self, kind: str, direction: str, heard: list[str], marked: bool = False) -> bool:
+        """True when ``heard`` (the words said) says a step of ``kind`` in ``direction``: one of its words,
+        or one of its phrases whole."""
+        if self.cues(kind, direction, marked) & set(heard):
+            return True
+        phrases = self.phrases.get(STEP_SLOTS.get(kind, ""), {}).get(direction, frozenset())
+        return any(tuple(heard[i:i + len(p)]) == p for p in phrases for i in range(len(heard) - len(p) + 1))
 
     def number_is(self, kind: str, leads: set[str]) -> tuple[bool, bool]:
         """(may be a step, may be a level) for a number of ``kind`` said after the words ``leads``."""
@@ -95,8 +106,8 @@ def runs(expression: Any, rules: Mapping[str, Any], seen: frozenset[str],
 
 def step_words(intents: Any, words: Callable[[str], list[str]]) -> StepWords:
     """What hassil's parsed ``intents`` say about steps; ``words`` is the language's tokenizer."""
-    strong, weak = _directions(intents, words)
-    return StepWords(strong, _before(intents, words), weak)
+    strong, weak, phrases = _directions(intents, words)
+    return StepWords(strong, _before(intents, words), weak, phrases)
 
 
 def _expanded(text: str, rules: Mapping[str, Any], depth: int = 4) -> str:
@@ -123,10 +134,12 @@ def _before(intents: Any, words: Callable[[str], list[str]]) -> dict[str, frozen
             **{level: frozenset(said[level] - said[step]) for step, level in pairs}}
 
 
-def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, dict]:
-    """The cue words of each direction of each step slot: (said on their own, may be left out)."""
+def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, dict, dict]:
+    """The cues of each direction of each step slot: (words said on their own, words that may be left out,
+    phrases said as one piece)."""
     alone: dict[bool, dict[str, dict[str, set[str]]]] = {False: {}, True: {}}  # optional -> slot -> direction
     every: dict[str, dict[str, set[str]]] = {}  # slot -> direction -> every word
+    pieces: dict[str, dict[str, set[tuple[str, ...]]]] = {}  # slot -> direction -> every run's words
     for intent in intents.intents.values():
         for data in intent.data:
             rules = {**intents.expansion_rules, **(data.expansion_rules or {})}
@@ -137,6 +150,8 @@ def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, 
                     for text, optional in runs(sentence.expression, rules, frozenset()):
                         found = words(text)
                         every.setdefault(slot, {d: set() for d in DIRECTIONS})[value].update(found)
+                        if found:
+                            pieces.setdefault(slot, {d: set() for d in DIRECTIONS})[value].add(tuple(found))
                         if len(found) == 1:
                             alone[optional].setdefault(slot, {d: set() for d in DIRECTIONS})[value].update(found)
 
@@ -144,6 +159,11 @@ def _directions(intents: Any, words: Callable[[str], list[str]]) -> tuple[dict, 
         return {slot: {d: frozenset(alone[optional].get(slot, {}).get(d, set()) - every[slot][other])
                        for d, other in zip(DIRECTIONS, reversed(DIRECTIONS))} for slot in every}
 
+    def inside(phrase: tuple[str, ...], runs: set[tuple[str, ...]]) -> bool:
+        return any(run[i:i + len(phrase)] == phrase for run in runs for i in range(len(run) - len(phrase) + 1))
+
     strong = only(False)
     weak = {slot: {d: cues - strong[slot][d] for d, cues in by.items()} for slot, by in only(True).items()}
-    return strong, weak
+    phrases = {slot: {d: frozenset(p for p in by[d] if len(p) > 1 and not inside(p, by[other]))
+                      for d, other in zip(DIRECTIONS, reversed(DIRECTIONS))} for slot, by in pieces.items()}
+    return strong, weak, phrases

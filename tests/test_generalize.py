@@ -222,3 +222,23 @@ def test_a_step_word_that_says_how_a_light_is_asks_for_no_step() -> None:
     assert steps_offered("the night light is dim") == [] and steps_offered("the night light is getting dim") == []
     assert steps_offered("dim the night light") == ["dim Night Light"]
     assert steps_offered("make the night light dimmer") == ["dim Night Light"]
+
+
+def test_a_step_phrase_of_the_templates_said_whole_is_a_step() -> None:
+    """"turn up the spotlights" was no step: "turn up" is a phrase of the step-up sentences, and only
+    single words counted as cues. A phrase counts said whole, in the templates' own words per language."""
+    from intents.steps import step_words
+
+    steps = step_words(Intents.from_dict(load_language("en")), EN.words)
+    assert ("turn", "up") in steps.phrases["brightness_step"]["up"]
+    assert ("turn", "down") in steps.phrases["volume_step"]["down"]
+
+    def steps_offered(text: str) -> list[str]:
+        found = answers(find_mentions(text, HOME, EN), HOME, None, text, EN, False, steps)
+        return [a for a in found if a.startswith(("dim ", "brighten "))]
+
+    assert steps_offered("turn up the night light") == ["brighten Night Light"]
+    assert steps_offered("turn down the night light") == ["dim Night Light"]
+    assert steps_offered("the night light is less bright") == []  # a copula: how it is
+    assert steps_offered("make the night light less dark") == []  # "less" alone is no step
+    assert steps_offered("turn the night light up to the top") == []  # the words apart are no phrase

@@ -35,7 +35,8 @@ def test_a_device_the_home_lacks_is_named_in_the_reply(assistant: Assistant, tex
 
 @pytest.mark.fast
 @pytest.mark.parametrize("text", ["tell me a joke", "the left one", "too much sun in the guest room",
-                                  "turn it off", "don't turn on the sprinklers", "the coffee was cold this morning"])
+                                  "turn it off", "don't turn on the sprinklers", "the coffee was cold this morning",
+                                  "turn up the heat"])  # "up the heat" is no device's name
 def test_what_is_no_command_stays_not_understood(assistant: Assistant, text: str) -> None:
     outcome = assistant.handle(text, dry_run=True)
     assert outcome.failure is Failure.NOT_UNDERSTOOD and outcome.reply == "Sorry, I didn't understand that"

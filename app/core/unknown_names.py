@@ -47,9 +47,10 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
     places = {vocab.joined(n) for a in view.home.areas for n in (a.name, *a.aliases)} | {
         vocab.joined(f.name) for f in view.home.floors}
     bare = vocab.joined(" ".join(w for w in named if w != vocab.article))
+    particles = {w for cues in vocab.direction_words.values() for cue in cues for w in vocab.words(cue)}
     if set(named) & vocab.pronouns or not said & verbs or bare in places or set(vocab.words(text)) & set(
-            vocab.conjunctions):
-        return None  # "it"; no verb; a room; two commands (`app.core.compound` reads those)
+            vocab.conjunctions) or named[:1] and named[0] in particles:
+        return None  # "it"; no verb; a room; two commands (`app.core.compound` reads those); "turn up the heat"
     return Decision(Recognition(intent, slots={"name": name}, source=Source.TEMPLATE),
                     error=f"I don't know a device called {name}", reason=("no_entity", {"entity": name}))
 
