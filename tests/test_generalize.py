@@ -242,3 +242,26 @@ def test_a_step_phrase_of_the_templates_said_whole_is_a_step() -> None:
     assert steps_offered("the night light is less bright") == []  # a copula: how it is
     assert steps_offered("make the night light less dark") == []  # "less" alone is no step
     assert steps_offered("turn the night light up to the top") == []  # the words apart are no phrase
+
+
+def test_a_name_said_in_part_with_its_verb_that_is_another_devices_name() -> None:
+    """"lock the garage door" with the Shed Lock and the Garage Side Door: the verb "lock" is a word of the
+    Shed Lock's name, and was taken as part of the name said; the name in part, with its head word, is the
+    Garage Side Door's, neither a device the home lacks nor another of its kind."""
+    from app.config import Settings
+    from app.core.assistant import Assistant
+    from app.core.unknown_names import says_another_of_its_kind
+
+    home = parse_fixture({"areas": [{"name": "Porch", "id": "porch"}],
+                          "entities": [{"name": "Shed Lock", "id": "lock.shed", "area": "porch", "state": "locked"},
+                                       {"name": "Garage Side Door", "id": "lock.garage_side", "area": "porch",
+                                        "state": "unlocked"}]}, "test home")
+    hearth = Assistant(Settings(intents={"stage": "templates"}), home)
+    for said in ("lock the garage door", "lock the side door"):
+        assert hearth.understand(said).decision.targets == ("lock.garage_side",), said
+    assert hearth.understand("unlock the shed").decision.targets == ("lock.shed",)
+    assert hearth.handle("turn on the shed", dry_run=True).reply == "Sorry, I am not aware of any device called shed"
+    garage = home.entity("lock.garage_side")
+    assert says_another_of_its_kind("lock the cellar door", garage, EN)  # a qualifier not of the name
+    assert not says_another_of_its_kind("lock the garage door", garage, EN)
+    assert not says_another_of_its_kind("can you lock the door", garage, EN)

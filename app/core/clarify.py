@@ -68,11 +68,13 @@ def partial_name(text: str, home: Home, vocab: Vocabulary, area_id: Optional[str
     entities = list(home.entities)
     name_words = {w for e in entities for n in e.names for w in _singular(vocab.words(n), vocab)}
     area_words = {w for a in home.areas for n in (a.name, *a.aliases) for w in _singular(vocab.words(n), vocab)}
-    # The words of the verb said are not part of a name ("switch on the lamp": no Bedroom Switch).
-    verb_words = {w for cues in vocab.direction_words.values() for cue in cues if " " in cue and vocab.said(text, cue)
+    # The words of the verb said are not part of a name ("switch on the lamp": no Bedroom Switch; "lock the
+    # garage door": the lock's verb, not the Shed Lock's name), unless nothing else is.
+    verb_words = {w for cues in vocab.direction_words.values() for cue in cues if vocab.said(text, cue)
                   for w in vocab.words(cue)}
     plain = _singular(words, vocab)
-    spots = [i for i, w in enumerate(plain) if w in name_words and words[i] not in verb_words]
+    spots = [i for i, w in enumerate(plain) if w in name_words]
+    spots = [i for i in spots if words[i] not in verb_words] or spots
     said = {plain[i] for i in spots}
     if not said - area_words or any(vocab.said(text, n) and said <= set(_singular(vocab.words(n), vocab))
                                     for e in entities for n in e.names):

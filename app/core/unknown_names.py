@@ -51,8 +51,18 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
     if set(named) & vocab.pronouns or not said & verbs or bare in places or set(vocab.words(text)) & set(
             vocab.conjunctions) or named[:1] and named[0] in particles:
         return None  # "it"; no verb; a room; two commands (`app.core.compound` reads those); "turn up the heat"
+    if any(_in_part(named, name, vocab) for e in view.home.entities for name in e.names):
+        return None  # a name said in part ("the garage door" of the Garage Side Door) is no name the home lacks
     return Decision(Recognition(intent, slots={"name": name}, source=Source.TEMPLATE),
                     error=f"I don't know a device called {name}", reason=("no_entity", {"entity": name}))
+
+
+def _in_part(said: list[str], name: str, vocab: Vocabulary) -> bool:
+    """True when the words ``said`` are some of ``name``'s, its head (last word) among them: "garage door"
+    of the Garage Side Door; "shed" (of the Shed Lock) says another thing of the shed."""
+    words = {vocab.singular(w) for w in said if w != vocab.article}
+    own = [vocab.singular(w) for w in vocab.words(name)]
+    return bool(own) and own[-1] in words and words <= set(own)
 
 
 def another_of_its_kind(said: str, entity: Entity, vocab: Vocabulary) -> bool:
@@ -72,12 +82,18 @@ def another_of_its_kind(said: str, entity: Entity, vocab: Vocabulary) -> bool:
 
 
 def says_another_of_its_kind(text: str, entity: Entity, vocab: Vocabulary) -> bool:
-    """True when ``text`` says the head word of one of the device's names but not the whole name ("lock
-    the cellar door" for the Sliding Doors): a device of that kind the home may lack, not this one."""
-    said = {vocab.singular(w) for w in vocab.words(text)}
+    """True when ``text`` says the head word of one of the device's names, not the whole name, with a word
+    before it that qualifies it and is none of the name's ("lock the cellar door" for the Sliding Doors): a
+    device of that kind the home may lack, not this one. The name said in part ("the garage door" for the
+    Garage Side Door) or the head alone ("the door") is this one's."""
+    said = [vocab.singular(w) for w in vocab.words(text)]
+    verbs = {w for cues in vocab.direction_words.values() for cue in cues for w in vocab.words(cue)}
     for name in entity.names:
         own = [vocab.singular(w) for w in vocab.words(name)]
-        if own and own[-1] in said and not set(own) <= said:
+        if not own or set(own) <= set(said):
+            continue
+        if any(word == own[-1] and i and said[i - 1] not in {*own, vocab.article, *verbs}
+               for i, word in enumerate(said)):
             return True
     return False
 
