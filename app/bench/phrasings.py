@@ -231,19 +231,25 @@ def score(folder: Path, config: str | None = None, show: bool = True) -> Any:
     from app.core.assistant import Assistant, load_home
 
     settings = load_settings(Path(config) if config else default_config_path())
-    total = Summary()
+    total, times = Summary(), []
     for cases_file in sorted(folder.glob("cases_*.yaml")):
         home = load_home(settings, str(folder / cases_file.name.replace("cases_", "home_")))
         records = io.StringIO()
         loaded = load_cases(cases_file)
-        evaluate(Assistant(settings, home), loaded, records)
+        assistant = Assistant(settings, home)
+        assistant.llm_stage()  # loaded before the first case, whose time would otherwise count the load
+        evaluate(assistant, loaded, records)
         for case, line in zip(loaded, records.getvalue().splitlines()):
             record = json.loads(line)
+            times.append(record["timings_ms"]["nlu"])
             if not total.add(record, case.expected, case.kind) and show:
                 print(f"{'WRONG' if record['acted'] else 'miss '} [{case.kind}] {case.text!r}: "
                       f"{record['intent']} {record['targets']} {record['data']}")
     if show:
         print(total.table())
+        times.sort()
+        print(f"understanding p50 / p95 / max: {times[len(times) // 2]:.0f} / {times[int(len(times) * 0.95)]:.0f} / "
+              f"{times[-1]:.0f} ms")
     return total
 
 

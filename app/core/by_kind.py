@@ -3,8 +3,8 @@
 Home Assistant's templates read such a command only with the room of the device that heard it, and
 act on that room's device of the kind. A home often has its one player or vacuum in another room, or
 the command was typed, with no room at all. For the kinds a home has one or two of
-(`devices.home_assistant.COMMANDED_ALONE`), the command is read in each room that has one: one device
-found is the one meant; several are asked about ("Which one: the TV or the Record Player?").
+(`devices.home_assistant.COMMANDED_ALONE`), the command is read as said in a room that has one: one
+device of its kind is the one meant; several are asked about ("Which one: the TV or the Record Player?").
 A device or room that was said and is not in the home is never read as another: the words still say
 it, and the templates do not read them without it.
 """
@@ -30,37 +30,27 @@ def read_by_kind(view: HomeView, states: StateStore, text: str,
     vocab, home = view.vocab, view.home
     if vocab.negated(text) or vocab.is_statement(text) or vocab.is_question(text):
         return None, None
-    for domain in sorted(COMMANDED_ALONE):
-        devices = [e for e in home.entities if e.domain == domain and home.area(e.area_id) is not None]
-        if not devices or len(devices) > MAX_CHOICES:
-            continue
-        readings = {}
-        for entity in devices:
-            recognition = _read_in_room(view, states, text, context, entity, domain)
-            if recognition is not None:
-                readings[entity.id] = recognition
-        if len(readings) == 1:
-            return next(iter(readings.values())), None
-        if readings:
-            first = next(iter(readings.values()))
-            return None, Choice((), (), tuple(readings), reading=first)
+    placed = [e for e in home.entities if e.domain in COMMANDED_ALONE and home.area(e.area_id) is not None]
+    if not placed:
+        return None, None
+    # Which room the templates are given does not change what they read, only the room it is about: one
+    # reading serves every device.
+    room = home.area(placed[0].area_id).name
+    recognition = view.recognizer.recognize(text, {**context, "area": room})
+    domains = INTENT_DOMAINS.get(recognition.intent or "", ())
+    if len(domains) != 1 or "name" in recognition.slots or "floor" in recognition.slots \
+            or recognition.slots.get("area") != room:
+        return None, None  # no command for one kind; a device, floor or room said ("next track in the kitchen")
+    devices = [e for e in placed if e.domain == domains[0]]
+    if len(devices) > MAX_CHOICES:
+        return None, None
+    readings = {e.id: fill(recognition, e, view) for e in devices}
+    readings = {i: r for i, r in readings.items() if resolve(r, home, states).targets == (i,)}
+    if len(readings) == 1:
+        return next(iter(readings.values())), None
+    if readings:
+        return None, Choice((), (), tuple(readings), reading=recognition)
     return None, None
-
-
-def _read_in_room(view: HomeView, states: StateStore, text: str, context: dict[str, Any], entity: Entity,
-                  domain: str) -> Optional[Recognition]:
-    """``text`` read as said in ``entity``'s room, when that reading is a command for its kind that acts
-    on ``entity`` (and on no other device)."""
-    area = view.home.area(entity.area_id)
-    recognition = view.recognizer.recognize(text, {**context, "area": area.name})
-    if recognition.intent is None or INTENT_DOMAINS.get(recognition.intent) != (domain,) \
-            or "name" in recognition.slots or "floor" in recognition.slots:
-        return None
-    if recognition.slots.get("area") != area.name:
-        return None  # a room was said ("next track in the kitchen"): that room, or nothing
-    named = fill(recognition, entity, view)
-    decision = resolve(named, view.home, states, area.name)
-    return named if decision.error is None and decision.targets == (entity.id,) else None
 
 
 def fill(reading: Recognition, entity: Entity, view: HomeView) -> Recognition:
