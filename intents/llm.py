@@ -70,6 +70,23 @@ def not_for_the_model(text: str, vocab: Vocabulary) -> Optional[str]:
     return None
 
 
+def describes_a_device(text: str, home: Home, vocab: Vocabulary) -> bool:
+    """True when ``text`` opens with a device of the home (its name, a kind word, a room before it) and then
+    a copula: "the robovac is really good at vacuuming", "the desk lamp is too bright" say how a device
+    is, whatever word after them asks for a change elsewhere. A room alone is no device ("the kitchen is
+    too dark" asks for light), nor is a need said of the device ("the garage light is wasting power")."""
+    words = vocab.words(text)
+    names = {vocab.singular(w) for e in home.entities for n in e.names for w in vocab.words(n)}
+    kinds = {vocab.singular(w) for forms in vocab.words_of_kind.values() for w in forms}
+    rooms = {w for a in home.areas for n in (a.name, *a.aliases) for w in vocab.words(n)}
+    subject = 0
+    while subject < len(words) and (words[subject] == vocab.article or vocab.singular(words[subject]) in
+                                    names | kinds or words[subject] in rooms):
+        subject += 1
+    device = any(vocab.singular(w) in names | kinds and w not in rooms for w in words[:subject])
+    return device and subject < len(words) and words[subject] in vocab.copulas and not vocab.needs_said(text)
+
+
 def weak_only(text: str, vocab: Vocabulary) -> bool:
     """True when the only words of ``text`` that ask for a change are weak cues ("on" of "I love the music
     on the record player", "on standby"): the model's command is then asked about, never done at once.
@@ -193,7 +210,7 @@ class LlmRecognizer:
 
     def offered(self, text: str, context: Optional[dict[str, Any]] = None) -> list[str]:
         """The answers the model may choose from for ``text`` (only "none" when it is not to be asked)."""
-        if not_for_the_model(text, self.vocab):
+        if not_for_the_model(text, self.vocab) or describes_a_device(text, self.home, self.vocab):
             return [self.vocab.phrases["none"]]
         return self._answers(text, context or {})
 
@@ -249,7 +266,8 @@ class LlmRecognizer:
         if size > self.settings.max_input_tokens:  # checked first: finding mentions in a long text costs too
             return LlmResult(Recognition(None, source=Source.LLM), "",
                              f"not read: {size} tokens, more than {self.settings.max_input_tokens}")
-        skipped = not_for_the_model(text, self.vocab)
+        skipped = not_for_the_model(text, self.vocab) or (
+            describes_a_device(text, self.home, self.vocab) and "a device described, not a request")
         if skipped:
             return LlmResult(Recognition(None, source=Source.LLM), "none", skipped)
         said, meant = self._offers(text, context)

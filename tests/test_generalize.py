@@ -265,3 +265,18 @@ def test_a_name_said_in_part_with_its_verb_that_is_another_devices_name() -> Non
     assert says_another_of_its_kind("lock the cellar door", garage, EN)  # a qualifier not of the name
     assert not says_another_of_its_kind("lock the garage door", garage, EN)
     assert not says_another_of_its_kind("can you lock the door", garage, EN)
+
+
+def test_a_sentence_opening_with_a_device_and_a_copula_describes_it() -> None:
+    """"the robovac is really good at vacuuming" started it (a remark of the first sealed split): the
+    word "vacuuming" asks for a start, but the sentence says how the device is."""
+    from intents.llm import describes_a_device
+
+    for remark in ("the night light is really good at lighting the stairs", "the chandelier is so pretty",
+                   "the attic chandelier was on all night", "the lights are nice and warm"):
+        assert describes_a_device(remark, HOME, EN), remark
+    # A room is no device; a need said of a device is a request the vocabulary reads (as before).
+    for request in ("the den is too dark", "it's too bright in the attic", "turn on the chandelier",
+                    "chandelier on please", "is the chandelier on", "the chandelier is too bright",
+                    "the night light is wasting power"):
+        assert not describes_a_device(request, HOME, EN), request
