@@ -280,3 +280,15 @@ def test_a_sentence_opening_with_a_device_and_a_copula_describes_it() -> None:
                     "chandelier on please", "is the chandelier on", "the chandelier is too bright",
                     "the night light is wasting power"):
         assert not describes_a_device(request, HOME, EN), request
+
+
+def test_a_name_made_of_words_of_the_devices_names_is_not_another_of_its_kind() -> None:
+    """"coffee machine" for the Coffee Maker, also called the espresso machine, was "another machine"
+    (its qualifier is not the alias's), so the home answered it had no coffee machine."""
+    from app.core.unknown_names import another_of_its_kind
+    from devices.registry import Entity
+
+    maker = Entity("switch.coffee_maker", "Coffee Maker", aliases=("espresso machine",))
+    assert not another_of_its_kind("coffee machine", maker, EN)
+    assert another_of_its_kind("washing machine", maker, EN)  # a qualifier none of its names has
+    assert another_of_its_kind("front door", Entity("lock.back", "Back Door"), EN)

@@ -74,6 +74,8 @@ def another_of_its_kind(said: str, entity: Entity, vocab: Vocabulary) -> bool:
     for the Television) are not. The head is the last word, as in the compounds of English, Chinese and
     German (whose compounds are one word)."""
     words = [vocab.singular(w) for w in vocab.words(said) if w != vocab.article]
+    if set(words) <= {vocab.singular(w) for name in entity.names for w in vocab.words(name)}:
+        return False  # every word is one of its names' ("coffee machine": the Coffee Maker, the espresso machine)
     for name in entity.names:
         own = {vocab.singular(w) for w in vocab.words(name)}
         if words and set(words) & own and not (words[-1] not in own and set(words[:-1]) <= own):
