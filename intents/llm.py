@@ -74,7 +74,8 @@ def describes_a_device(text: str, home: Home, vocab: Vocabulary) -> bool:
     """True when ``text`` opens with a device of the home (its name, a kind word, a room before it) and then
     a copula: "the robovac is really good at vacuuming", "the desk lamp is too bright" say how a device
     is, whatever word after them asks for a change elsewhere. A room alone is no device ("the kitchen is
-    too dark" asks for light), nor is a need said of the device ("the garage light is wasting power")."""
+    too dark" asks for light), nor is a need said of the device ("the garage light is wasting power"),
+    nor a description before a clause about "it" ("the roomba is on the wrong dock, can you move it")."""
     words = vocab.words(text)
     names = {vocab.singular(w) for e in home.entities for n in e.names for w in vocab.words(n)}
     kinds = {vocab.singular(w) for forms in vocab.words_of_kind.values() for w in forms}
@@ -84,7 +85,11 @@ def describes_a_device(text: str, home: Home, vocab: Vocabulary) -> bool:
                                     names | kinds or words[subject] in rooms):
         subject += 1
     device = any(vocab.singular(w) in names | kinds and w not in rooms for w in words[:subject])
-    return device and subject < len(words) and words[subject] in vocab.copulas and not vocab.needs_said(text)
+    if not (device and subject < len(words) and words[subject] in vocab.copulas) or vocab.needs_said(text):
+        return False
+    # "the roomba is on the wrong dock, can you move it": a later clause about "it" asks for something.
+    later = re.split("[" + re.escape(vocab.clause_marks) + "]", text.lower(), maxsplit=1)[1:]
+    return not (later and set(vocab.words(later[0])) & vocab.pronouns)
 
 
 def weak_only(text: str, vocab: Vocabulary) -> bool:

@@ -79,3 +79,25 @@ def test_a_light_command_without_a_light_in_the_room_is_no_other_rooms_light() -
     hearth.settings = Settings(intents={"stage": "templates"}, area="Kitchen")
     outcome = hearth.handle("turn on the lights", dry_run=True)
     assert not outcome.decision.acts and outcome.decision.targets == ()
+
+
+SKYLIGHT = {"name": "Skylight", "id": "cover.skylight", "area": "office", "state": "closed",
+            "attributes": {"device_class": "window"}}
+VELUX = {"name": "Velux", "id": "cover.velux", "area": "lounge", "state": "closed",
+         "attributes": {"device_class": "window"}}
+
+
+def test_a_device_class_said_alone_is_the_homes_one_device_of_that_class() -> None:
+    hearth = _hearth(SKYLIGHT)
+    for said, intent in (("open the window", "HassTurnOn"), ("close the windows please", "HassTurnOff")):
+        assert _done(hearth.handle(said, dry_run=True)) == (intent, ("cover.skylight",), {}), said
+    for never in ("open the window in the kitchen", "open the garage door", "don't open the window"):
+        outcome = hearth.handle(never, dry_run=True)
+        assert not outcome.decision.acts and outcome.failure is not Failure.NEEDS_CHOICE, never
+
+
+def test_two_devices_of_the_class_said_are_asked_about() -> None:
+    hearth = _hearth(SKYLIGHT, VELUX)
+    asked = hearth.handle("open the window", dry_run=True)
+    assert asked.failure is Failure.NEEDS_CHOICE and asked.reply == "Which one: the Skylight or the Velux?"
+    assert _done(hearth.handle("the velux", dry_run=True)) == ("HassTurnOn", ("cover.velux",), {})

@@ -278,7 +278,7 @@ def test_a_sentence_opening_with_a_device_and_a_copula_describes_it() -> None:
     # A room is no device; a need said of a device is a request the vocabulary reads (as before).
     for request in ("the den is too dark", "it's too bright in the attic", "turn on the chandelier",
                     "chandelier on please", "is the chandelier on", "the chandelier is too bright",
-                    "the night light is wasting power"):
+                    "the night light is wasting power", "the chandelier is off again, turn it on"):
         assert not describes_a_device(request, HOME, EN), request
 
 
