@@ -45,10 +45,15 @@ def test_a_drawn_home_and_its_commands_are_consistent() -> None:
         assert sum(a != b for a, b in zip(words, said.split())) <= 1, text
 
 
-def test_the_development_split_holds_its_figures() -> None:
-    """Development split (305 cases, tuned on), 2026-12-05: 223 right and 17 wrong at the session's start,
-    238 right and 12 wrong after its changes. Wrong actions include the paraphraser's own changes of the
-    request ("make the chandelier purple" for blue): read them before counting them against Hearth."""
-    summary = score(DEV, show=False)
-    assert summary.scored == 305
-    assert summary.passed >= 238 and summary.wrong_actions <= 12, (summary.passed, summary.wrong_actions)
+@pytest.mark.parametrize(("split", "cases", "right", "wrong"), [("dev", 305, 245, 11), ("sealed", 306, 258, 7),
+                                                         ("sealed_2", 304, 249, 6)])
+def test_the_development_splits_hold_their_figures(split: str, cases: int, right: int, wrong: int) -> None:
+    """The splits tuned on or already scored once (all development data now), measured 2026-12-05 at the
+    end of the afternoon's changes. dev: 223 right and 17 wrong at the morning's start, 238 / 12 at its
+    end, 245 / 11 now; sealed: 239 / 17 at the morning's start, 249 / 14 when scored, 258 / 7 now; sealed_2: 235 / 9
+    at the morning's start, 244 / 7 when scored, 249 / 6 now. Wrong actions include the paraphraser's own
+    changes of the request ("make the chandelier purple" for blue): read them before counting them against
+    Hearth."""
+    summary = score(DEV.parent / split, show=False)
+    assert summary.scored == cases
+    assert summary.passed >= right and summary.wrong_actions <= wrong, (summary.passed, summary.wrong_actions)
