@@ -92,7 +92,7 @@ def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: 
     assert llm and all(got["timings_ms"]["llm"] > 0 for got in llm)  # the stage ran and reports its time
 
 
-@pytest.mark.parametrize("cases, floor, most_wrong, most_acted", [(RELATIVE, 16, 2, 1), (RELATIVE_SEALED, 7, 2, 1)])
+@pytest.mark.parametrize("cases, floor, most_wrong, most_acted", [(RELATIVE, 17, 2, 1), (RELATIVE_SEALED, 9, 0, 1)])
 def test_relative_steps_chosen_by_the_model(tmp_path: Path, cases: Path, floor: int, most_wrong: int,
                                             most_acted: int) -> None:
     """Relative steps offered to the model in the directions the templates' words say (`intents.steps`),
@@ -102,7 +102,9 @@ def test_relative_steps_chosen_by_the_model(tmp_path: Path, cases: Path, floor: 
     darker in the kitchen in the evening" dims them). The second, sealed (20 commands, 6 remarks; before
     the change 3 right, 4 wrong, 0 remarks): scored once at 8 right, 4 wrong, 1 remark ("the garage light
     got dimmer over the years"); after the two changes chosen on the first set ("by" a step, "to" a level;
-    "up" alone no step), 7 right, 2 wrong, the same remark."""
+    "up" alone no step), 7 right, 2 wrong, the same remark. 2026-12-05, with the templates' step phrases
+    said whole ("turn up", "less bright", "volume down"): 17 right, 2 wrong and 9 right, 0 wrong, the same
+    remarks."""
     right, commands, wrong, acted_on_nothing = _score(_eval(tmp_path, cases))
     print(f"{cases.name}: {right}/{commands} exact, {wrong} wrong actions, {acted_on_nothing} remarks acted on")
     assert right >= floor and wrong <= most_wrong and acted_on_nothing <= most_acted
