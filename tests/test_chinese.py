@@ -9,6 +9,7 @@ import pytest
 
 from app.audio.inputs import to_float
 from app.bench.clips import command_clip, write_audio_cases
+from app.cli.evaluate import verdict
 from app.cli.main import main
 from app.config import Settings
 from app.core.assistant import Assistant
@@ -86,15 +87,8 @@ def test_natural_chinese_through_the_llm_stage(tmp_path: Path, cases_file: Path,
 
     cases = yaml.safe_load(cases_file.read_text(encoding="utf-8"))["cases"]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    right = wrong = 0
-    for case, record in zip(cases, records):
-        if case["intent"] == "none":
-            assert not record["acted"], case["text"]
-            right += record["intent"] is None
-            continue
-        same = record["intent"] == case["intent"] and sorted(record["targets"]) == sorted(case.get("targets", []))
-        right += same and all(record["data"].get(k) == v for k, v in (case.get("data") or {}).items())
-        wrong += record["acted"] and not same
+    judged = [verdict(record, case) for case, record in zip(cases, records)]  # `hearth eval`'s meaning of right
+    right, wrong = judged.count("right"), judged.count("wrong")
     assert right >= floor and wrong == 0, (right, wrong)
 
 

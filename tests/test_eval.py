@@ -107,3 +107,25 @@ def test_empty_and_absurdly_long_cases_are_recorded_not_fatal(tmp_path: Path) ->
     records = _eval(tmp_path, [{"text": "   "}, {"text": "lights " * 500}, {"text": "turn on the bedroom lamp"}])
     assert "empty" in records[0]["error"] and "too long" in records[1]["error"]
     assert records[2]["targets"] == ["light.bedroom_lamp"]
+
+
+@pytest.mark.fast
+def test_one_meaning_of_right_for_every_bench() -> None:
+    from app.cli.evaluate import Summary, verdict
+
+    command = {"intent": "HassTurnOn", "targets": ["light.lamp"]}
+    done = {"intent": "HassTurnOn", "targets": ["light.lamp"], "data": {}, "slots": {}, "acted": True}
+    asked = {**done, "acted": False}  # "Did you mean ...?": the expected action, not done without a yes
+    other = {**done, "targets": ["light.fan"]}
+    nothing = {"intent": None, "targets": [], "data": {}, "slots": {}, "acted": False}
+    question = {"intent": "HassGetState", "targets": ["light.lamp"], "data": {}, "slots": {}, "acted": False}
+    assert [verdict(r, command) for r in (done, asked, other, nothing)] == ["right", "asked", "wrong", "refused"]
+    remark = {"intent": "none"}
+    assert [verdict(r, remark) for r in (nothing, question, done)] == ["right", "right", "wrong"]
+    assert verdict(question, {"intent": "HassGetState", "targets": ["light.lamp"]}) == "right"
+    assert verdict(done, {}) is None
+    summary = Summary()
+    for record in (done, asked, other, nothing):
+        summary.add(record, command, "on_off")
+    assert (summary.scored, summary.passed, summary.asked, summary.wrong_actions) == (4, 1, 1, 1)
+    assert summary.by_kind["on_off"] == [1, 1, 4] and "asked first" in summary.table()

@@ -13,6 +13,7 @@ import yaml
 
 from app.audio.inputs import to_float
 from app.bench.clips import command_clip
+from app.cli.evaluate import verdict
 from app.cli.main import main
 from app.config import IntentSettings, LlmSettings, Settings
 from app.core.assistant import Assistant
@@ -46,24 +47,24 @@ def _eval(tmp_path: Path, cases: Path) -> list[tuple[dict, dict]]:
 
 
 def _score(pairs: list[tuple[dict, dict]]) -> tuple[int, int, int, int]:
-    """(commands exactly right, commands, wrong actions, non-commands acted on)."""
+    """(commands right at once, commands, wrong actions, non-commands acted on), in `hearth eval`'s one
+    meaning of right (`app.cli.evaluate.verdict`): a command only asked about is not right."""
     right = commands = wrong = acted_on_nothing = 0
     for case, got in pairs:
+        judged = verdict(got, {**case, "intent": case.get("intent", "none")})  # no intent: a remark
         if case.get("intent", "none") == "none":  # a remark: no intent to reach
-            acted_on_nothing += got["acted"]
+            acted_on_nothing += judged == "wrong"
             continue
         commands += 1
-        exact = (got["intent"] == case["intent"] and sorted(got["targets"]) == sorted(case.get("targets", []))
-                 and all(str(got["data"].get(k)) == str(v) for k, v in (case.get("data") or {}).items()))
-        right += exact
-        wrong += got["acted"] and not exact
+        right += judged == "right"
+        wrong += judged == "wrong"
     return right, commands, wrong, acted_on_nothing
 
 
 @pytest.mark.parametrize("cases, floor, most_wrong, most_acted", [
-    (DEV_COMMANDS, 30, 0, 0), (UNSEEN, 28, 0, 0), (UNSEEN_2, 18, 0, 0), (NATURAL_DEV, 48, 0, 0),
-    (NATURAL_HELDOUT, 50, 1, 0), (NATURAL_2, 49, 1, 0), (NATURAL_3, 32, 0, 0), (NATURAL_4, 37, 0, 0),
-    (NATURAL_5, 30, 0, 1), (NATURAL_6, 33, 0, 0), (NATURAL_7, 34, 0, 0), (NATURAL_8, 35, 0, 0)])
+    (DEV_COMMANDS, 31, 0, 0), (UNSEEN, 30, 0, 0), (UNSEEN_2, 19, 0, 0), (NATURAL_DEV, 51, 0, 0),
+    (NATURAL_HELDOUT, 57, 0, 0), (NATURAL_2, 51, 1, 0), (NATURAL_3, 34, 0, 0), (NATURAL_4, 37, 0, 0),
+    (NATURAL_5, 31, 0, 1), (NATURAL_6, 34, 0, 0), (NATURAL_7, 34, 0, 0), (NATURAL_8, 35, 0, 0)])
 def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: int, most_wrong: int,
                                             most_acted: int) -> None:
     """Measured 2026-11-23 with SmolLM2-135M: dev 32/32, held-out 30/30 and 19/20; natural phrasing
@@ -83,7 +84,9 @@ def test_accuracy_floor_and_no_wrong_action(tmp_path: Path, cases: Path, floor: 
     off the play corner", "I left the kitchen switch on this morning"): 35/36, none; "let's get the
     party started" names Party Mode only in part. The eighth, fixed after its one scoring (32/36
     commands, none wrong, 1 of 8 non-commands acted on: "the kitchen cabinets look nice in blue" set
-    them blue): 36/36, none."""
+    them blue): 36/36, none. 2026-12-05: the floors are what each set measures, right at once in `hearth
+    eval`'s one meaning (`verdict`): a command only asked about ("Did you mean ...?") is no longer counted
+    right, which takes one case each from the dev, unseen_2, fourth and eighth sets."""
     pairs = _eval(tmp_path, cases)
     right, commands, wrong, acted_on_nothing = _score(pairs)
     print(f"{cases.name}: {right}/{commands} exact, {wrong} wrong actions")

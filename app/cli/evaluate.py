@@ -19,6 +19,7 @@ from app.core.assistant import Assistant
 from app.core.failure import InputError
 from app.core.understanding import Understanding
 from devices.files import read_yaml
+from devices.home_assistant import ACTION_INTENTS
 
 
 class CaseError(Exception):
@@ -170,6 +171,23 @@ def score(record: dict[str, Any], expected: dict[str, Any]) -> dict[str, bool]:
     return checks
 
 
+def verdict(record: dict[str, Any], expected: dict[str, Any]) -> Optional[str]:
+    """What one case came to, in the one meaning every bench and test gives it; None where the case
+    expects nothing. ``right``: every expectation met, and an action would be carried out at once;
+    ``asked``: the expected action, but only asked about ("Did you mean ...?"), never done without a yes;
+    ``wrong``: it acted, and not as expected (also on a remark); ``refused``: nothing done otherwise."""
+    checks = score(record, expected)
+    if not checks:
+        return None
+    met = all(checks.values())
+    if record["acted"]:
+        return "right" if met else "wrong"
+    asked = record["intent"] in ACTION_INTENTS and bool(record["targets"]) and not record.get("error")
+    if met and asked and expected.get("intent") not in (None, "none"):
+        return "asked"
+    return "right" if met else "refused"
+
+
 @dataclass
 class Summary:
     """Counts over scored cases."""
@@ -180,32 +198,31 @@ class Summary:
     by_check: dict[str, list[int]] = field(default_factory=dict)
     wrong_actions: int = 0
     """Cases that acted when they should not have, or acted on the wrong thing."""
+    asked: int = 0
+    """Cases whose expected action was only asked about (not counted right)."""
     by_kind: dict[str, list[int]] = field(default_factory=dict)
     """Per case label: [right, wrong actions, scored]."""
 
     def add(self, record: dict[str, Any], expected: dict[str, Any], kind: Optional[str] = None) -> bool:
-        ok = self._add(record, expected)
-        if kind is not None and score(record, expected):
-            counts = self.by_kind.setdefault(kind, [0, 0, 0])
-            counts[0] += ok
-            counts[1] += (not ok) and record["acted"]
-            counts[2] += 1
-        return ok
-
-    def _add(self, record: dict[str, Any], expected: dict[str, Any]) -> bool:
+        """Count one case; True when it is right (or expects nothing)."""
         self.cases += 1
-        checks = score(record, expected)
-        if not checks:
+        judged = verdict(record, expected)
+        if judged is None:
             return True
         self.scored += 1
-        for name, ok in checks.items():
+        for name, ok in score(record, expected).items():
             counts = self.by_check.setdefault(name, [0, 0])
             counts[0] += ok
             counts[1] += 1
-        ok = all(checks.values())
-        self.passed += ok
-        self.wrong_actions += (not ok) and record["acted"]
-        return ok
+        self.passed += judged == "right"
+        self.asked += judged == "asked"
+        self.wrong_actions += judged == "wrong"
+        if kind is not None:
+            counts = self.by_kind.setdefault(kind, [0, 0, 0])
+            counts[0] += judged == "right"
+            counts[1] += judged == "wrong"
+            counts[2] += 1
+        return judged == "right"
 
     def table(self) -> str:
         def pct(a: int, b: int) -> str:
@@ -214,6 +231,7 @@ class Summary:
         lines = [f"{'check':<14}{'correct':>20}"]
         lines += [f"{name:<14}{pct(*counts):>20}" for name, counts in self.by_check.items()]
         lines.append(f"{'all':<14}{pct(self.passed, self.scored):>20}")
+        lines.append(f"{'asked first':<14}{pct(self.asked, self.scored):>20}")
         lines.append(f"{'wrong actions':<14}{pct(self.wrong_actions, self.scored):>20}")
         if self.by_kind:
             lines.append(f"{'kind':<14}{'right':>20}{'wrong':>10}")
