@@ -70,7 +70,8 @@ def test_a_service_says_why_it_cannot_connect_once_and_plainly(tmp_path: Path, t
     "Unspecified error" after it."""
     import time
 
-    from devices.mqtt import MqttLink, MqttSettings, TlsSettings
+    from devices.mqtt import MqttLink
+    from devices.mqtt_settings import MqttSettings, TlsSettings
 
     broker, ca = tls_broker
     other_ca = tmp_path / "other.pem"
