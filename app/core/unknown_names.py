@@ -47,9 +47,8 @@ def unknown_device(view: HomeView, text: str, context: dict[str, Any]) -> Option
     places = {vocab.joined(n) for a in view.home.areas for n in (a.name, *a.aliases)} | {
         vocab.joined(f.name) for f in view.home.floors}
     bare = vocab.joined(" ".join(w for w in named if w != vocab.article))
-    particles = {w for cues in vocab.direction_words.values() for cue in cues for w in vocab.words(cue)}
     if set(named) & vocab.pronouns or not said & verbs or bare in places or set(vocab.words(text)) & set(
-            vocab.conjunctions) or named[:1] and named[0] in particles:
+            vocab.conjunctions) or named[:1] and named[0] in vocab.cue_words:
         return None  # "it"; no verb; a room; two commands (`app.core.compound` reads those); "turn up the heat"
     if any(_in_part(named, name, vocab) for e in view.home.entities for name in e.names):
         return None  # a name said in part ("the garage door" of the Garage Side Door) is no name the home lacks
@@ -89,12 +88,11 @@ def says_another_of_its_kind(text: str, entity: Entity, vocab: Vocabulary) -> bo
     device of that kind the home may lack, not this one. The name said in part ("the garage door" for the
     Garage Side Door) or the head alone ("the door") is this one's."""
     said = [vocab.singular(w) for w in vocab.words(text)]
-    verbs = {w for cues in vocab.direction_words.values() for cue in cues for w in vocab.words(cue)}
     for name in entity.names:
         own = [vocab.singular(w) for w in vocab.words(name)]
         if not own or set(own) <= set(said):
             continue
-        if any(word == own[-1] and i and said[i - 1] not in {*own, vocab.article, *verbs}
+        if any(word == own[-1] and i and said[i - 1] not in {*own, vocab.article, *vocab.cue_words}
                for i, word in enumerate(said)):
             return True
     return False

@@ -86,7 +86,8 @@ class Speaker:
     def warm(self, texts: Iterable[str]) -> int:
         """Synthesise replies ahead of time; returns how many are cached."""
         for text in texts:
-            self._store(speakable(text, self.vocab), tuple(self.tts.synthesize(speakable(text, self.vocab), steady=True)))
+            said = speakable(text, self.vocab)
+            self._store(said, tuple(self.tts.synthesize(said, steady=True)))
         return len(self._cache)
 
     def _store(self, key: str, chunks: tuple[AudioChunk, ...]) -> None:

@@ -424,6 +424,11 @@ class Vocabulary(Amounts):
                 for word, verbs in self.verbs_of_word.items()}
 
     @cached_property
+    def cue_words(self) -> frozenset[str]:
+        """Every word of every direction word or phrase ("turn", "up", "lock"): a verb or its particle."""
+        return frozenset(w for cue in self.verbs_of_word for w in self.words(cue))
+
+    @cached_property
     def verbs_of_word(self) -> dict[str, frozenset[str]]:
         """The plain-command verbs each direction word says ("stop": "turn off" and "pause")."""
         found: dict[str, set[str]] = {}
