@@ -23,6 +23,9 @@ UNKNOWN_COST = 0.5
 KNOWN_COST = 1.0
 #: Added to a swap of characters read alike only without their tones (订 dìng, 灯 dīng).
 TONE_COST = 0.1
+#: Added to a swap of characters whose readings are one sound apart (说 shuo for 锁 suo, 庆 qing for 器 qi):
+#: heard for each other in noise, less often than characters read alike.
+NEAR_COST = 0.4
 #: How many characters of an utterance may be swapped at once.
 MAX_SWAPS = 2
 #: Longer utterances are not repaired: too many combinations, and not a short command.
@@ -47,11 +50,22 @@ class HomophoneRepairer:
             for reading in vocab.readings(char):
                 by_reading.setdefault(reading, set()).add(char)
         self._alike = by_reading
+        self._near: dict[str, list[str]] = {}
 
     def alike(self, char: str) -> list[str]:
         """Known characters read like ``char`` (any of its readings), ``char`` itself left out."""
         found = {c for reading in self.vocab.readings(char) for c in self._alike.get(reading, ())}
         return sorted(found - {char})
+
+    def near(self, char: str) -> list[str]:
+        """Known characters with a reading one sound from one of ``char``'s and none alike (`alike`)."""
+        if char not in self._near:
+            sounds = self.vocab.sounds
+            heard = [sounds(reading) for reading in self.vocab.readings(char)]
+            found = {c for reading, chars in self._alike.items()
+                     if any(_one_apart(h, sounds(reading)) for h in heard) for c in chars}
+            self._near[char] = sorted(found - set(self.alike(char)) - {char})
+        return self._near[char]
 
     def _toneless(self, heard: str, swapped: str) -> bool:
         """True when ``heard`` and ``swapped`` are read alike only without their tones."""
@@ -63,14 +77,15 @@ class HomophoneRepairer:
         words, 七动 and 厕门 are not. Among swaps of the same cost, more known pairs read more alike."""
         return sum(pair in self._pairs for pair in _pairs(text))
 
-    def variants(self, text: str, limit: int = 400) -> list[Repair]:
+    def variants(self, text: str, limit: int = 400, near: bool = True) -> list[Repair]:
         """Repaired variants, cheapest first, those with more known pairs first at the same cost. The
         text itself comes first, at no cost: the templates have no words for the language's fillers,
-        and the caller parses it without them."""
+        and the caller parses it without them. ``near``: also characters one sound apart (`near`), for a
+        caller that checks each variant against the audio."""
         chars = list(text.strip())
         if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
             return []
-        options = {i: self.alike(c) for i, c in enumerate(chars) if _is_hanzi(c)}
+        options = {i: self._swaps(c, near) for i, c in enumerate(chars) if _is_hanzi(c)}
         options = {i: found for i, found in options.items() if found}
         repairs: dict[str, float] = {"".join(chars): 0.0}
         for count in range(1, MAX_SWAPS + 1):
@@ -78,14 +93,28 @@ class HomophoneRepairer:
                 base = sum(KNOWN_COST if chars[i] in self._known else UNKNOWN_COST for i in places)
                 for choice in itertools.product(*(options[i] for i in places)):
                     swapped = list(chars)
-                    for i, char in zip(places, choice):
+                    for i, (char, _) in zip(places, choice):
                         swapped[i] = char
                     variant = "".join(swapped)
-                    cost = base + sum(self._toneless(chars[i], c) for i, c in zip(places, choice)) * TONE_COST
+                    cost = base + sum(extra for _, extra in choice)
                     if cost < repairs.get(variant, float("inf")):
                         repairs[variant] = cost
         ranked = sorted(repairs.items(), key=lambda r: (r[1], -self.known_pairs(r[0])))[:limit]
         return [Repair(variant, cost) for variant, cost in ranked]
+
+
+    def _swaps(self, char: str, near: bool) -> list[tuple[str, float]]:
+        """What ``char`` may be swapped for, each with what the swap adds to its cost."""
+        alike = [(c, TONE_COST if self._toneless(char, c) else 0.0) for c in self.alike(char)]
+        return alike + [(c, NEAR_COST) for c in self.near(char)] if near and self.vocab.sounds else alike
+
+
+def _one_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """True when ``b`` is ``a`` with one sound changed, added or left out."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _pairs(text: str) -> list[str]:

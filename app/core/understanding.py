@@ -30,6 +30,7 @@ from app.stt.rescore import (
     effect,
 )
 from devices.decision import Decision, Recognition, Source
+from devices.home_assistant import TIMER_INTENTS
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.address import without_address
@@ -48,9 +49,10 @@ LlmSource = Callable[[], Optional[LlmRecognizer]]
 
 
 def _does(view: HomeView, decision: Decision) -> bool:
-    """True when ``decision`` would do something: act on a device, or run one of the user's own intents
-    (which has no device; its numbers and words are checked against the audio the same way)."""
-    return decision.acts or (decision.error is None and decision.intent in view.recognizer.custom)
+    """True when ``decision`` would do something: act on a device, start or change a timer, or run one of the
+    user's own intents (which have no device; their numbers and words are checked against the audio the same
+    way, and a misheard "计时器" is repaired as a misheard name is)."""
+    return decision.acts or (decision.error is None and decision.intent in TIMER_INTENTS | view.recognizer.custom)
 
 
 
@@ -387,7 +389,8 @@ def _not_acted(view: HomeView, states: StateStore, understood: Understanding, co
 def read_alike(view: HomeView, texts: list[str]) -> list[str]:
     """Each transcript with its unknown characters swapped for known ones read alike ("把左侧窗帘和上":
     "把左侧窗帘合上"), for the LLM to read: a swap keeps the sound and changes only the characters
-    Whisper picked. Only where one variant free of unknown words is the cheapest and, at that cost,
+    Whisper picked (characters one sound apart are swapped only where the audio judges the variant: 温室充电开
+    is no reading of 文室充连开, heard for 卧室窗帘开). Only where one variant free of unknown words is the cheapest and, at that cost,
     makes the most known pairs of characters (啟动: 启动, not 七动), and with the numbers written; 掉
     (diao) may be 调 or 吊, and then the model reads what was written. Unchanged for a language
     repaired by sound."""
@@ -396,9 +399,11 @@ def read_alike(view: HomeView, texts: list[str]) -> list[str]:
         return texts
     read = []
     for text in texts:
-        numbers = view.vocab.numbers(text)  # a reading never makes a number: 打开摆 is not 打开百 (100)
-        known = [v for v in repairer.variants(text) if not view.unknown_words(v.text)
-                 and view.vocab.numbers(v.text) == numbers] if view.unknown_words(text) else []
+        # A reading never makes a number (打开摆 is not 打开百, 100); it may lose one that was a character
+        # read alike (换一手, "one hand", is 换一首, "another song").
+        numbers = view.vocab.numbers(text)
+        known = [v for v in repairer.variants(text, near=False) if not view.unknown_words(v.text)
+                 and view.vocab.numbers(v.text) <= numbers] if view.unknown_words(text) else []
         cheapest = [v.text for v in known if v.cost == known[0].cost]
         most = max(map(repairer.known_pairs, cheapest), default=0)
         best = [t for t in cheapest if repairer.known_pairs(t) == most]

@@ -122,6 +122,27 @@ def number_twins(text: str) -> list[str]:
     return twins
 
 
+def alike_number_twins(text: str, vocab: Vocabulary) -> list[str]:
+    """``text`` with each character next to a number swapped for a number word read like it ("声音调到四时"
+    -> "声音调到四十": 时 and 十 are both shí), where that changes the number: a transcript picks one of the
+    characters, and a device would be set to 4 for 40. None for a language without character readings."""
+    readings = vocab.readings
+    if readings is None:
+        return []
+    digits = {w: readings(w) for w in vocab.number_words if len(w) == 1}
+    numeral = set(digits) | set("0123456789")
+    numbers = vocab.numbers(text)
+    twins = []
+    for i, char in enumerate(text):
+        if char in numeral or not ({text[i - 1:i], text[i + 1:i + 2]} & numeral):
+            continue
+        for word, read in digits.items():
+            twin = f"{text[:i]}{word}{text[i + 1:]}"
+            if read & readings(char) and vocab.numbers(twin) != numbers:
+                twins.append(twin)
+    return twins
+
+
 def fraction_twins(text: str, vocab: Vocabulary) -> list[str]:
     """``text`` with each number written in digits put as each amount in words that opens with it
     ("set the lamp to 3" -> "... 3 quarters"): a word lost after a number sets a device to 3%."""
@@ -209,6 +230,7 @@ def doubtful_hearing(text: str, hypotheses: Scored, vocab: Vocabulary, gap: floa
                                             ("a verb to leave it", negated_twins(text, vocab, name_openers)),
                                             ("a negation", dropped_negation_twins(text, vocab)),
                                             ("another number", number_twins(text)),
+                                            ("a number read alike", alike_number_twins(text, vocab)),
                                             ("an amount in words", fraction_twins(text, vocab)),
                                             ("a question", question_twins(text, vocab, name_openers)))
              for twin in found]

@@ -214,7 +214,7 @@ class Vocabulary(Amounts):
         ``character_readings``; None for a language that repairs words by sound instead."""
         from intents.vocabulary.readings import reading_source
         source = reading_source(self.character_readings)
-        return source[0] if source else None
+        return source.readings if source else None
 
     @cached_property
     def tones(self) -> Optional[Callable[[str], frozenset[str]]]:
@@ -222,7 +222,15 @@ class Vocabulary(Amounts):
         dìng) is cheaper than one alike only without tones (灯: dīng). None without ``character_readings``."""
         from intents.vocabulary.readings import reading_source
         source = reading_source(self.character_readings)
-        return source[1] if source else None
+        return source.tones if source else None
+
+    @cached_property
+    def sounds(self) -> Optional[Callable[[str], tuple[str, ...]]]:
+        """A reading (as `readings` gives it) as its sounds ("shuo": sh, u, o): readings one sound apart are
+        heard for each other in noise (说 for 锁). None without ``character_readings``."""
+        from intents.vocabulary.readings import reading_source
+        source = reading_source(self.character_readings)
+        return source.sounds if source else None
 
     @cached_property
     def segment_words(self) -> tuple[str, ...]:

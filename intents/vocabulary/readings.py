@@ -8,7 +8,9 @@ functions for that source. Nothing here is about one language's words: a source 
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
 
@@ -36,15 +38,42 @@ def _pinyin(char: str) -> frozenset[str]:
                      for r in _pinyin_tones(char))
 
 
-#: Each source a vocabulary may name: (readings without tones, readings with tones).
-SOURCES: dict[str, tuple[Reader, Reader]] = {
-    "pinyin": (_pinyin, _pinyin_tones),  # Chinese characters, by pypinyin (the multilingual extra)
+#: Pinyin's initials, longest first, and the letter pairs of its finals that are one sound (the nasal "ng",
+#: and "er"'s r-colouring is left as two: a syllable of its own, never one sound apart from another).
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z",
+             "c", "s", "y", "w")
+_ONE_SOUND = re.compile(r"ng|.")
+
+
+@lru_cache(maxsize=8192)
+def _pinyin_sounds(reading: str) -> tuple[str, ...]:
+    """A tone-less pinyin reading as its sounds: the initial, then each sound of the final ("chuang": ch,
+    u, a, ng; "qing": q, i, ng), so that readings one sound apart ("shuo", "suo"; "qing", "qi") are near."""
+    initial = next((i for i in _INITIALS if reading.startswith(i) and len(reading) > len(i)), "")
+    return (*((initial,) if initial else ()), *_ONE_SOUND.findall(reading[len(initial):]))
+
+
+@dataclass(frozen=True)
+class ReadingSource:
+    """What a source knows of a character."""
+
+    readings: Reader
+    """Every reading of a character, without tones; none for a character the source does not know."""
+    tones: Reader
+    """Every reading with its tone: two characters read alike with tones sound the same."""
+    sounds: Callable[[str], tuple[str, ...]]
+    """A reading (without tones) as its sounds: readings one sound apart are heard for each other."""
+
+
+#: Each source a vocabulary may name.
+SOURCES: dict[str, ReadingSource] = {
+    # Chinese characters, by pypinyin (the multilingual extra)
+    "pinyin": ReadingSource(_pinyin, _pinyin_tones, _pinyin_sounds),
 }
 
 
-def reading_source(name: str) -> Optional[tuple[Reader, Reader]]:
-    """The (readings, tones) functions of the source ``name``; None for "" (no source). A name not
-    in `SOURCES` raises UnknownLanguage."""
+def reading_source(name: str) -> Optional[ReadingSource]:
+    """The source ``name``; None for "" (no source). A name not in `SOURCES` raises UnknownLanguage."""
     if not name:
         return None
     if name not in SOURCES:
