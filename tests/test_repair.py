@@ -13,6 +13,7 @@ from app.core.assistant import Assistant
 from app.core.failure import Failure
 from app.stt.rescore import (
     RescoreSettings,
+    alike_number_twins,
     choose,
     doubtful_hearing,
     dropped_negation_twins,
@@ -122,6 +123,10 @@ def test_a_number_is_checked_against_the_numbers_heard_for_it() -> None:
     zh, gap = vocabulary("zh-cn"), RescoreSettings().prefix_gap
     assert doubtful_hearing("卧室灯亮度调到6%", Audio(), zh, gap)
     assert not doubtful_hearing("卧室灯亮度调到40%", Audio(), zh, gap)  # 4% and 14% fit far worse
+    # a character next to a number read like a number word (时, 十: both shí) is another number
+    assert alike_number_twins("声音调到四时。", zh) == ["声音调到四十。"]
+    assert alike_number_twins("声音调到四十", zh) == [] and alike_number_twins("十分钟后提醒我", zh) == []
+    assert alike_number_twins("set it to 40", EN) == []  # no character readings: nothing to swap
 
 
 def test_a_command_that_ends_with_a_state_is_checked_against_its_question() -> None:

@@ -19,7 +19,7 @@ from app.core.assistant import Assistant
 from app.core.failure import InputError
 from app.core.understanding import Understanding
 from devices.files import read_yaml
-from devices.home_assistant import ACTION_INTENTS
+from devices.home_assistant import ACTION_INTENTS, TIMER_INTENTS
 
 
 class CaseError(Exception):
@@ -131,6 +131,8 @@ def run_case(assistant: Assistant, case: Case) -> dict[str, Any]:
                       source=decision.recognition.source.value)
     if decision is not None and decision.error:
         record["error"] = decision.error
+    if understood is not None and understood.doubted and decision is not None and decision.intent is not None:
+        record["asked"] = True  # only asked about ("Did I hear you right?"), done only after a yes
     return record
 
 
@@ -171,18 +173,29 @@ def score(record: dict[str, Any], expected: dict[str, Any]) -> dict[str, bool]:
     return checks
 
 
+def _runs_timer(record: dict[str, Any]) -> bool:
+    """True when the record would start or change a timer at once: no device, but an action all the same (a
+    timer of the wrong length, or a new one for one made longer, is a wrong action). One with a command to
+    run later is judged when it runs (its command must be understood then: `app.core.timer_turn`), which
+    ``eval`` does not do."""
+    return record["intent"] in TIMER_INTENTS - {"HassTimerStatus"} and not record.get("error") \
+        and not record.get("asked") and "conversation_command" not in record["slots"]
+
+
 def verdict(record: dict[str, Any], expected: dict[str, Any]) -> Optional[str]:
     """What one case came to, in the one meaning every bench and test gives it; None where the case
     expects nothing. ``right``: every expectation met, and an action would be carried out at once;
     ``asked``: the expected action, but only asked about ("Did you mean ...?"), never done without a yes;
-    ``wrong``: it acted, and not as expected (also on a remark); ``refused``: nothing done otherwise."""
+    ``wrong``: it acted (on a device, or started or changed a timer), and not as expected (also on a remark);
+    ``refused``: nothing done otherwise."""
     checks = score(record, expected)
     if not checks:
         return None
     met = all(checks.values())
-    if record["acted"]:
+    if record["acted"] or _runs_timer(record):
         return "right" if met else "wrong"
-    asked = record["intent"] in ACTION_INTENTS and bool(record["targets"]) and not record.get("error")
+    asked = not record.get("error") and (bool(record.get("asked")) or (record["intent"] in ACTION_INTENTS
+                                                                       and bool(record["targets"])))
     if met and asked and expected.get("intent") not in (None, "none"):
         return "asked"
     return "right" if met else "refused"

@@ -248,7 +248,8 @@ class Assistant:
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
         own = decision.error is None and decision.intent in self.homes.view.recognizer.custom  # the user's intent
-        asks = own and (understood.doubted or bool(action and action.confirm))
+        timer = decision.error is None and decision.intent in TIMER_INTENTS  # no device to name either
+        asks = (own and (understood.doubted or bool(action and action.confirm))) or (timer and understood.doubted)
         doubted = understood.meant or (text if understood.doubted or asks else None)
         question = None if confirmed or declined else \
             self.dialog.ask(decision, asker, home, doubted, asks=asks, meant=understood.meant is not None)

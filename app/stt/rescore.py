@@ -17,7 +17,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Protocol, Union, runtime_checkable
+from typing import Callable, Optional, Protocol, Union, runtime_checkable
 
 from app.stt.settings import RescoreSettings
 from devices.decision import Decision
@@ -315,17 +315,21 @@ def _plain(value: object) -> str:
 def choose(heard: list[str], hypotheses: Scored, repairer: Repairer, understand: Callable[[str], Decision],
            settings: RescoreSettings = RescoreSettings(), log_texts: bool = False,
            deadline: float = math.inf,
-           counts: Callable[[Decision], bool] = lambda decision: decision.acts) -> Union[Candidate, TooClose, None]:
+           counts: Callable[[Decision], bool] = lambda decision: decision.acts,
+           parsed: Optional[list[Candidate]] = None) -> Union[Candidate, TooClose, None]:
     """The repaired command the audio supports best, None when none is close enough to what was heard, or
     `TooClose` when a direction no transcript said fits the audio hardly better than its opposite.
     ``log_texts`` names what was heard and the repair in the log (``security.log_transcripts``);
     ``deadline`` (``time.perf_counter``) is the utterance's; ``counts``: what a repair must lead to (an
-    action, or one of the user's own intents)."""
+    action, or one of the user's own intents); ``parsed``, where given, gets every candidate the repair found,
+    whether one is taken or not (what another reader of the transcript is weighed against)."""
     # The two likeliest transcripts hear different numbers ("up to 16", "up to 69"): neither is sure, and
     # only the audio's own reading of the user's grammar may say which (one number heard once only, "开一项",
     # "开一下", is no disagreement).
     unsure = len({frozenset(found) for found in map(repairer.vocab.numbers, heard[:2]) if found}) > 1
     candidates = parsed_variants(heard, repairer, understand, settings, deadline, counts, audio_only=unsure)
+    if parsed is not None:
+        parsed.extend(candidates)
     if not candidates:
         if unsure:
             _LOGGER.info("Repair not taken: the transcripts hear different numbers")
