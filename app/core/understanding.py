@@ -31,7 +31,7 @@ from app.stt.rescore import (
     effect,
 )
 from devices.decision import Decision, Recognition, Source
-from devices.home_assistant import TIMER_INTENTS
+from devices.home_assistant import QUERY_INTENTS, TIMER_INTENTS
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.address import without_address
@@ -47,6 +47,12 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Gives the LLM stage when it is wanted (loading it on first use), or None.
 LlmSource = Callable[[], Optional[LlmRecognizer]]
+
+
+def _answers(decision: Decision) -> bool:
+    """True when ``decision`` asks about the home (a state, a temperature): a question misheard ("是外温度"
+    for 室外温度) is repaired too, and its answer changes nothing."""
+    return decision.error is None and decision.intent in QUERY_INTENTS
 
 
 def _does(view: HomeView, decision: Decision) -> bool:
@@ -264,7 +270,7 @@ class Understander:
             repairer = Repairers(view.repairer, *text_near, *_in_grammar(view, hypotheses))
             parsed: list[Candidate] = []
             chosen = choose(transcripts[:3], hypotheses, repairer, parse, self.rescore, self.log_texts, deadline,
-                            lambda decision: _does(view, decision), parsed)
+                            lambda decision: _does(view, decision) or _answers(decision), parsed)
             if isinstance(chosen, TooClose):  # the audio does not tell which: the model must not guess either
                 return fallback
             if chosen is not None:
@@ -428,7 +434,7 @@ def read_alike(view: HomeView, texts: list[str]) -> list[str]:
         numbers = view.vocab.numbers(text)
         known = [v for v in repairer.variants(text, near=False) if not view.unknown_words(v.text)
                  and view.vocab.numbers(v.text) <= numbers] if view.unknown_words(text) else []
-        cheapest = [v.text for v in known if v.cost == known[0].cost]
+        cheapest = [v.text for v in known if v.cost == min(k.cost for k in known)]
         most = max(map(repairer.known_pairs, cheapest), default=0)
         best = [t for t in cheapest if repairer.known_pairs(t) == most]
         read.append(best[0] if len(best) == 1 else text)
