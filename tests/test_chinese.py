@@ -14,7 +14,8 @@ from app.cli.main import main
 from app.config import IntentSettings, Settings
 from app.core.assistant import Assistant
 from app.core.failure import Failure, reply_for
-from app.core.understanding import Understanding, read_alike
+from app.core.heard import read_alike
+from app.core.understanding import Understanding
 from app.speak.tts import TextToSpeech, TtsSettings
 from app.stt.speech_to_text import SpeechToText
 from app.timers.service import TimerService

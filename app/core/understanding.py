@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Optional
 from app.core.by_kind import read_by_kind
 from app.core.clarify import Choice, partial_name, room_devices
 from app.core.failure import Failure, InputError
+from app.core.heard import in_grammar, read_alike, repairs
 from app.core.home_view import HomeView
 from app.core.settings import IntentSettings
 from app.core.unknown_names import asked_by_meaning
@@ -36,12 +37,10 @@ from devices.resolve import resolve
 from devices.state import StateStore
 from intents.address import without_address
 from intents.canonical import name_not_in_home
-from intents.grammar_repair import HeardSentences, Repairers
-from intents.homophones import HomophoneRepairer
+from intents.grammar_repair import Repairers
 from intents.llm import LlmRecognizer, LlmResult, not_for_the_model, weak_only
 from intents.taught import TaughtPhrases, TeachError
 from intents.typos import mend
-from intents.vocabulary import Vocabulary
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -252,7 +251,7 @@ class Understander:
             # 海峙, 软车" turned a lamp on).
             _LOGGER.info("LLM not asked: %d unknown word(s) in the transcript", len(unknown))
             reader = None
-        if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and _repairs(view.vocab):
+        if isinstance(hypotheses, Scored) and transcripts and self.rescore.parses and repairs(view.vocab):
             # The LLM reads the transcripts on the other core while the repair parses variants: llama.cpp
             # lets go of the GIL, so within one deadline neither waits for the other. The repair, which
             # the audio checks, still wins when it finds something.
@@ -267,7 +266,7 @@ class Understander:
                 return self.text(repairing, states, words, context).decision
 
             text_near = [view.grammar] if view.grammar is not None else []
-            repairer = Repairers(view.repairer, *text_near, *_in_grammar(view, hypotheses))
+            repairer = Repairers(view.repairer, *text_near, *in_grammar(view, hypotheses))
             parsed: list[Candidate] = []
             chosen = choose(transcripts[:3], hypotheses, repairer, parse, self.rescore, self.log_texts, deadline,
                             lambda decision: _does(view, decision) or _answers(decision), parsed)
@@ -414,41 +413,3 @@ def _unrivalled(view: HomeView, states: StateStore, understood: Understanding, r
         return understood
     _LOGGER.info("LLM not acted on: a repair of the transcript reads as %s", rival.decision.intent)
     return _not_acted(view, states, understood, context, Source.LLM)
-
-
-def read_alike(view: HomeView, texts: list[str]) -> list[str]:
-    """Each transcript with its unknown characters swapped for known ones read alike ("把左侧窗帘和上":
-    "把左侧窗帘合上"), for the LLM to read: a swap keeps the sound and changes only the characters
-    Whisper picked (characters one sound apart are swapped only where the audio judges the variant: 温室充电开
-    is no reading of 文室充连开, heard for 卧室窗帘开). Only where one variant free of unknown words is the cheapest and, at that cost,
-    makes the most known pairs of characters (啟动: 启动, not 七动), and with the numbers written; 掉
-    (diao) may be 调 or 吊, and then the model reads what was written. Unchanged for a language
-    repaired by sound."""
-    repairer = view.repairer
-    if not isinstance(repairer, HomophoneRepairer):
-        return texts
-    read = []
-    for text in texts:
-        # A reading never makes a number (打开摆 is not 打开百, 100); it may lose one that was a character
-        # read alike (换一手, "one hand", is 换一首, "another song").
-        numbers = view.vocab.numbers(text)
-        known = [v for v in repairer.variants(text, near=False) if not view.unknown_words(v.text)
-                 and view.vocab.numbers(v.text) <= numbers] if view.unknown_words(text) else []
-        cheapest = [v.text for v in known if v.cost == min(k.cost for k in known)]
-        most = max(map(repairer.known_pairs, cheapest), default=0)
-        best = [t for t in cheapest if repairer.known_pairs(t) == most]
-        read.append(best[0] if len(best) == 1 else text)
-    return read
-
-
-def _in_grammar(view: HomeView, hypotheses: Any) -> list[HeardSentences]:
-    """The sentences the templates allow that the audio supports best, where speech-to-text can decode
-    constrained to them."""
-    if view.word_graph is None or not hasattr(hypotheses, "in_grammar"):
-        return []
-    return [HeardSentences(hypotheses.in_grammar(view.word_graph), view.vocab)]
-
-
-def _repairs(vocab: Vocabulary) -> bool:
-    """Whether a misheard transcript may be repaired: by the sound of words, or by characters read alike."""
-    return vocab.repairs_by_sound or vocab.readings is not None
