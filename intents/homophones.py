@@ -90,8 +90,7 @@ class HomophoneRepairer:
         chars = list(text.strip())
         if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
             return []
-        options = {i: self._swaps(c, near) for i, c in enumerate(chars) if _is_hanzi(c)}
-        options = {i: found for i, found in options.items() if found}
+        options = self._worded({i: self._swaps(c, near) for i, c in enumerate(chars) if _is_hanzi(c)}, chars)
         repairs: dict[str, float] = {"".join(chars): 0.0}
         for count in range(1, MAX_SWAPS + 1):
             for places in itertools.combinations(sorted(options), count):
@@ -106,11 +105,27 @@ class HomophoneRepairer:
                         repairs[variant] = cost
         # A swap that makes words of the templates and names (计时器 from 机时期) comes before one of the same
         # cost that makes none: those are the variants that can parse, and only so many are parsed.
-        heard = self.known_pairs(text)
-        ranked = sorted(repairs.items(), key=lambda r: (r[1] - PAIR_BONUS * (self.known_pairs(r[0]) - heard),
-                                                        -self.known_pairs(r[0])))[:limit]
-        return [Repair(variant, cost) for variant, cost in ranked]
+        heard, said = self.known_pairs(text), "".join(chars)
+        pairs = {variant: self.known_pairs(variant) for variant in repairs}
+        if near:  # for the audio's judgement, only variants that make a new word: each parse costs 10-50 ms
+            pairs = {variant: n for variant, n in pairs.items() if n > heard or variant == said}
+        ranked = sorted(pairs, key=lambda v: (repairs[v] - PAIR_BONUS * (pairs[v] - heard), -pairs[v]))[:limit]
+        return [Repair(variant, repairs[variant]) for variant in ranked]
 
+
+    def _worded(self, options: dict[int, list[tuple[str, float]]], chars: list[str]) -> dict[int, list]:
+        """``options`` without the swaps one sound apart that make no known pair of characters with a
+        neighbour, as heard or as it may be swapped (右侧 from 用车): they cannot make a word of the templates
+        or a name, and there are many of them (each is parsed, at 10-25 ms)."""
+        def neighbours(i: int) -> set[str]:
+            return {chars[i], *(c for c, _ in options.get(i, ()))} if 0 <= i < len(chars) else set()
+
+        kept = {}
+        for i, found in options.items():
+            before, after = neighbours(i - 1), neighbours(i + 1)
+            kept[i] = [(c, extra) for c, extra in found if extra < NEAR_COST
+                       or any(b + c in self._pairs for b in before) or any(c + a in self._pairs for a in after)]
+        return {i: found for i, found in kept.items() if found}
 
     def _swaps(self, char: str, near: bool) -> list[tuple[str, float]]:
         """What ``char`` may be swapped for, each with what the swap adds to its cost."""
