@@ -83,10 +83,11 @@ class HomophoneRepairer:
         return sum(pair in self._pairs for pair in _pairs(text))
 
     def variants(self, text: str, limit: int = 400, near: bool = True) -> list[Repair]:
-        """Repaired variants, cheapest first, those with more known pairs first at the same cost. The
-        text itself comes first, at no cost: the templates have no words for the language's fillers,
-        and the caller parses it without them. ``near``: also characters one sound apart (`near`), for a
-        caller that checks each variant against the audio."""
+        """Repaired variants, cheapest first, a variant earlier by `PAIR_BONUS` for each known pair of
+        characters it makes, and by more known pairs at the same place. The text itself comes first, at no
+        cost: the templates have no words for the language's fillers, and the caller parses it without
+        them. ``near``: for a caller that checks each variant against the audio, also characters one sound
+        apart (`near`), and only variants that make a new known pair."""
         chars = list(text.strip())
         if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
             return []
@@ -111,7 +112,6 @@ class HomophoneRepairer:
             pairs = {variant: n for variant, n in pairs.items() if n > heard or variant == said}
         ranked = sorted(pairs, key=lambda v: (repairs[v] - PAIR_BONUS * (pairs[v] - heard), -pairs[v]))[:limit]
         return [Repair(variant, repairs[variant]) for variant in ranked]
-
 
     def _worded(self, options: dict[int, list[tuple[str, float]]], chars: list[str]) -> dict[int, list]:
         """``options`` without the swaps one sound apart that make no known pair of characters with a

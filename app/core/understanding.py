@@ -369,7 +369,8 @@ class Understander:
         # A name the home lacks replaced by one near it (the templates read the rest of the words) is asked
         # about anyway; the model's own reading, asked about or not, must be sure and without a rival.
         timer = first.decision.error is None and first.decision.intent in TIMER_INTENTS
-        if first.llm is None or not (first.decision.acts or timer) or (first.meant and first.meant != first.llm.answer):
+        if first.llm is None or not (first.decision.acts or timer) or \
+                (first.meant and first.meant != first.llm.answer):
             return first
         refused = _not_acted(view, states, first, context, Source.LLM)
         if first.llm.recognition.confidence < self.min_confidence_speech:
@@ -402,9 +403,10 @@ def _not_acted(view: HomeView, states: StateStore, understood: Understanding, co
 def _unrivalled(view: HomeView, states: StateStore, understood: Understanding, repaired: list[Candidate],
                 context: dict[str, Any]) -> Understanding:
     """The model's reading of a transcript, not acted on where a repair of the same words reads as another
-    intent that acts, whether the audio took that repair or not: "厨房计时气增加5分钟" is a timer made longer, and
-    the model's guess that it starts a new one must not act. Where the repair also found the model's intent, the model is
-    not contradicted (the others may be that reading's opposite direction, which the repair adds itself)."""
+    intent that acts, whether the audio took that repair or not: "厨房计时气增加5分钟" is a timer made
+    longer, and the model's guess that it starts a new one must not act. Where the repair also found the
+    model's intent, the model is not contradicted (the others may be that reading's opposite direction,
+    which the repair adds itself)."""
     acting = [c for c in repaired if _does(view, c.decision)]  # a question read by a repair is no rival
     if understood.llm is None or not _does(view, understood.decision) or \
             understood.decision.intent in {c.decision.intent for c in acting}:

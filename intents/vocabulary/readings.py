@@ -38,10 +38,10 @@ def _pinyin(char: str) -> frozenset[str]:
                      for r in _pinyin_tones(char))
 
 
-#: Pinyin's initials, longest first, and the letter pairs of its finals that are one sound (the nasal "ng",
-#: and "er"'s r-colouring is left as two: a syllable of its own, never one sound apart from another).
+#: Pinyin's initials, those of two letters first.
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z",
              "c", "s", "y", "w")
+#: One sound of a final: a letter, or the nasal "ng" ("er" stays two letters: a syllable of its own).
 _ONE_SOUND = re.compile(r"ng|.")
 
 
