@@ -91,7 +91,9 @@ class HomophoneRepairer:
         chars = list(text.strip())
         if sum(map(_is_hanzi, chars)) > MAX_CHARACTERS:
             return []
-        options = self._worded({i: self._swaps(c, near) for i, c in enumerate(chars) if _is_hanzi(c)}, chars)
+        options = {i: found for i, c in enumerate(chars) if _is_hanzi(c) and (found := self._swaps(c, near))}
+        if near:
+            options = self._worded(options, chars)
         repairs: dict[str, float] = {"".join(chars): 0.0}
         for count in range(1, MAX_SWAPS + 1):
             for places in itertools.combinations(sorted(options), count):

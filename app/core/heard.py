@@ -30,7 +30,8 @@ def read_alike(view: HomeView, texts: list[str]) -> list[str]:
         numbers = view.vocab.numbers(text)
         known = [v for v in repairer.variants(text, near=False) if not view.unknown_words(v.text)
                  and view.vocab.numbers(v.text) <= numbers] if view.unknown_words(text) else []
-        cheapest = [v.text for v in known if v.cost == min(k.cost for k in known)]
+        low = min((v.cost for v in known), default=0.0)
+        cheapest = [v.text for v in known if v.cost == low]
         most = max(map(repairer.known_pairs, cheapest), default=0)
         best = [t for t in cheapest if repairer.known_pairs(t) == most]
         read.append(best[0] if len(best) == 1 else text)
