@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
 
-from devices.home_assistant import ACTION_INTENTS
+from devices.home_assistant import ACTION_INTENTS, TIMER_INTENTS
 
 
 class Source(str, Enum):
@@ -81,3 +81,8 @@ class Decision:
     def acts(self) -> bool:
         """True when this would change a device."""
         return self.error is None and self.recognition.intent in ACTION_INTENTS and bool(self.targets)
+
+    @property
+    def timer(self) -> bool:
+        """True when this is one of the timer intents Hearth runs itself, and nothing stands in its way yet."""
+        return self.error is None and self.recognition.intent in TIMER_INTENTS

@@ -44,7 +44,7 @@ from app.timers.book import Timer
 from app.timers.intents import announcement
 from app.timers.service import TimerService
 from devices.decision import Decision, Recognition
-from devices.home_assistant import LIST_INTENTS, TIMER_INTENTS
+from devices.home_assistant import LIST_INTENTS
 from devices.lists import ListStore
 from devices.mqtt import MqttLink
 from devices.registry import Home
@@ -248,8 +248,9 @@ class Assistant:
             return self._said(Outcome(text, decision, asked, failure=Failure.NEEDS_CHOICE, timings_ms=timings), site)
         action = self.settings.intents.actions.get(decision.intent or "") if decision.error is None else None
         own = decision.error is None and decision.intent in self.homes.view.recognizer.custom  # the user's intent
-        timer = decision.error is None and decision.intent in TIMER_INTENTS  # no device to name either
-        asks = (own and (understood.doubted or bool(action and action.confirm))) or (timer and understood.doubted)
+        # a timer, like the user's own intent, has no device to name in its question
+        asks = (own and (understood.doubted or bool(action and action.confirm))) or \
+            (decision.timer and understood.doubted)
         doubted = understood.meant or (text if understood.doubted or asks else None)
         question = None if confirmed or declined else \
             self.dialog.ask(decision, asker, home, doubted, asks=asks, meant=understood.meant is not None)
@@ -263,7 +264,7 @@ class Assistant:
         if understood.llm is not None:
             timings["llm"] = understood.llm.ms
         spoken: dict[str, Any] = {}
-        if decision.intent in TIMER_INTENTS and decision.error is None:
+        if decision.timer:
             context = self.context_of(site)
             decision, spoken = run_timer_intent(
                 self.timers, decision, site, context.get("area"), dry_run, self.vocab,

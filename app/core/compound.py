@@ -16,7 +16,6 @@ from typing import Callable, Iterable, Optional
 from app.core.failure import Failure
 from app.core.outcome import Outcome
 from app.core.understanding import Understanding
-from devices.home_assistant import TIMER_INTENTS
 from intents.vocabulary import Vocabulary
 
 #: Clauses at most: each is understood on its own, and every way to cut is tried.
@@ -46,7 +45,7 @@ def _acts(understood: Understanding) -> bool:
     decision = understood.decision
     # A clause to be asked about (found by meaning only, or doubted) is no clause that acts at once.
     return understood.choice is None and understood.failure is None and not understood.doubted and (
-        decision.acts or (decision.intent in TIMER_INTENTS and decision.error is None))
+        decision.acts or decision.timer)
 
 
 def split(text: str, vocab: Vocabulary, understand: Callable[[str], Understanding],

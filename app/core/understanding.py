@@ -32,7 +32,7 @@ from app.stt.rescore import (
     effect,
 )
 from devices.decision import Decision, Recognition, Source
-from devices.home_assistant import QUERY_INTENTS, TIMER_INTENTS
+from devices.home_assistant import QUERY_INTENTS
 from devices.resolve import resolve
 from devices.state import StateStore
 from intents.address import without_address
@@ -58,7 +58,7 @@ def _does(view: HomeView, decision: Decision) -> bool:
     """True when ``decision`` would do something: act on a device, start or change a timer, or run one of the
     user's own intents (which have no device; their numbers and words are checked against the audio the same
     way, and a misheard "计时器" is repaired as a misheard name is)."""
-    return decision.acts or (decision.error is None and decision.intent in TIMER_INTENTS | view.recognizer.custom)
+    return decision.acts or decision.timer or (decision.error is None and decision.intent in view.recognizer.custom)
 
 
 
@@ -368,7 +368,7 @@ class Understander:
         first = self.text(view, states, texts[0], context, llm, deadline)
         # A name the home lacks replaced by one near it (the templates read the rest of the words) is asked
         # about anyway; the model's own reading, asked about or not, must be sure and without a rival.
-        timer = first.decision.error is None and first.decision.intent in TIMER_INTENTS
+        timer = first.decision.timer
         if first.llm is None or not (first.decision.acts or timer) or \
                 (first.meant and first.meant != first.llm.answer):
             return first
